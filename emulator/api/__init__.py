@@ -1,0 +1,1 @@
+"""Flask blueprints named after Glance's controllers, plus auth and error rendering."""

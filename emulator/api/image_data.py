@@ -1,0 +1,5 @@
+"""Placeholder: filled in by its own change."""
+
+from flask import Blueprint
+
+bp = Blueprint("image_data", __name__)

@@ -1,0 +1,57 @@
+"""The app factory: config, store (migrations run here), auth, blueprints, error handlers.
+
+Nothing happens at import time; tests build apps with their own config and temp dir.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from emulator.config import Config
+
+
+def create_app(config: Config | None = None, **overrides: Any) -> Flask:
+    from emulator.api import auth, errors as api_errors, store as api_store, versions
+    from emulator.api import image_actions, image_data, image_members, image_tags, images, schemas
+    from emulator.api import control
+    from emulator.identity import api as identity_api
+    from emulator.services import accounts
+    from emulator.store import Store
+
+    config = (config or Config()).replace(**overrides) if overrides else (config or Config())
+    app = Flask("emulator")
+    app.config["EMULATOR"] = config
+    # Request bodies are read by our own helpers (JSON capped by max_request_body_size,
+    # image data streamed and capped by image_size_cap), so Flask's global cap stays off.
+    app.config["MAX_CONTENT_LENGTH"] = None
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.url_map.strict_slashes = False
+
+    store = Store(Path(config.db_path), Path(config.blob_dir))
+    store.open()
+    app.extensions["emulator.store"] = store
+    if config.demo_accounts:
+        with store.session() as db:
+            accounts.ensure_demo_accounts(db)
+
+    api_store.register(app)
+    auth.register(app)
+    api_errors.register(app)
+    for blueprint in (
+        versions.bp,
+        images.bp,
+        image_data.bp,
+        image_tags.bp,
+        image_actions.bp,
+        image_members.bp,
+        schemas.bp,
+        identity_api.bp,
+        control.bp,
+    ):
+        app.register_blueprint(blueprint)
+
+    app.wsgi_app = versions.VersionNegotiation(app.wsgi_app)  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,69 @@
+"""Configuration: one frozen dataclass, built from defaults, a file and flags.
+
+Names follow Glance's own options (``image_member_quota``, ``limit_param_default``...) so a
+reader can look each one up in ``glance/common/config.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SHARING_PROFILES = ("glance", "strict")
+
+
+@dataclass(frozen=True)
+class Config:
+    #: Folder holding ``emulator.db`` and ``images/``. Required.
+    data_dir: Path = Path("data")
+    #: Public base URL override (Glance's ``public_endpoint``); None = from the request.
+    public_endpoint: str | None = None
+    #: ``glance``: Glance's rules. ``strict``: members see nothing until they accept.
+    sharing_profile: str = "glance"
+    token_ttl_seconds: int = 3600
+    # Glance quotas and limits (glance/common/config.py defaults).
+    image_member_quota: int = 128
+    image_property_quota: int = 128
+    image_tag_quota: int = 128
+    image_size_cap: int = 1099511627776  # 1 TiB
+    limit_param_default: int = 25
+    api_limit_max: int = 1000
+    #: Largest JSON request body accepted (bytes); image data is limited by image_size_cap.
+    max_request_body_size: int = 1 << 20
+    #: Glance 33 inspects uploaded bytes of ``bare`` images against ``disk_format``.
+    inspect_image_format: bool = True
+    #: Create the demo accounts in an empty data dir.
+    demo_accounts: bool = True
+    #: Only loopback clients may use ``/_emulator/`` (besides admins).
+    control_api_loopback_only: bool = False
+    disk_formats: tuple[str, ...] = (
+        "ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop",
+    )
+    container_formats: tuple[str, ...] = (
+        "ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed",
+    )
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.data_dir) / "emulator.db"
+
+    @property
+    def blob_dir(self) -> Path:
+        return Path(self.data_dir) / "images"
+
+    def replace(self, **changes: Any) -> Config:
+        return dataclasses.replace(self, **changes)
+
+    def __post_init__(self) -> None:
+        if self.sharing_profile not in SHARING_PROFILES:
+            raise ValueError(
+                f"sharing_profile must be one of {', '.join(SHARING_PROFILES)}, "
+                f"not {self.sharing_profile!r}"
+            )
+
+
+def config_field_names() -> list[str]:
+    return [f.name for f in dataclasses.fields(Config) if f.name != "extra"]

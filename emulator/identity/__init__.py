@@ -1,0 +1,1 @@
+"""The Keystone v3 subset clients need to log in."""

@@ -1,0 +1,103 @@
+"""The schema, as an ordered list of migrations. Append; never edit a released step.
+
+Every filter and sort key the list API offers has an index (``GET /v2/images`` must stay fast
+at thousands of images). Timestamps are stored as ISO-8601 strings with microseconds so they
+sort as text and keep creation order; they are rendered at second precision like Glance.
+"""
+
+MIGRATIONS: list[list[str]] = [
+    # 1: identity and images
+    [
+        """CREATE TABLE projects (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            domain_id TEXT NOT NULL DEFAULT 'default',
+            description TEXT NOT NULL DEFAULT '',
+            enabled INTEGER NOT NULL DEFAULT 1,
+            UNIQUE (domain_id, name)
+        )""",
+        """CREATE TABLE users (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            domain_id TEXT NOT NULL DEFAULT 'default',
+            password_hash TEXT NOT NULL,
+            default_project_id TEXT REFERENCES projects(id) ON DELETE SET NULL,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            UNIQUE (domain_id, name)
+        )""",
+        """CREATE TABLE role_assignments (
+            user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            PRIMARY KEY (user_id, project_id, role)
+        )""",
+        """CREATE TABLE tokens (
+            id_hash TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            project_id TEXT,
+            roles TEXT NOT NULL,
+            methods TEXT NOT NULL,
+            audit_id TEXT NOT NULL,
+            issued_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            revoked INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX idx_tokens_expires ON tokens (expires_at)",
+        """CREATE TABLE images (
+            id TEXT PRIMARY KEY,
+            name TEXT,
+            status TEXT NOT NULL,
+            visibility TEXT NOT NULL,
+            protected INTEGER NOT NULL DEFAULT 0,
+            os_hidden INTEGER NOT NULL DEFAULT 0,
+            checksum TEXT,
+            os_hash_algo TEXT,
+            os_hash_value TEXT,
+            owner TEXT,
+            size INTEGER,
+            virtual_size INTEGER,
+            container_format TEXT,
+            disk_format TEXT,
+            min_ram INTEGER NOT NULL DEFAULT 0,
+            min_disk INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            deleted_at TEXT
+        )""",
+        "CREATE INDEX idx_images_owner ON images (owner)",
+        "CREATE INDEX idx_images_visibility ON images (deleted, os_hidden, visibility)",
+        "CREATE INDEX idx_images_name ON images (name)",
+        "CREATE INDEX idx_images_status ON images (status)",
+        "CREATE INDEX idx_images_created_at ON images (created_at, id)",
+        "CREATE INDEX idx_images_updated_at ON images (updated_at, id)",
+        "CREATE INDEX idx_images_size ON images (size)",
+        "CREATE INDEX idx_images_disk_format ON images (disk_format)",
+        "CREATE INDEX idx_images_container_format ON images (container_format)",
+        "CREATE INDEX idx_images_checksum ON images (checksum)",
+        "CREATE INDEX idx_images_os_hash_value ON images (os_hash_value)",
+        "CREATE INDEX idx_images_protected ON images (protected)",
+        """CREATE TABLE image_properties (
+            image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (image_id, name)
+        )""",
+        "CREATE INDEX idx_image_properties_name_value ON image_properties (name, value)",
+        """CREATE TABLE image_tags (
+            image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+            value TEXT NOT NULL,
+            UNIQUE (image_id, value)
+        )""",
+        "CREATE INDEX idx_image_tags_value ON image_tags (value, image_id)",
+        """CREATE TABLE image_members (
+            image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+            member TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (image_id, member)
+        )""",
+        "CREATE INDEX idx_image_members_member ON image_members (member, status, image_id)",
+    ],
+]

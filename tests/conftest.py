@@ -1,0 +1,67 @@
+"""Shared fixtures: a fresh app and store per test, tokens for the demo users."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from emulator.app import create_app
+from emulator.config import Config
+from emulator.services import accounts, tokens
+
+DEMO_USERS = ("admin", "producer", "consumer", "outsider")
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return Config(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def app(config: Config) -> Iterator[Flask]:
+    app = create_app(config)
+    app.config["TESTING"] = True
+    yield app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+class Users:
+    """The demo users: project ids and fresh tokens, looked up from the app's own store."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.project_ids: dict[str, str] = {}
+        self.tokens: dict[str, str] = {}
+        store = app.extensions["emulator.store"]
+        with store.session() as db:
+            for name in DEMO_USERS:
+                user = accounts.find_user(db, name, accounts.DEFAULT_DOMAIN_ID)
+                assert user is not None and user.default_project_id is not None
+                roles = accounts.roles_on_project(db, user.id, user.default_project_id)
+                from emulator.domain.roles import expand
+
+                token, _ = tokens.issue(
+                    db, user_id=user.id, project_id=user.default_project_id,
+                    roles=expand(roles), methods=["password"], ttl_seconds=3600,
+                )
+                self.project_ids[name] = user.default_project_id
+                self.tokens[name] = token
+
+    def headers(self, name: str, **extra: str) -> dict[str, str]:
+        return {"X-Auth-Token": self.tokens[name], "Accept": "application/json", **extra}
+
+    def project(self, name: str) -> str:
+        return self.project_ids[name]
+
+
+@pytest.fixture
+def users(app: Flask) -> Users:
+    return Users(app)
