@@ -20,6 +20,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from emulator.identity import api as identity_api
     from emulator.services import accounts
     from emulator.store import Store
+    from emulator.store.blobs import BlobStore
 
     config = (config or Config()).replace(**overrides) if overrides else (config or Config())
     app = Flask("emulator")
@@ -33,6 +34,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     store = Store(Path(config.db_path), Path(config.blob_dir))
     store.open()
     app.extensions["emulator.store"] = store
+    app.extensions["emulator.blobs"] = BlobStore(Path(config.blob_dir))
     if config.demo_accounts:
         with store.session() as db:
             accounts.ensure_demo_accounts(db)

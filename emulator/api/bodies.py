@@ -1,0 +1,63 @@
+"""Reading request bodies the way Glance's JSONRequestDeserializer does, but bounded.
+
+A body is present if the request is chunked or has a positive Content-Length
+(``glance/common/wsgi.py`` ``has_body``); Content-Type is not checked for JSON bodies, as
+in Glance. Bodies larger than ``max_request_body_size`` are refused with 413 before
+being read in full.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import current_app, request
+
+from emulator import errors
+
+_MISSING = object()
+
+
+def has_body() -> bool:
+    if "chunked" in (request.headers.get("Transfer-Encoding") or "").lower():
+        return True
+    return (request.content_length or 0) > 0
+
+
+def read_bytes() -> bytes:
+    limit = current_app.config["EMULATOR"].max_request_body_size
+    if request.content_length is not None and request.content_length > limit:
+        raise errors.RequestEntityTooLarge(
+            f"The request body is larger than the limit of {limit} bytes."
+        )
+    data = request.stream.read(limit + 1)
+    if len(data) > limit:
+        raise errors.RequestEntityTooLarge(
+            f"The request body is larger than the limit of {limit} bytes."
+        )
+    return data
+
+
+def json_body(required: bool = True) -> Any:
+    """The parsed JSON body; 400 'Body expected in request.' when required and absent."""
+    if not has_body():
+        if required:
+            raise errors.BadRequest("Body expected in request.")
+        return _MISSING
+    raw = read_bytes()
+    if not raw and required:
+        raise errors.BadRequest("Body expected in request.")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise errors.BadRequest("Malformed JSON in request body.") from exc
+
+
+def refuse_body() -> None:
+    """Routes that take no body answer 400 if one is sent (glance/common/wsgi.py)."""
+    if has_body():
+        raise errors.BadRequest("A body is not expected with this request.")
+
+
+def is_missing(value: Any) -> bool:
+    return value is _MISSING
