@@ -136,8 +136,12 @@ def _set_core(image: rules.Image, name: str, value: Any) -> None:
         image.status not in rules.FORMAT_MUTABLE_STATUSES
     ):
         raise errors.Forbidden(f"Attribute {name} can be only replaced for a queued image.")
-    if name in ("min_ram", "min_disk") and value and value < 0:
-        raise errors.BadRequest(f"Invalid value '{value}' for parameter '{name}': Cannot be a negative value")
+    if name in ("min_ram", "min_disk"):
+        if value and value < 0:
+            raise errors.BadRequest(
+                f"Invalid value '{value}' for parameter '{name}': Cannot be a negative value"
+            )
+        value = int(value or 0)  # the schema lets 1.0 through as an integer
     if name == "tags":
         value = rules.unify_tags(list(value))
     setattr(image, name, value)

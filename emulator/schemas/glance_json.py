@@ -28,8 +28,7 @@ from emulator.errors import BadRequest
 Document = dict[str, Any]
 
 UUID_PATTERN = (
-    "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}"
-    "-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$"
+    "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$"
 )
 PROPERTY_KEYS_URL = "https://docs.openstack.org/python-glanceclient/latest/cli/property-keys.html"
 
@@ -144,8 +143,15 @@ def _image_base_properties(
             "string",
             "Current status of the image",
             enum=[
-                "queued", "saving", "active", "killed", "deleted",
-                "uploading", "importing", "pending_delete", "deactivated",
+                "queued",
+                "saving",
+                "active",
+                "killed",
+                "deleted",
+                "uploading",
+                "importing",
+                "pending_delete",
+                "deactivated",
             ],
         ),
         "visibility": {
