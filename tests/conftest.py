@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,13 +18,29 @@ from emulator.services import accounts, tokens
 DEMO_USERS = ("admin", "producer", "consumer", "outsider")
 
 
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated store with the demo accounts, made once and copied into each test's
+    data dir: password hashing and migrations then cost nothing per test."""
+    data_dir = tmp_path_factory.mktemp("template")
+    create_app(Config(data_dir=data_dir))
+    db_path = Config(data_dir=data_dir).db_path
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return db_path
+
+
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
     return Config(data_dir=tmp_path / "data")
 
 
 @pytest.fixture
-def app(config: Config) -> Iterator[Flask]:
+def app(config: Config, template_db: Path) -> Iterator[Flask]:
+    if config.demo_accounts and not config.db_path.exists():
+        config.db_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(template_db, config.db_path)
     app = create_app(config)
     app.config["TESTING"] = True
     yield app
