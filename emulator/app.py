@@ -5,6 +5,7 @@ Nothing happens at import time; tests build apps with their own config and temp 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     store.open()
     app.extensions["emulator.store"] = store
     app.extensions["emulator.blobs"] = BlobStore(Path(config.blob_dir))
+    app.extensions["emulator.started"] = time.time()
     if config.demo_accounts:
         with store.session() as db:
             accounts.ensure_demo_accounts(db)

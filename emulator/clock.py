@@ -21,3 +21,11 @@ def from_storage(value: str) -> dt.datetime:
 def isotime(value: str) -> str:
     """Glance's ``timeutils.isotime``: second precision, ``Z``."""
     return value[:19] + "Z"
+
+
+def parse_timestamp(value: str) -> dt.datetime:
+    """An ISO-8601 UTC timestamp with or without fractions (``...Z`` or ``+00:00``)."""
+    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)

@@ -32,6 +32,8 @@ class Config:
     api_limit_max: int = 1000
     #: Largest JSON request body accepted (bytes); image data is limited by image_size_cap.
     max_request_body_size: int = 1 << 20
+    #: Largest scenario document the control API accepts (exports carry image data inline).
+    max_scenario_body_size: int = 512 << 20
     #: Glance 33 inspects uploaded bytes of ``bare`` images against ``disk_format``.
     inspect_image_format: bool = True
     #: Create the demo accounts in an empty data dir.

@@ -24,8 +24,9 @@ def has_body() -> bool:
     return (request.content_length or 0) > 0
 
 
-def read_bytes() -> bytes:
-    limit = current_app.config["EMULATOR"].max_request_body_size
+def read_bytes(limit: int | None = None) -> bytes:
+    if limit is None:
+        limit = current_app.config["EMULATOR"].max_request_body_size
     if request.content_length is not None and request.content_length > limit:
         raise errors.RequestEntityTooLarge(
             f"The request body is larger than the limit of {limit} bytes."
@@ -38,13 +39,13 @@ def read_bytes() -> bytes:
     return data
 
 
-def json_body(required: bool = True) -> Any:
+def json_body(required: bool = True, limit: int | None = None) -> Any:
     """The parsed JSON body; 400 'Body expected in request.' when required and absent."""
     if not has_body():
         if required:
             raise errors.BadRequest("Body expected in request.")
         return _MISSING
-    raw = read_bytes()
+    raw = read_bytes(limit)
     if not raw and required:
         raise errors.BadRequest("Body expected in request.")
     try:

@@ -51,7 +51,9 @@ def password_matches(password_hash: str, password: str) -> bool:
 
 
 def create_project(
-    db: sqlite_utils.Database, name: str, project_id: str | None = None,
+    db: sqlite_utils.Database,
+    name: str,
+    project_id: str | None = None,
     domain_id: str = DEFAULT_DOMAIN_ID,
 ) -> Project:
     project = Project(id=project_id or uuid.uuid4().hex, name=name, domain_id=domain_id)
@@ -66,12 +68,18 @@ def create_project(
 
 
 def create_user(
-    db: sqlite_utils.Database, name: str, password: str, project_id: str | None,
-    roles: tuple[str, ...] | list[str] = ("member",), user_id: str | None = None,
+    db: sqlite_utils.Database,
+    name: str,
+    password: str,
+    project_id: str | None,
+    roles: tuple[str, ...] | list[str] = ("member",),
+    user_id: str | None = None,
     domain_id: str = DEFAULT_DOMAIN_ID,
 ) -> User:
     user = User(
-        id=user_id or uuid.uuid4().hex, name=name, domain_id=domain_id,
+        id=user_id or uuid.uuid4().hex,
+        name=name,
+        domain_id=domain_id,
         default_project_id=project_id,
     )
     if db.execute(
@@ -140,7 +148,8 @@ def get_user(db: sqlite_utils.Database, user_id: str) -> User | None:
 
 def find_user(db: sqlite_utils.Database, name: str, domain_id: str) -> User | None:
     row = db.execute(
-        "SELECT id, name, domain_id, default_project_id FROM users WHERE name = ? AND domain_id = ?",
+        "SELECT id, name, domain_id, default_project_id FROM users "
+        "WHERE name = ? AND domain_id = ?",
         [name, domain_id],
     ).fetchone()
     return User(*row) if row else None
@@ -164,3 +173,81 @@ def roles_on_project(db: sqlite_utils.Database, user_id: str, project_id: str) -
         [user_id, project_id],
     ).fetchall()
     return [row[0] for row in rows]
+
+
+def upsert_project(
+    db: sqlite_utils.Database,
+    name: str,
+    project_id: str | None = None,
+    description: str = "",
+    domain_id: str = DEFAULT_DOMAIN_ID,
+) -> Project:
+    """The project named ``name``, created if missing; an existing one keeps its id."""
+    existing = find_project(db, name, domain_id)
+    if existing is not None:
+        if project_id is not None and project_id != existing.id:
+            raise errors.Conflict(
+                f"Project {name!r} already exists with id {existing.id}, not {project_id}."
+            )
+        return existing
+    project = create_project(db, name, project_id, domain_id)
+    if description:
+        with atomic(db):
+            db.execute(
+                "UPDATE projects SET description = ? WHERE id = ?", [description, project.id]
+            )
+    return project
+
+
+def upsert_user(
+    db: sqlite_utils.Database,
+    name: str,
+    project_id: str,
+    roles: tuple[str, ...] | list[str],
+    *,
+    password: str | None = None,
+    password_hash: str | None = None,
+    user_id: str | None = None,
+    domain_id: str = DEFAULT_DOMAIN_ID,
+) -> User:
+    """Create or reset a user: its password, default project and roles there."""
+    secret = password_hash or hash_password(password or "")
+    existing = find_user(db, name, domain_id)
+    with atomic(db):
+        if existing is None:
+            user = User(
+                id=user_id or uuid.uuid4().hex,
+                name=name,
+                domain_id=domain_id,
+                default_project_id=project_id,
+            )
+            db["users"].insert(
+                {
+                    "id": user.id,
+                    "name": name,
+                    "domain_id": domain_id,
+                    "password_hash": secret,
+                    "default_project_id": project_id,
+                }
+            )
+        else:
+            if user_id is not None and user_id != existing.id:
+                raise errors.Conflict(
+                    f"User {name!r} already exists with id {existing.id}, not {user_id}."
+                )
+            user = User(existing.id, name, domain_id, project_id)
+            db.execute(
+                "UPDATE users SET password_hash = ?, default_project_id = ? WHERE id = ?",
+                [secret, project_id, user.id],
+            )
+            db.execute("DELETE FROM role_assignments WHERE user_id = ?", [user.id])
+        for role in roles:
+            db["role_assignments"].insert(
+                {"user_id": user.id, "project_id": project_id, "role": role}, ignore=True
+            )
+    return user
+
+
+def password_hash_of(db: sqlite_utils.Database, user_id: str) -> str:
+    row = db.execute("SELECT password_hash FROM users WHERE id = ?", [user_id]).fetchone()
+    return row[0] if row else ""
