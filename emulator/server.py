@@ -55,7 +55,15 @@ class ServerThread:
         return self
 
     def stop(self) -> None:
+        # Closing only the listening socket leaves keep-alive connections in waitress's
+        # socket map, and its loop runs until the map is empty: close them all.
         self.server.close()
+        for channel in list(getattr(self.server, "_map", {}).values()):
+            try:
+                channel.close()
+            except OSError:
+                pass
+        self.server.task_dispatcher.shutdown(timeout=5)
         self._thread.join(timeout=10)
 
     def __enter__(self) -> ServerThread:
