@@ -15,7 +15,9 @@ from emulator.config import Config
 
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
-    from emulator.api import auth, errors as api_errors, store as api_store, versions
+    from emulator.api import auth, routing, versions
+    from emulator.api import errors as api_errors
+    from emulator.api import store as api_store
     from emulator.api import image_actions, image_data, image_members, image_tags, images, schemas
     from emulator.api import control
     from emulator.identity import api as identity_api
@@ -43,6 +45,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
 
     api_store.register(app)
     auth.register(app)
+    routing.register(app)
     api_errors.register(app)
     for blueprint in (
         versions.bp,

@@ -1,5 +1,7 @@
 """The one exception tree.
 
+Default messages are webob's class explanations (whitespace-normalised, as webob does).
+
 Services and the domain raise these; ``emulator.api.errors`` renders them once, in
 Glance's (webob) body shape under ``/v2`` and in Keystone's shape under ``/identity``.
 No Flask here: a class carries its HTTP status, its title and a message.
@@ -16,8 +18,21 @@ class EmulatorError(Exception):
     #: webob's default explanation, used when no message is given.
     default_message = "The server has either erred or is incapable of performing the requested operation."
 
-    def __init__(self, message: str | None = None, *, headers: dict[str, str] | None = None):
-        self.message = message if message is not None else self.default_message
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        detail: str | None = None,
+        comment: str | None = None,
+        headers: dict[str, str] | None = None,
+    ):
+        # webob's three parts: Glance passes ``explanation=`` (our ``message``) in most
+        # places, but a positional message is webob's ``detail``, rendered after the class's
+        # default explanation; ``comment`` appears only as an HTML comment.
+        self.explanation = message if message is not None else self.default_message
+        self.detail = detail
+        self.comment = comment
+        self.message = message if message is not None else (detail or self.default_message)
         self.headers = dict(headers or {})
         super().__init__(self.message)
 
@@ -37,7 +52,7 @@ class Unauthorized(EmulatorError):
     title = "Unauthorized"
     default_message = (
         "This server could not verify that you are authorized to access the document you "
-        "requested.  Either you supplied the wrong credentials (e.g., bad password), or your "
+        "requested. Either you supplied the wrong credentials (e.g., bad password), or your "
         "browser does not understand how to supply the credentials required."
     )
 
@@ -69,7 +84,7 @@ class Conflict(EmulatorError):
 class Gone(EmulatorError):
     status = 410
     title = "Gone"
-    default_message = "This resource is no longer available.  No forwarding address is given."
+    default_message = "This resource is no longer available. No forwarding address is given."
 
 
 class RequestEntityTooLarge(EmulatorError):
@@ -93,7 +108,7 @@ class RangeNotSatisfiable(EmulatorError):
 class RequestHeaderFieldsTooLarge(EmulatorError):
     status = 431
     title = "Request Header Fields Too Large"
-    default_message = "The request header fields were too large."
+    default_message = "The request header fields were too large"
 
 
 class ServiceUnavailable(EmulatorError):

@@ -27,34 +27,48 @@ def current_context() -> RequestContext:
     return context
 
 
-def _needs_token(path: str) -> bool:
+def _is_glance_api(path: str) -> bool:
     return path == "/v2" or path.startswith("/v2/")
+
+
+def _glance_request_id(supplied: str | None) -> str:
+    """glance/api/middleware/context.py: the client's id (prefixed ``req-``) or a new one."""
+    if not supplied:
+        return f"req-{uuid.uuid4()}"
+    return supplied if supplied.startswith("req-") else f"req-{supplied}"
 
 
 def register(app: Flask) -> None:
     @app.before_request
-    def _assign_request_id() -> None:
-        supplied = request.headers.get(REQUEST_ID_HEADER)
-        g.request_id = None
-        if supplied:
-            if len(supplied) > MAX_REQUEST_ID_LENGTH:
-                raise errors.RequestHeaderFieldsTooLarge(
-                    "Request ID is too long. It must be at most 64 characters."
-                )
-            g.request_id = supplied
-        else:
-            g.request_id = f"req-{uuid.uuid4()}"
-
-    @app.before_request
     def _authenticate() -> None:
         g.context = None
+        g.request_id = None
+        path = request.path
         token = request.headers.get("X-Auth-Token")
         if token:
             from emulator.api.store import db
 
-            g.context = tokens.context_for_token(db(), token, request_id=g.request_id)
-        if _needs_token(request.path) and g.context is None:
+            g.context = tokens.context_for_token(db(), token)
+        if not _is_glance_api(path):
+            # Keystone and the control API always carry a request id; Glance's version
+            # documents never do (served before its context middleware).
+            if path.startswith(("/identity", "/_emulator")):
+                g.request_id = f"req-{uuid.uuid4()}"
+            return
+        # Glance: version documents and 401s are answered before the context middleware,
+        # so they carry no request id; an over-long client id is refused only once the
+        # caller is authenticated (with webob's 431 and the reason as an HTML comment).
+        if g.context is None:
             raise errors.Unauthorized()
+        supplied = request.headers.get(REQUEST_ID_HEADER)
+        if supplied and any(ord(ch) < 32 or ord(ch) == 127 for ch in supplied):
+            # It is echoed in a response header: a line break must never reach it.
+            raise errors.BadRequest("The x-openstack-request-id header has control characters.")
+        if supplied and len(supplied) > MAX_REQUEST_ID_LENGTH:
+            raise errors.RequestHeaderFieldsTooLarge(
+                comment=f"x-openstack-request-id is too long, max size {MAX_REQUEST_ID_LENGTH}"
+            )
+        g.request_id = _glance_request_id(supplied)
 
     @app.after_request
     def _add_request_id(response: Response) -> Response:

@@ -49,9 +49,12 @@ def json_body(required: bool = True, limit: int | None = None) -> Any:
     if not raw and required:
         raise errors.BadRequest("Body expected in request.")
     try:
-        return json.loads(raw.decode("utf-8"))
+        parsed = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise errors.BadRequest("Malformed JSON in request body.") from exc
+    if not isinstance(parsed, (dict, list)):
+        raise errors.BadRequest("Unexpected body type. Expected list/dict.")
+    return parsed
 
 
 def refuse_body() -> None:

@@ -1,103 +1,60 @@
 """The one renderer: every error response is built here, and nowhere else.
 
-Under ``/v2`` (and the version documents) errors look exactly like Glance's, which raises
-``webob.exc.HTTP*``: the body format is negotiated on ``Accept`` between text/html and
-application/json, falling back to text/plain (webob 1.8 ``WSGIHTTPException.generate_response``).
-Under ``/identity`` they take Keystone's ``{"error": {...}}`` shape; the control API uses it too.
+Under ``/v2`` (and the version documents) errors are rendered by webob itself, exactly as
+Glance's are: Glance raises ``webob.exc.HTTP*`` and webob negotiates text/html,
+application/json or text/plain on ``Accept``, escapes, and fills per-status templates (405
+and 415 have their own). Doing this with webob rather than by hand is the only way to match
+every corner (an absent Accept header gives text/plain; an invalid one gives HTML).
+Under ``/identity`` errors take Keystone's ``{"error": {...}}`` shape; the control API too.
 """
 
 from __future__ import annotations
 
-import html
 import json
-import re
 
-from flask import Flask, Request, Response, request
+import warnings
+
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
+
+with warnings.catch_warnings():
+    # webob 1.8 imports the stdlib ``cgi`` module, deprecated since Python 3.11.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import webob.exc
+    from webob.acceptparse import create_accept_header
 
 from emulator import errors
 
-_OFFERS = ("text/html", "application/json")
-
-
-def _webob_body(explanation: str) -> str:
-    # webob's body template: "${explanation}<br /><br />\n${detail}\n${html_comment}\n"
-    return f"{explanation}<br /><br />\n\n\n"
-
-
-def _strip_tags(value: str) -> str:
-    # webob.exc.strip_tags, used for the text/plain rendering.
-    value = value.replace("\n", " ").replace("\r", "")
-    value = re.sub(r"<br.*?>", "\n", value, flags=re.I | re.S)
-    value = re.sub(r"<!--|-->", "", value)
-    return re.sub(r"<.*?>", "", value, flags=re.S)
+_OFFERS = ["text/html", "application/json"]
 
 
 def negotiate(accept_header: str | None) -> str | None:
-    """webob's ``acceptable_offers(['text/html', 'application/json'])[0]``.
-
-    No header (or an empty one) accepts everything, so HTML wins, as in Glance.
-    """
-    if not accept_header or not accept_header.strip():
-        return "text/html"
-    best: tuple[float, int, str] | None = None
-    ranges = []
-    for part in accept_header.split(","):
-        bits = [b.strip() for b in part.split(";")]
-        media = bits[0].lower()
-        if not media:
-            continue
-        q = 1.0
-        for param in bits[1:]:
-            if param.lower().startswith("q="):
-                try:
-                    q = float(param[2:])
-                except ValueError:
-                    q = 0.0
-        ranges.append((media, q))
-    for index, offer in enumerate(_OFFERS):
-        offer_type, offer_sub = offer.split("/")
-        # The most specific matching range decides the offer's quality.
-        quality, specificity = None, -1
-        for media, q in ranges:
-            mtype, _, msub = media.partition("/")
-            if media == offer:
-                spec = 2
-            elif mtype == offer_type and msub == "*":
-                spec = 1
-            elif media == "*/*":
-                spec = 0
-            else:
-                continue
-            if spec > specificity:
-                quality, specificity = q, spec
-        if quality is None or quality <= 0:
-            continue
-        candidate = (-quality, index, offer)
-        if best is None or candidate < best:
-            best = candidate
-    return best[2] if best else None
+    """webob's ``acceptable_offers(['text/html', 'application/json'])[0]``, or None."""
+    offers = create_accept_header(accept_header or "").acceptable_offers(offers=_OFFERS)
+    return offers[0][0] if offers else None
 
 
-def glance_error_response(error: errors.EmulatorError, accept: str | None) -> Response:
-    body = _webob_body(error.message)
+def _webob_exception(error: errors.EmulatorError) -> webob.exc.WSGIHTTPException:
+    cls = webob.exc.status_map.get(error.status, webob.exc.HTTPInternalServerError)
+    exc = cls(detail=error.detail, comment=error.comment)
+    exc.explanation = error.explanation
+    return exc
+
+
+def glance_error_response(
+    error: errors.EmulatorError, accept: str | None, environ: dict | None = None
+) -> Response:
+    exc = _webob_exception(error)
+    env = dict(environ or {})
+    env["HTTP_ACCEPT"] = accept or ""
     match = negotiate(accept)
     if match == "text/html":
-        text = (
-            f"<html>\n <head>\n  <title>{error.status_line}</title>\n </head>\n <body>\n"
-            f"  <h1>{error.status_line}</h1>\n  {_webob_body(html.escape(error.message, quote=False))}\n"
-            " </body>\n</html>"
-        )
-        response = Response(text, status=error.status, content_type="text/html; charset=UTF-8")
+        body, content_type = exc.html_body(env), "text/html; charset=UTF-8"
     elif match == "application/json":
-        payload = {"message": body, "code": error.status_line, "title": error.title}
-        response = Response(
-            json.dumps(payload), status=error.status, content_type="application/json"
-        )
+        body, content_type = exc.json_body(env), "application/json"
     else:
-        text = f"{error.status_line}\n\n{_strip_tags(body)}"
-        response = Response(text, status=error.status, content_type="text/plain; charset=UTF-8")
-    return response
+        body, content_type = exc.plain_body(env), "text/plain; charset=UTF-8"
+    return Response(body, status=error.status, content_type=content_type)
 
 
 def keystone_error_response(error: errors.EmulatorError) -> Response:
@@ -105,16 +62,17 @@ def keystone_error_response(error: errors.EmulatorError) -> Response:
     return Response(json.dumps(payload), status=error.status, content_type="application/json")
 
 
-def _is_keystone_style(req: Request) -> bool:
-    path = req.path
+def _is_keystone_style(path: str) -> bool:
     return path.startswith("/identity") or path.startswith("/_emulator")
 
 
 def render(error: errors.EmulatorError) -> Response:
-    if _is_keystone_style(request):
+    if _is_keystone_style(request.path):
         response = keystone_error_response(error)
     else:
-        response = glance_error_response(error, request.headers.get("Accept"))
+        response = glance_error_response(
+            error, request.headers.get("Accept"), request.environ
+        )
     for name, value in error.headers.items():
         response.headers[name] = value
     if error.status == 401:
@@ -128,12 +86,10 @@ def _from_werkzeug(exc: HTTPException) -> errors.EmulatorError:
     if exc.code == 404:
         return errors.NotFound()
     if exc.code == 405:
-        allowed = ", ".join(sorted(getattr(exc, "valid_methods", None) or []))
-        err = errors.MethodNotAllowed(
-            f"The method {request.method} is not allowed for this resource."
-        )
-        if allowed:
-            err.headers["Allow"] = allowed
+        from emulator.api.routing import allowed_methods
+
+        err = errors.MethodNotAllowed()
+        err.headers["Allow"] = allowed_methods(request.path, getattr(exc, "valid_methods", None))
         return err
     if exc.code == 413:
         return errors.RequestEntityTooLarge()

@@ -10,7 +10,7 @@ from flask import Response
 
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     body = json.dumps(payload, ensure_ascii=False)
-    response = Response(body, status=status, content_type="application/json; charset=UTF-8")
+    response = Response(body, status=status, content_type="application/json")
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

@@ -70,6 +70,8 @@ IMAGE_ACTIONS: Mapping[str, tuple[str, frozenset[str] | str]] = {
     "reactivate": ("member", frozenset({OWNER})),
     "communitize_image": ("member", frozenset({OWNER})),
     "publicize_image": ("admin", frozenset()),
+    "set_image_location": ("member", frozenset({OWNER})),
+    "delete_image_location": ("admin", frozenset()),
     # Members API (glance/policies/image.py): the owner manages the list; a member may read
     # and change only its own row.
     "add_member": ("member", frozenset({OWNER})),
@@ -80,8 +82,50 @@ IMAGE_ACTIONS: Mapping[str, tuple[str, frozenset[str] | str]] = {
 }
 
 
+# In the strict profile a member that has not accepted cannot see the image at all, yet it
+# must still read and answer its own invitation (GET/PUT .../members/{its own project}):
+# that is how it accepts. These two actions on its own row reach it regardless.
+OWN_MEMBERSHIP_ACTIONS = frozenset({"get_member", "modify_member"})
+
+
+# Every members API call passes ``get_image`` (role reader) before its own rule
+# (MemberAPIPolicy._enforce); an image action consults ``get_image`` only when its own rule
+# fails, to choose 404 over 403 (ImageAPIPolicy._enforce, glance/api/v2/policy.py).
+MEMBER_ACTIONS = frozenset(
+    {"add_member", "delete_member", "get_members", "get_member", "modify_member"}
+)
+
+
 def can_see(rel: str, visibility: str, profile: str = "glance") -> bool:
     return rel in VISIBLE[profile][visibility]
+
+
+def can_reach(action: str, rel: str, visibility: str, profile: str = "glance",
+              own_membership: bool = False) -> bool:
+    """Can the caller get as far as ``action``'s own policy check (else: 404)?
+
+    ``own_membership``: the request names the caller's own member row.
+    """
+    if can_see(rel, visibility, profile):
+        return True
+    return (
+        own_membership
+        and action in OWN_MEMBERSHIP_ACTIONS
+        and visibility == "shared"
+        and rel in MEMBERS
+    )
+
+
+def effective_relation(rel: str, visibility: str) -> str:
+    """A member row only counts while the image is shared.
+
+    Glance puts the caller's project in the policy target's ``member_id`` only for a shared
+    image it does not own (``glance/db/__init__.py`` ImageRepo._format_image_from_db), so
+    rows left behind after a visibility change grant nothing.
+    """
+    if rel in MEMBERS and visibility != "shared":
+        return OTHER
+    return rel
 
 
 def has_role(context: RequestContext, role: str) -> bool:
@@ -91,27 +135,33 @@ def has_role(context: RequestContext, role: str) -> bool:
 
 
 def is_allowed(action: str, context: RequestContext, rel: str, visibility: str,
-               profile: str = "glance") -> bool:
+               profile: str = "glance", own_membership: bool = False) -> bool:
     """May a caller with this relation do ``action`` to an image of this visibility?"""
-    if not can_see(rel, visibility, profile):
+    if not can_reach(action, rel, visibility, profile, own_membership):
         return False
     if rel == ADMIN:
         return True
+    if action in MEMBER_ACTIONS and not has_role(context, "reader"):
+        return False
     role, relations = IMAGE_ACTIONS[action]
     if not has_role(context, role):
         return False
     if relations == VISIBLE_TO_ALL:
         return True
-    return rel in relations
+    return effective_relation(rel, visibility) in relations
 
 
 def enforce(action: str, context: RequestContext, rel: str, visibility: str, image_id: str,
-            profile: str = "glance") -> None:
+            profile: str = "glance", own_membership: bool = False) -> None:
     """404 if the caller cannot see the image, 403 if it can but may not act."""
-    if not can_see(rel, visibility, profile) or not has_role(context, "reader"):
+    if not can_reach(action, rel, visibility, profile, own_membership):
         raise errors.NotFound(f"No image found with ID {image_id}")
-    if not is_allowed(action, context, rel, visibility, profile):
-        raise errors.Forbidden(f"You are not authorized to complete {action} action.")
+    if is_allowed(action, context, rel, visibility, profile, own_membership):
+        return
+    if not has_role(context, "reader"):
+        # Cannot even get_image: a refusal must not reveal the image exists.
+        raise errors.NotFound(f"No image found with ID {image_id}")
+    raise errors.Forbidden(f"You are not authorized to complete {action} action.")
 
 
 def enforce_visibility_change(context: RequestContext, rel: str, visibility: str) -> None:

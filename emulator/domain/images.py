@@ -39,6 +39,9 @@ CORE_ATTRIBUTES = (
     "disk_format", "min_ram", "min_disk", "created_at", "updated_at", "tags", "locations",
 )
 
+# Other attributes of Glance's Image object: ``remove`` of them is "may not be removed".
+ENTITY_INTERNALS = ("image_id", "member", "extra_properties")
+
 # glance/api/v2/images.py RequestDeserializer
 DISALLOWED_ON_CREATE = ("direct_url", "self", "file", "schema", "stores")
 READ_ONLY = (
@@ -145,7 +148,8 @@ def split_create_body(body: dict[str, object]) -> tuple[dict[str, object], dict[
         if len(key) > MAX_PROPERTY_KEY_LENGTH:
             raise errors.BadRequest("Custom property should not be greater than 255 characters.")
         if is_reserved(key):
-            raise errors.Forbidden(f"Attribute '{key}' is reserved.")
+            # Raised positionally in Glance, so webob renders it as the detail.
+            raise errors.Forbidden(detail=f"Attribute '{key}' is reserved.")
     for key in FACTORY_READ_ONLY:
         if key in base:
             raise errors.Forbidden(f"Attribute '{key}' is read-only.")
@@ -155,17 +159,21 @@ def split_create_body(body: dict[str, object]) -> tuple[dict[str, object], dict[
     return base, extras
 
 
-def check_quotas(image: Image, property_quota: int, tag_quota: int) -> None:
-    """glance/quota/__init__.py: negative quotas mean unlimited."""
+def check_quotas(
+    image: Image, property_quota: int, tag_quota: int, tags_sent: int | None = None
+) -> None:
+    """glance/quota/__init__.py: negative quotas mean unlimited. Tags are counted as sent,
+    before duplicates collapse (``["a", "a", "a"]`` is three)."""
+    tag_count = len(image.tags) if tags_sent is None else max(tags_sent, len(image.tags))
     if 0 <= property_quota < len(image.extra_properties):
         raise errors.RequestEntityTooLarge(
             "The limit has been exceeded on the number of allowed image properties. "
             f"Attempted: {len(image.extra_properties)}, Maximum: {property_quota}"
         )
-    if 0 <= tag_quota < len(image.tags):
+    if 0 <= tag_quota < tag_count:
         raise errors.RequestEntityTooLarge(
             "The limit has been exceeded on the number of allowed image tags. "
-            f"Attempted: {len(image.tags)}, Maximum: {tag_quota}"
+            f"Attempted: {tag_count}, Maximum: {tag_quota}"
         )
 
 

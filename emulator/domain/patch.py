@@ -36,6 +36,7 @@ class Change:
 
 def unsupported_media_type() -> errors.UnsupportedMediaType:
     return errors.UnsupportedMediaType(
+        detail=f"Image PATCH expects Content-Type one of: {ACCEPT_PATCH}",
         headers={"Accept-Patch": ACCEPT_PATCH},
     )
 
@@ -131,7 +132,7 @@ def parse(body: Any, draft: int, validate: Callable[[dict[str, Any]], None]) -> 
     return changes
 
 
-def _set_core(image: rules.Image, name: str, value: Any) -> None:
+def _set_core(image: rules.Image, name: str, value: Any, tag_quota: int) -> None:
     if name in ("disk_format", "container_format") and (
         image.status not in rules.FORMAT_MUTABLE_STATUSES
     ):
@@ -143,6 +144,7 @@ def _set_core(image: rules.Image, name: str, value: Any) -> None:
             )
         value = int(value or 0)  # the schema lets 1.0 through as an integer
     if name == "tags":
+        rules.check_quotas(image, -1, tag_quota, tags_sent=len(value))
         value = rules.unify_tags(list(value))
     setattr(image, name, value)
 
@@ -152,35 +154,41 @@ def apply(
     changes: list[Change],
     *,
     is_admin: bool,
+    enforce: Callable[[str], None],
     check_visibility: Callable[[str], None],
+    tag_quota: int = -1,
 ) -> None:
-    """Apply ``changes`` in order to ``image`` (in memory; the caller saves once)."""
+    """Apply ``changes`` in order to ``image`` (in memory; the caller saves once).
+
+    ``enforce(action)`` raises 403 when the caller may not do a policy action. As in
+    Glance (ImagesController._do_add/_do_replace/_do_remove), the policy is checked per
+    change, so an empty patch needs no permission at all.
+    """
     for change in changes:
         root = change.path[0]
         if root == "locations":
-            # Location editing needs a backing store the emulator does not have.
-            if change.op == "replace" and not change.value:
-                raise errors.Forbidden("Cannot set locations to empty list.")
-            raise errors.Forbidden("You are not authorized to complete set_image_location action.")
-        if change.op in ("add", "replace") and root == "owner" and not is_admin:
-            if change.op == "replace" or change.value != image.owner:
-                raise errors.Forbidden("Owner can't be updated by non admin.")
-        if change.op in ("add", "replace") and root == "visibility":
+            _locations(change, enforce)
+            continue
+        if change.op == "replace" and root == "owner" and not is_admin:
+            raise errors.Forbidden(detail="Owner can't be updated by non admin.")
+        if change.op != "remove" and root == "visibility":
             check_visibility(change.value)
+        enforce("modify_image")
         is_core = root in rules.CORE_ATTRIBUTES
         if change.op == "replace":
             if is_core:
-                _set_core(image, root, change.value)
+                _set_core(image, root, change.value, tag_quota)
             elif root in image.extra_properties:
                 image.extra_properties[root] = change.value
             else:
-                raise errors.Conflict(f"Property {root} does not exist.")
+                raise errors.Conflict(detail=f"Property {root} does not exist.")
         elif change.op == "add":
             exists = is_core or root in image.extra_properties
             if exists and change.draft == 4:
-                raise errors.Conflict(f"Property {root} already present.")
+                raise errors.Conflict(detail=f"Property {root} already present.")
             if is_core:
-                _set_core(image, root, change.value)
+                # Glance has no owner rule on ``add`` (only on ``replace``): followed as is.
+                _set_core(image, root, change.value, tag_quota)
             else:
                 if len(root) > rules.MAX_PROPERTY_KEY_LENGTH:
                     raise errors.BadRequest(
@@ -188,8 +196,23 @@ def apply(
                     )
                 image.extra_properties[root] = change.value
         else:  # remove
-            if is_core:
-                raise errors.Forbidden(f"Property {root} may not be removed.")
+            if is_core or root in rules.ENTITY_INTERNALS:
+                raise errors.Forbidden(detail=f"Property {root} may not be removed.")
             if root not in image.extra_properties:
-                raise errors.Conflict(f"Property {root} does not exist.")
+                raise errors.Conflict(detail=f"Property {root} does not exist.")
             del image.extra_properties[root]
+
+
+def _locations(change: Change, enforce: Callable[[str], None]) -> None:
+    """Location edits: the policy first, then the refusal every deployment without
+    ``show_multiple_locations`` gives (the emulator has no store locations to show)."""
+    if change.op == "replace" and not change.value:
+        raise errors.Forbidden(detail="Cannot set locations to empty list.")
+    if change.op == "remove":
+        enforce("delete_image_location")
+        raise errors.Forbidden(
+            "It's not allowed to remove locations if locations are invisible."
+        )
+    enforce("set_image_location")
+    verb = "update" if change.op == "replace" else "add"
+    raise errors.Forbidden(f"It's not allowed to {verb} locations if locations are invisible.")

@@ -59,7 +59,8 @@ def create(
     if not access.has_role(context, "member"):
         raise rules.policy_forbidden("add_image")
     if not context.is_admin and owner != context.project_id:
-        raise errors.Forbidden(f"You are not permitted to create images owned by '{owner}'")
+        # glance/api/v2/policy.py add_image: positional (a webob detail), no final period.
+        raise errors.Forbidden(detail=f"You are not permitted to create images owned by '{owner}'")
     visibility = base.get("visibility", rules.DEFAULT_VISIBILITY)
     rel = access.ADMIN if context.is_admin else access.OWNER
     access.enforce_visibility_change(context, rel, str(visibility))
@@ -88,10 +89,12 @@ def create(
                 f"Invalid value '{getattr(image, name)}' for parameter '{name}': "
                 "Cannot be a negative value"
             )
-    rules.check_quotas(image, config.image_property_quota, config.image_tag_quota)
+    tags_sent = len(base.get("tags") or [])  # type: ignore[arg-type]
+    rules.check_quotas(image, config.image_property_quota, config.image_tag_quota, tags_sent)
     with atomic(db):
         if image_store.exists_any(db, image.id):
-            raise errors.Conflict(f"Image with identifier {image.id} already exists!")
+            # glance/db/sqlalchemy/api.py _image_update on DBDuplicateEntry
+            raise errors.Conflict(f"Image ID {image.id} already exists!")
         image_store.insert(db, image)
     return image
 
@@ -107,14 +110,22 @@ def update(
     draft = patch.draft_for(content_type)
     changes = patch.parse(body, draft, _validator(config))
     with atomic(db):
-        image, rel = load(db, context, config, image_id, "modify_image")
+        image, rel = load(db, context, config, image_id)
         if not changes:
             return image
+
+        def enforce(action: str) -> None:
+            access.enforce(
+                action, context, rel, image.visibility, image.id, config.sharing_profile
+            )
+
         patch.apply(
             image,
             changes,
             is_admin=context.is_admin,
+            enforce=enforce,
             check_visibility=lambda v: access.enforce_visibility_change(context, rel, v),
+            tag_quota=config.image_tag_quota,
         )
         rules.check_quotas(image, config.image_property_quota, config.image_tag_quota)
         image.updated_at = clock.to_storage(clock.now())
@@ -127,7 +138,10 @@ def delete(
     image_id: str,
 ) -> None:
     with atomic(db):
-        image, _ = load(db, context, config, image_id, "delete_image")
+        try:
+            image, _ = load(db, context, config, image_id, "delete_image")
+        except errors.NotFound as exc:
+            raise errors.NotFound(f"Failed to find image {image_id} to delete") from exc
         rules.check_deletable(image)
         if image.status == "saving":
             # An upload is streaming in; let it fail its final status check.
@@ -160,7 +174,7 @@ def add_tag(
     """``PUT /v2/images/{id}/tags/{tag}``, with glance/api/v2/image_tags.py's own messages."""
     validate_image({"tags": [tag]}, config.disk_formats, config.container_formats)
     with atomic(db):
-        image = _load_for_tags(db, context, config, image_id, "update")
+        image = _load_for_tags(db, context, config, image_id)
         if tag in image.tags:
             return
         image.tags.append(tag)
@@ -178,7 +192,7 @@ def delete_tag(
     db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str, tag: str
 ) -> None:
     with atomic(db):
-        image = _load_for_tags(db, context, config, image_id, "delete")
+        image = _load_for_tags(db, context, config, image_id)
         if tag not in image.tags:
             raise errors.NotFound()
         db.execute("DELETE FROM image_tags WHERE image_id = ? AND value = ?", [image.id, tag])
@@ -186,11 +200,10 @@ def delete_tag(
 
 
 def _load_for_tags(
-    db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str, verb: str
+    db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str
 ) -> Image:
+    # The policy refusal is webob's own Forbidden, which image_tags.py does not rewrap.
     try:
         return load(db, context, config, image_id, "modify_image")[0]
     except errors.NotFound as exc:
         raise errors.NotFound(f"Image {image_id} not found.") from exc
-    except errors.Forbidden as exc:
-        raise errors.Forbidden(f"Not allowed to {verb} tags for image {image_id}.") from exc
