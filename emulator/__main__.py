@@ -1,0 +1,7 @@
+"""``python -m emulator``: the same command line as ``glance-emulator``."""
+
+import sys
+
+from emulator.cli import main
+
+sys.exit(main())
