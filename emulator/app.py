@@ -15,11 +15,20 @@ from emulator.config import Config
 
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
-    from emulator.api import auth, routing, versions
+    from emulator.api import (
+        auth,
+        control,
+        image_actions,
+        image_data,
+        image_members,
+        image_tags,
+        images,
+        routing,
+        schemas,
+        versions,
+    )
     from emulator.api import errors as api_errors
     from emulator.api import store as api_store
-    from emulator.api import image_actions, image_data, image_members, image_tags, images, schemas
-    from emulator.api import control
     from emulator.identity import api as identity_api
     from emulator.services import accounts
     from emulator.store import Store

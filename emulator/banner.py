@@ -8,9 +8,9 @@ a demo user's password is shown only if ``<name>-pass`` still matches.
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
 from typing import Any
 
+from emulator.client_config import Account, known_accounts
 from emulator.services import accounts
 
 LISTENING_PREFIX = "glance-emulator listening on "
@@ -20,41 +20,10 @@ WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]", "")
 EXAMPLE_USER = "producer"
 
 
-@dataclass(frozen=True)
-class Account:
-    user: str
-    password: str | None  # None: not the demo password any more, so not known
-    project: str | None
-    project_id: str | None
-    roles: tuple[str, ...]
-
-
 def read_accounts(store: Any) -> list[Account]:
     """Every user in the store with its default project and roles there."""
-    demo_names = {name for name, _ in accounts.DEMO_ACCOUNTS}
-    result = []
     with store.session() as db:
-        for user in accounts.list_users(db):
-            project = (
-                accounts.get_project(db, user.default_project_id)
-                if user.default_project_id
-                else None
-            )
-            password = None
-            candidate = f"{user.name}-pass"
-            if user.name in demo_names and accounts.check_password(db, user.id, candidate):
-                password = candidate
-            roles = tuple(accounts.roles_on_project(db, user.id, project.id)) if project else ()
-            result.append(
-                Account(
-                    user=user.name,
-                    password=password,
-                    project=project.name if project else None,
-                    project_id=project.id if project else None,
-                    roles=roles,
-                )
-            )
-    return result
+        return known_accounts(db)
 
 
 def client_base_url(listening_url: str, host: str, port: int, public_endpoint: str | None) -> str:
@@ -78,7 +47,7 @@ def openstack_command(auth_url: str, account: Account, *args: str) -> str:
         "--os-password",
         account.password or "PASSWORD",
         "--os-project-name",
-        account.project or "PROJECT",
+        account.project_name or "PROJECT",
         "--os-user-domain-name",
         accounts.DEFAULT_DOMAIN_NAME,
         "--os-project-domain-name",
@@ -89,7 +58,7 @@ def openstack_command(auth_url: str, account: Account, *args: str) -> str:
 
 
 def _example_account(users: list[Account]) -> Account | None:
-    usable = [a for a in users if a.password and a.project]
+    usable = [a for a in users if a.password and a.project_name]
     for account in usable:
         if account.user == EXAMPLE_USER:
             return account
@@ -134,7 +103,7 @@ def render(
                 (
                     account.user,
                     account.password or "(not shown)",
-                    account.project or "-",
+                    account.project_name or "-",
                     account.project_id or "-",
                     ",".join(account.roles) or "-",
                 )
@@ -158,7 +127,7 @@ def render(
                     "OS_IDENTITY_API_VERSION=3",
                     f"OS_USERNAME={example.user}",
                     f"OS_PASSWORD={example.password}",
-                    f"OS_PROJECT_NAME={example.project}",
+                    f"OS_PROJECT_NAME={example.project_name}",
                     f"OS_USER_DOMAIN_NAME={accounts.DEFAULT_DOMAIN_NAME}",
                     f"OS_PROJECT_DOMAIN_NAME={accounts.DEFAULT_DOMAIN_NAME}",
                 ]

@@ -11,6 +11,7 @@ Exit codes: 0 after a clean stop (SIGINT or SIGTERM), 1 when the server cannot s
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shutil
 import signal
 import sys
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from emulator import __version__
+from emulator import __version__, cli_tools
 from emulator.config import SHARING_PROFILES, Config
 from emulator.settings import LOG_LEVELS, ServerSettings, Settings, SettingsError, build
 
@@ -175,17 +176,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not check uploaded data of 'bare' images against their "
         "disk_format (Glance does; default: check)",
     )
+    serve.add_argument(
+        "--scenario",
+        metavar="NAME|FILE",
+        help="load this scenario (a packaged name, see 'scenarios', or a YAML file) into a "
+        "new data dir; a data dir that already has state keeps it",
+    )
     serve.set_defaults(handler=serve_command)
+    cli_tools.add_commands(commands)
     return parser
 
 
 def settings_from_args(args: argparse.Namespace, ephemeral_dir: Path | None) -> Settings:
-    return build(
+    settings = build(
         config_file=args.config,
         config_overrides={field: getattr(args, flag) for flag, field in CONFIG_FLAGS.items()},
         server_overrides={name: getattr(args, name) for name in SERVER_FLAGS},
         ephemeral_dir=ephemeral_dir,
     )
+    return dataclasses.replace(settings, scenario=args.scenario)
 
 
 def _install_signal_handlers() -> None:
@@ -233,10 +242,13 @@ def _start(settings: Settings) -> Any:
 
     logging_setup.configure(settings.server.log_level)
     config, net = settings.config, settings.server
+    fresh = not Path(config.db_path).exists()
     try:
         app = create_app(config)
     except OSError as exc:
         print(f"{PROG}: cannot use data dir {config.data_dir}: {exc}", file=sys.stderr)
+        return None
+    if settings.scenario is not None and not _load_scenario(app, settings.scenario, fresh):
         return None
     logging_setup.install(app)
     try:
@@ -261,6 +273,26 @@ def _start(settings: Settings) -> Any:
     )
     print(text, flush=True)
     return server
+
+
+def _load_scenario(app: Any, scenario: str, fresh: bool) -> bool:
+    from emulator import errors
+    from emulator.services import scenario_files, scenarios
+
+    if not fresh:
+        print(f"{PROG}: the data dir already has state; scenario {scenario!r} not loaded "
+              "(use 'glance-emulator reset --scenario' to start over)", file=sys.stderr)
+        return True
+    try:
+        document, base_dir = scenario_files.read(scenario)
+        with app.extensions["emulator.store"].session() as db:
+            scenarios.load(
+                db, app.extensions["emulator.blobs"], app.config["EMULATOR"], document, base_dir
+            )
+    except errors.EmulatorError as exc:
+        print(f"{PROG}: {exc.message}", file=sys.stderr)
+        return False
+    return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -19,6 +19,7 @@ class Account:
     password: str | None  # None when it is not the "<name>-pass" convention
     project_name: str
     project_id: str
+    roles: tuple[str, ...] = ()
 
 
 def known_accounts(db: sqlite_utils.Database) -> list[Account]:
@@ -33,7 +34,8 @@ def known_accounts(db: sqlite_utils.Database) -> list[Account]:
             continue
         conventional = f"{user.name}-pass"
         password = conventional if accounts.check_password(db, user.id, conventional) else None
-        found.append(Account(user.name, password, project.name, project.id))
+        roles = tuple(accounts.roles_on_project(db, user.id, project.id))
+        found.append(Account(user.name, password, project.name, project.id, roles))
     return found
 
 

@@ -16,7 +16,9 @@ class EmulatorError(Exception):
     status = 500
     title = "Internal Server Error"
     #: webob's default explanation, used when no message is given.
-    default_message = "The server has either erred or is incapable of performing the requested operation."
+    default_message = (
+        "The server has either erred or is incapable of performing the requested operation."
+    )
 
     def __init__(
         self,
@@ -44,7 +46,10 @@ class EmulatorError(Exception):
 class BadRequest(EmulatorError):
     status = 400
     title = "Bad Request"
-    default_message = "The server could not comply with the request since it is either malformed or otherwise incorrect."
+    default_message = (
+        "The server could not comply with the request since it is either malformed or "
+        "otherwise incorrect."
+    )
 
 
 class Unauthorized(EmulatorError):

@@ -91,8 +91,11 @@ class Emulator:
             document, base_dir = scenario_files.read(scenario)
         with self._store().session() as db:
             state.reset(
-                db, self.app.extensions["emulator.blobs"], self.app.config["EMULATOR"],
-                document, base_dir,
+                db,
+                self.app.extensions["emulator.blobs"],
+                self.app.config["EMULATOR"],
+                document,
+                base_dir,
             )
         self._refresh()
 
@@ -128,9 +131,7 @@ def glance_emulator(pytestconfig: pytest.Config) -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def glance_emulator_clean(
-    glance_emulator: Emulator, request: pytest.FixtureRequest
-) -> Emulator:
+def glance_emulator_clean(glance_emulator: Emulator, request: pytest.FixtureRequest) -> Emulator:
     marker = request.node.get_closest_marker("glance_emulator")
     scenario = marker.kwargs.get("scenario") if marker else None
     glance_emulator.reset(scenario)

@@ -13,8 +13,9 @@ from waitress.server import create_server
 _UNLIMITED_BODY = 1 << 62
 
 
-def make_server(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
-                **options: Any) -> Any:
+def make_server(
+    app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 8, **options: Any
+) -> Any:
     """A waitress server bound to ``host:port`` (0 = a free port)."""
     return create_server(
         app,

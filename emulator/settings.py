@@ -65,6 +65,8 @@ class Settings:
     server: ServerSettings
     #: True when the data dir is a temporary folder to remove on exit.
     ephemeral: bool = False
+    #: A scenario (packaged name or file) to load into a new data dir.
+    scenario: str | None = None
 
 
 def server_field_names() -> list[str]:

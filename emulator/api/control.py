@@ -97,7 +97,11 @@ def reset() -> Response:
     scenario, base_dir = _scenario_from_body(_body(required=False))
     config = current_app.config["EMULATOR"]
     summary = state.reset(
-        db(), current_app.extensions["emulator.blobs"], config, scenario, base_dir,
+        db(),
+        current_app.extensions["emulator.blobs"],
+        config,
+        scenario,
+        base_dir,
         files_within=Path(config.data_dir),
     )
     return _summary_response(summary)
@@ -113,7 +117,11 @@ def load_scenario() -> Response:
 
     config = current_app.config["EMULATOR"]
     summary = scenarios.load(
-        db(), current_app.extensions["emulator.blobs"], config, scenario, base_dir,
+        db(),
+        current_app.extensions["emulator.blobs"],
+        config,
+        scenario,
+        base_dir,
         files_within=Path(config.data_dir),
     )
     return _summary_response(summary)

@@ -11,7 +11,6 @@ Under ``/identity`` errors take Keystone's ``{"error": {...}}`` shape; the contr
 from __future__ import annotations
 
 import json
-
 import warnings
 
 from flask import Flask, Response, request
@@ -70,9 +69,7 @@ def render(error: errors.EmulatorError) -> Response:
     if _is_keystone_style(request.path):
         response = keystone_error_response(error)
     else:
-        response = glance_error_response(
-            error, request.headers.get("Accept"), request.environ
-        )
+        response = glance_error_response(error, request.headers.get("Accept"), request.environ)
     for name, value in error.headers.items():
         response.headers[name] = value
     if error.status == 401:

@@ -16,7 +16,9 @@ bp = Blueprint("image_tags", __name__)
 @bp.put("/v2/images/<image_id>/tags/<tag_value>")
 def update(image_id: str, tag_value: str) -> Response:
     bodies.refuse_body()  # router.py connects this route with body_reject=True
-    image_service.add_tag(db(), current_context(), current_app.config["EMULATOR"], image_id, tag_value)
+    image_service.add_tag(
+        db(), current_context(), current_app.config["EMULATOR"], image_id, tag_value
+    )
     return no_content()
 
 

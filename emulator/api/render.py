@@ -8,7 +8,9 @@ from typing import Any
 from flask import Response
 
 
-def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    payload: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     body = json.dumps(payload, ensure_ascii=False)
     response = Response(body, status=status, content_type="application/json")
     for name, value in (headers or {}).items():

@@ -45,6 +45,4 @@ def register(app: Flask) -> None:
         # Flask answers HEAD (as GET) and OPTIONS itself; Glance's router does not.
         if request.method in ("HEAD", "OPTIONS") and request.path.startswith("/v2"):
             if request.url_rule is not None:
-                raise errors.MethodNotAllowed(
-                    headers={"Allow": allowed_methods(request.path)}
-                )
+                raise errors.MethodNotAllowed(headers={"Allow": allowed_methods(request.path)})

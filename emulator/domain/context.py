@@ -30,4 +30,6 @@ class RequestContext:
 
 def admin_context(project_id: str | None = None) -> RequestContext:
     """A context for the emulator's own tools (seed loader, control API)."""
-    return RequestContext(project_id=project_id, user_id=None, roles=frozenset({"admin", "member", "reader"}))
+    return RequestContext(
+        project_id=project_id, user_id=None, roles=frozenset({"admin", "member", "reader"})
+    )

@@ -14,8 +14,15 @@ VISIBILITIES = ("community", "public", "private", "shared")
 DEFAULT_VISIBILITY = "shared"  # glance/domain/__init__.py ImageFactory.new_image
 
 STATUSES = (
-    "queued", "saving", "active", "killed", "deleted",
-    "uploading", "importing", "pending_delete", "deactivated",
+    "queued",
+    "saving",
+    "active",
+    "killed",
+    "deleted",
+    "uploading",
+    "importing",
+    "pending_delete",
+    "deactivated",
 )
 
 # glance/domain/__init__.py Image.valid_state_targets
@@ -34,9 +41,26 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 # Attributes of the image entity itself (``hasattr(image, name)`` in Glance's PATCH code):
 # PATCH may set them but never remove them.
 CORE_ATTRIBUTES = (
-    "id", "name", "status", "visibility", "protected", "os_hidden", "checksum",
-    "os_hash_algo", "os_hash_value", "owner", "size", "virtual_size", "container_format",
-    "disk_format", "min_ram", "min_disk", "created_at", "updated_at", "tags", "locations",
+    "id",
+    "name",
+    "status",
+    "visibility",
+    "protected",
+    "os_hidden",
+    "checksum",
+    "os_hash_algo",
+    "os_hash_value",
+    "owner",
+    "size",
+    "virtual_size",
+    "container_format",
+    "disk_format",
+    "min_ram",
+    "min_disk",
+    "created_at",
+    "updated_at",
+    "tags",
+    "locations",
 )
 
 # Other attributes of Glance's Image object: ``remove`` of them is "may not be removed".
@@ -45,24 +69,62 @@ ENTITY_INTERNALS = ("image_id", "member", "extra_properties")
 # glance/api/v2/images.py RequestDeserializer
 DISALLOWED_ON_CREATE = ("direct_url", "self", "file", "schema", "stores")
 READ_ONLY = (
-    "created_at", "updated_at", "status", "checksum", "size", "virtual_size",
-    "direct_url", "self", "file", "schema", "id", "os_hash_algo", "os_hash_value",
+    "created_at",
+    "updated_at",
+    "status",
+    "checksum",
+    "size",
+    "virtual_size",
+    "direct_url",
+    "self",
+    "file",
+    "schema",
+    "id",
+    "os_hash_algo",
+    "os_hash_value",
 )
 RESERVED = ("location", "deleted", "deleted_at")
 RESERVED_PREFIX = "os_glance"
 # Keys a create body maps onto the entity; everything else is an extra property.
 CREATE_BASE_KEYS = (
-    "checksum", "created_at", "container_format", "disk_format", "id", "min_disk", "min_ram",
-    "name", "size", "virtual_size", "status", "tags", "owner", "updated_at", "visibility",
-    "protected", "os_hidden",
+    "checksum",
+    "created_at",
+    "container_format",
+    "disk_format",
+    "id",
+    "min_disk",
+    "min_ram",
+    "name",
+    "size",
+    "virtual_size",
+    "status",
+    "tags",
+    "owner",
+    "updated_at",
+    "visibility",
+    "protected",
+    "os_hidden",
 )
 # glance/domain/__init__.py ImageFactory
 FACTORY_READ_ONLY = (
-    "created_at", "updated_at", "status", "checksum", "os_hash_algo", "os_hash_value",
-    "size", "virtual_size",
+    "created_at",
+    "updated_at",
+    "status",
+    "checksum",
+    "os_hash_algo",
+    "os_hash_value",
+    "size",
+    "virtual_size",
 )
 FACTORY_RESERVED_EXTRA = (
-    "owner", "locations", "deleted", "deleted_at", "direct_url", "self", "file", "schema",
+    "owner",
+    "locations",
+    "deleted",
+    "deleted_at",
+    "direct_url",
+    "self",
+    "file",
+    "schema",
 )
 # Formats may change only while no data is attached (Image.disk_format setter).
 FORMAT_MUTABLE_STATUSES = ("queued", "importing")
@@ -121,7 +183,9 @@ def set_status(image: Image, target: str) -> None:
         missing = [k for k in ("disk_format", "container_format") if not getattr(image, k)]
         if missing:
             noun = "Property" if len(missing) == 1 else "Properties"
-            raise errors.BadRequest(f"{noun} {', '.join(missing)} must be set prior to saving data.")
+            raise errors.BadRequest(
+                f"{noun} {', '.join(missing)} must be set prior to saving data."
+            )
     if target == "queued":
         image.size = None
         image.virtual_size = None

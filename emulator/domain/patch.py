@@ -72,15 +72,14 @@ def _operation(raw: dict[str, Any], draft: int) -> tuple[str, str]:
         )
     if not found:
         raise errors.BadRequest(
-            'Operation objects must contain exactly one member named "add", "remove", '
-            'or "replace".'
+            'Operation objects must contain exactly one member named "add", "remove", or "replace".'
         )
     return found[0], raw[found[0]]
 
 
 def decode_pointer(pointer: Any) -> tuple[str, ...]:
     if not isinstance(pointer, str):
-        raise errors.BadRequest(f"Pointer `{pointer}` does not start with \"/\".")
+        raise errors.BadRequest(f'Pointer `{pointer}` does not start with "/".')
     if not pointer.startswith("/"):
         raise errors.BadRequest(f'Pointer `{pointer}` does not start with "/".')
     if re.search(r"/\s*?/", pointer[1:]):
@@ -111,9 +110,7 @@ def parse(body: Any, draft: int, validate: Callable[[dict[str, Any]], None]) -> 
         path = decode_pointer(pointer)
         root = path[0]
         if len(path) != PATH_DEPTH.get(root, {}).get(op, 1):
-            raise errors.BadRequest(
-                f"Invalid JSON pointer for this resource: '/{'/'.join(path)}'"
-            )
+            raise errors.BadRequest(f"Invalid JSON pointer for this resource: '/{'/'.join(path)}'")
         value = None
         if op != "remove":
             if "value" not in raw:
@@ -210,9 +207,7 @@ def _locations(change: Change, enforce: Callable[[str], None]) -> None:
         raise errors.Forbidden(detail="Cannot set locations to empty list.")
     if change.op == "remove":
         enforce("delete_image_location")
-        raise errors.Forbidden(
-            "It's not allowed to remove locations if locations are invisible."
-        )
+        raise errors.Forbidden("It's not allowed to remove locations if locations are invisible.")
     enforce("set_image_location")
     verb = "update" if change.op == "replace" else "add"
     raise errors.Forbidden(f"It's not allowed to {verb} locations if locations are invisible.")

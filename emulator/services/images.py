@@ -27,7 +27,10 @@ def _validator(config: Config):  # noqa: ANN202 - a closure over the formats
 
 
 def load(
-    db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str,
+    db: sqlite_utils.Database,
+    context: RequestContext,
+    config: Config,
+    image_id: str,
     action: str = "get_image",
 ) -> tuple[Image, str]:
     """The image and the caller's relation to it, if ``action`` is allowed.
@@ -45,9 +48,7 @@ def load(
     return image, rel
 
 
-def create(
-    db: sqlite_utils.Database, context: RequestContext, config: Config, body: Any
-) -> Image:
+def create(db: sqlite_utils.Database, context: RequestContext, config: Config, body: Any) -> Image:
     if not isinstance(body, dict):
         # Glance answers 500 here (it calls .pop on the list); the 400 it meant:
         raise errors.BadRequest("Request body must be a JSON object.")
@@ -99,13 +100,19 @@ def create(
     return image
 
 
-def show(db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str) -> Image:
+def show(
+    db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str
+) -> Image:
     return load(db, context, config, image_id)[0]
 
 
 def update(
-    db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str,
-    content_type: str | None, body: Any,
+    db: sqlite_utils.Database,
+    context: RequestContext,
+    config: Config,
+    image_id: str,
+    content_type: str | None,
+    body: Any,
 ) -> Image:
     draft = patch.draft_for(content_type)
     changes = patch.parse(body, draft, _validator(config))
@@ -115,9 +122,7 @@ def update(
             return image
 
         def enforce(action: str) -> None:
-            access.enforce(
-                action, context, rel, image.visibility, image.id, config.sharing_profile
-            )
+            access.enforce(action, context, rel, image.visibility, image.id, config.sharing_profile)
 
         patch.apply(
             image,
@@ -134,7 +139,10 @@ def update(
 
 
 def delete(
-    db: sqlite_utils.Database, context: RequestContext, config: Config, blobs: BlobStore,
+    db: sqlite_utils.Database,
+    context: RequestContext,
+    config: Config,
+    blobs: BlobStore,
     image_id: str,
 ) -> None:
     with atomic(db):
@@ -150,7 +158,9 @@ def delete(
     blobs.delete(image.id)
 
 
-def deactivate(db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str) -> None:
+def deactivate(
+    db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str
+) -> None:
     with atomic(db):
         image, _ = load(db, context, config, image_id, "deactivate")
         if rules.deactivate(image):
@@ -159,7 +169,9 @@ def deactivate(db: sqlite_utils.Database, context: RequestContext, config: Confi
             )
 
 
-def reactivate(db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str) -> None:
+def reactivate(
+    db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str
+) -> None:
     with atomic(db):
         image, _ = load(db, context, config, image_id, "reactivate")
         if rules.reactivate(image):
@@ -184,7 +196,9 @@ def add_tag(
             raise errors.RequestEntityTooLarge(
                 f"Image tag limit exceeded for image {image_id}: {exc.message}:"
             ) from exc
-        db.execute("INSERT OR IGNORE INTO image_tags (image_id, value) VALUES (?, ?)", [image.id, tag])
+        db.execute(
+            "INSERT OR IGNORE INTO image_tags (image_id, value) VALUES (?, ?)", [image.id, tag]
+        )
         image_store.update_fields(db, image.id, updated_at=clock.to_storage(clock.now()))
 
 

@@ -29,8 +29,16 @@ from emulator.store.db import atomic
 
 CHUNK = 1 << 20
 IMAGE_ATTRIBUTES = (
-    "id", "name", "visibility", "disk_format", "container_format", "min_ram", "min_disk",
-    "protected", "os_hidden", "tags",
+    "id",
+    "name",
+    "visibility",
+    "disk_format",
+    "container_format",
+    "min_ram",
+    "min_disk",
+    "protected",
+    "os_hidden",
+    "tags",
 )
 
 
@@ -60,7 +68,10 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
 
 
 def _data_source(
-    data: dict[str, Any], seed: str, base_dir: Path | None, allowed_root: Path | None,
+    data: dict[str, Any],
+    seed: str,
+    base_dir: Path | None,
+    allowed_root: Path | None,
     relocate: Callable[[Path], Path],
 ) -> tuple[Iterator[bytes], int]:
     if "size" in data:
@@ -113,8 +124,13 @@ def ensure_demo_accounts(db: sqlite_utils.Database, *, reset_passwords: bool) ->
 
 
 def load(
-    db: sqlite_utils.Database, blobs: BlobStore, config: Config, scenario: dict[str, Any],
-    base_dir: Path | None = None, *, files_within: Path | None = None,
+    db: sqlite_utils.Database,
+    blobs: BlobStore,
+    config: Config,
+    scenario: dict[str, Any],
+    base_dir: Path | None = None,
+    *,
+    files_within: Path | None = None,
     relocate: Callable[[Path], Path] = _same,
 ) -> LoadSummary:
     """Load ``scenario`` (already validated) on top of the current state, all or nothing.
@@ -141,8 +157,13 @@ def load(
                 if project is None:
                     raise ScenarioError(f"unknown project {item['project']!r}")
                 accounts.upsert_user(
-                    db, item["name"], project.id, item["roles"], password=item.get("password"),
-                    password_hash=item.get("password_hash"), user_id=item.get("id"),
+                    db,
+                    item["name"],
+                    project.id,
+                    item["roles"],
+                    password=item.get("password"),
+                    password_hash=item.get("password_hash"),
+                    user_id=item.get("id"),
                 )
                 summary.users.append(item["name"])
             names: dict[str, str] = {}
@@ -168,8 +189,13 @@ def load(
 
 
 def _load_image(
-    db: sqlite_utils.Database, blobs: BlobStore, config: Config, item: dict[str, Any],
-    base_dir: Path | None, files_within: Path | None, relocate: Callable[[Path], Path],
+    db: sqlite_utils.Database,
+    blobs: BlobStore,
+    config: Config,
+    item: dict[str, Any],
+    base_dir: Path | None,
+    files_within: Path | None,
+    relocate: Callable[[Path], Path],
     created: list[str],
 ) -> str:
     owner = _project_id(db, item["owner"])
@@ -185,9 +211,7 @@ def _load_image(
     created.append(image.id)
     wants = item.get("status", "active" if "data" in item else "queued")
     if "data" in item:
-        chunks, size = _data_source(
-            item["data"], image.id, base_dir, files_within, relocate
-        )
+        chunks, size = _data_source(item["data"], image.id, base_dir, files_within, relocate)
         image_data.upload(db, context, config, blobs, image.id, chunks, size)
     elif wants != "queued":
         raise ScenarioError(f"status {wants!r} needs data")
@@ -228,7 +252,11 @@ def _load_share(
     members.create(db, owner_context, config, image.id, {"member": member_id})
     if item["status"] != "pending":
         members.update(
-            db, _member_context(member_id), config, image.id, member_id,
+            db,
+            _member_context(member_id),
+            config,
+            image.id,
+            member_id,
             {"status": item["status"]},
         )
     restored = _timestamps(item)

@@ -50,9 +50,13 @@ def _wipe(db: sqlite_utils.Database, users: set[str], projects: set[str]) -> Non
 
 
 def reset(
-    db: sqlite_utils.Database, blobs: BlobStore, config: Config,
-    scenario: dict[str, Any] | None = None, base_dir: Path | None = None,
-    *, files_within: Path | None = None,
+    db: sqlite_utils.Database,
+    blobs: BlobStore,
+    config: Config,
+    scenario: dict[str, Any] | None = None,
+    base_dir: Path | None = None,
+    *,
+    files_within: Path | None = None,
 ) -> scenarios.LoadSummary:
     users, projects = _target_names(scenario)
     blobs.root.mkdir(parents=True, exist_ok=True)
@@ -71,7 +75,12 @@ def reset(
                 if scenario["demo_accounts"]:
                     scenarios.ensure_demo_accounts(db, reset_passwords=True)
                 summary = scenarios.load(
-                    db, blobs, config, scenario, base_dir, files_within=files_within,
+                    db,
+                    blobs,
+                    config,
+                    scenario,
+                    base_dir,
+                    files_within=files_within,
                     # An export by reference names files that were just moved aside.
                     relocate=lambda p: aside / p.name if p.parent == root else p,
                 )
@@ -86,9 +95,7 @@ def reset(
     return summary
 
 
-def export(
-    db: sqlite_utils.Database, blobs: BlobStore, data: str = "inline"
-) -> dict[str, Any]:
+def export(db: sqlite_utils.Database, blobs: BlobStore, data: str = "inline") -> dict[str, Any]:
     """The whole state as a scenario document that loads back to the same state."""
     if data not in DATA_MODES:
         raise ValueError(f"data must be one of {', '.join(DATA_MODES)}")
@@ -111,11 +118,14 @@ def export(
                 "roles": accounts.roles_on_project(db, user.id, project_id or ""),
             }
         )
-    images = [_export_image(db, blobs, row, project_names, data) for row in db.execute(
-        "SELECT id, name, owner, visibility, disk_format, container_format, min_ram, min_disk, "
-        "protected, os_hidden, status, created_at, updated_at FROM images WHERE deleted = 0 "
-        "ORDER BY created_at, id"
-    ).fetchall()]
+    images = [
+        _export_image(db, blobs, row, project_names, data)
+        for row in db.execute(
+            "SELECT id, name, owner, visibility, disk_format, container_format, min_ram, min_disk, "
+            "protected, os_hidden, status, created_at, updated_at FROM images WHERE deleted = 0 "
+            "ORDER BY created_at, id"
+        ).fetchall()
+    ]
     shares = [
         {
             "image": image_id,
@@ -142,11 +152,27 @@ def export(
 
 
 def _export_image(
-    db: sqlite_utils.Database, blobs: BlobStore, row: tuple[Any, ...],
-    project_names: dict[str, str], data: str,
+    db: sqlite_utils.Database,
+    blobs: BlobStore,
+    row: tuple[Any, ...],
+    project_names: dict[str, str],
+    data: str,
 ) -> dict[str, Any]:
-    (image_id, name, owner, visibility, disk_format, container_format, min_ram, min_disk,
-     protected, os_hidden, status, created_at, updated_at) = row
+    (
+        image_id,
+        name,
+        owner,
+        visibility,
+        disk_format,
+        container_format,
+        min_ram,
+        min_disk,
+        protected,
+        os_hidden,
+        status,
+        created_at,
+        updated_at,
+    ) = row
     item: dict[str, Any] = {
         "id": image_id,
         "name": name,
@@ -158,13 +184,18 @@ def _export_image(
         "min_disk": min_disk,
         "protected": bool(protected),
         "os_hidden": bool(os_hidden),
-        "tags": [t for (t,) in db.execute(
-            "SELECT value FROM image_tags WHERE image_id = ? ORDER BY rowid", [image_id]
-        )],
-        "properties": dict(db.execute(
-            "SELECT name, value FROM image_properties WHERE image_id = ? ORDER BY rowid",
-            [image_id],
-        ).fetchall()),
+        "tags": [
+            t
+            for (t,) in db.execute(
+                "SELECT value FROM image_tags WHERE image_id = ? ORDER BY rowid", [image_id]
+            )
+        ],
+        "properties": dict(
+            db.execute(
+                "SELECT name, value FROM image_properties WHERE image_id = ? ORDER BY rowid",
+                [image_id],
+            ).fetchall()
+        ),
         "created_at": created_at,
         "updated_at": updated_at,
     }

@@ -38,7 +38,9 @@ class Store:
             db.close()
 
     def connect(self) -> sqlite_utils.Database:
-        conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None, check_same_thread=True)
+        conn = sqlite3.connect(
+            self.db_path, timeout=30, isolation_level=None, check_same_thread=True
+        )
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")

@@ -10,9 +10,24 @@ import sqlite_utils
 from emulator.domain.images import Image
 
 COLUMNS = (
-    "id", "name", "status", "visibility", "protected", "os_hidden", "checksum", "os_hash_algo",
-    "os_hash_value", "owner", "size", "virtual_size", "container_format", "disk_format",
-    "min_ram", "min_disk", "created_at", "updated_at",
+    "id",
+    "name",
+    "status",
+    "visibility",
+    "protected",
+    "os_hidden",
+    "checksum",
+    "os_hash_algo",
+    "os_hash_value",
+    "owner",
+    "size",
+    "virtual_size",
+    "container_format",
+    "disk_format",
+    "min_ram",
+    "min_disk",
+    "created_at",
+    "updated_at",
 )
 _SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM images"
 
@@ -33,7 +48,8 @@ def _attach(db: sqlite_utils.Database, images: list[Image]) -> list[Image]:
     ids = list(by_id)
     for image_id, name, value in db.execute(
         f"SELECT image_id, name, value FROM image_properties WHERE image_id IN ({marks}) "
-        "ORDER BY rowid", ids,
+        "ORDER BY rowid",
+        ids,
     ):
         by_id[image_id].extra_properties[name] = value
     for image_id, value in db.execute(
