@@ -1,4 +1,4 @@
-"""The per-request database connection (sqlite-utils objects must not cross threads)."""
+"""The request's database connection: the serving thread's own (never crosses threads)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask import Flask, current_app, g
 
 def db() -> sqlite_utils.Database:
     if "db" not in g:
-        g.db = current_app.extensions["emulator.store"].connect()
+        g.db = current_app.extensions["emulator.store"].thread_connection()
     return g.db
 
 
@@ -17,4 +17,4 @@ def register(app: Flask) -> None:
     def _close(_exc: BaseException | None) -> None:
         conn = g.pop("db", None)
         if conn is not None:
-            conn.close()
+            current_app.extensions["emulator.store"].release(conn)

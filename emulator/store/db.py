@@ -33,6 +33,8 @@ class Store:
         self.blob_dir.mkdir(parents=True, exist_ok=True)
         db = self.connect()
         try:
+            # WAL is a property of the database file: set once, not per connection.
+            db.execute("PRAGMA journal_mode=WAL")
             migrate(db)
         finally:
             db.close()
@@ -41,11 +43,26 @@ class Store:
         conn = sqlite3.connect(
             self.db_path, timeout=30, isolation_level=None, check_same_thread=True
         )
-        conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")
         return sqlite_utils.Database(conn)
+
+    def thread_connection(self) -> sqlite_utils.Database:
+        """This thread's own connection, opened once and reused by its later requests.
+
+        Opening a connection (and its PRAGMAs) cost more than a whole indexed page of
+        images; a per-thread connection still never crosses threads.
+        """
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = self.connect()
+        return db
+
+    def release(self, db: sqlite_utils.Database) -> None:
+        """End of a request: never leave a transaction open on a reused connection."""
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
 
     @contextmanager
     def session(self) -> Iterator[sqlite_utils.Database]:
