@@ -47,6 +47,7 @@ SERVE_OPTIONS = (
     "--public-endpoint",
     "--log-level",
     "--threads",
+    "--scenario",
 )
 
 
