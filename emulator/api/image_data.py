@@ -1,5 +1,95 @@
-"""Placeholder: filled in by its own change."""
+"""``/v2/images/{id}/file``: glance/api/v2/image_data.py's upload and download."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import ClientDisconnected
+
+from emulator.api import bodies
+from emulator.api.auth import current_context
+from emulator.api.render import no_content
+from emulator.api.store import db
+from emulator.services import image_data as data_service
+from emulator.store.blobs import READ_CHUNK
 
 bp = Blueprint("image_data", __name__)
+
+
+def _config():  # noqa: ANN202
+    return current_app.config["EMULATOR"]
+
+
+def _blobs():  # noqa: ANN202
+    return current_app.extensions["emulator.blobs"]
+
+
+def _body_chunks() -> Iterator[bytes]:
+    """The request body, a chunk at a time; a client that goes away ends it early.
+
+    werkzeug raises ClientDisconnected when fewer bytes arrive than Content-Length
+    announced; the service then sees a short body and answers Glance's "Size mismatch".
+    """
+    stream = request.stream
+    while True:
+        try:
+            chunk = stream.read(data_service.WRITE_CHUNK_SIZE)
+        except ClientDisconnected:
+            return
+        if not chunk:
+            return
+        yield chunk
+
+
+def _stream(result: data_service.Download) -> Iterable[bytes]:
+    """The server's own file sender when it has one (waitress sends straight from the file,
+    stopping at Content-Length), else a generator of chunks; memory stays flat either way."""
+    file_wrapper = request.environ.get("wsgi.file_wrapper")
+    handle = result.positioned_file()
+    if file_wrapper is not None and handle is not None:
+        return file_wrapper(handle, READ_CHUNK)
+    return result.chunks()
+
+
+@bp.put("/v2/images/<image_id>/file")
+def upload(image_id: str) -> Response:
+    data_service.check_media_type(request.headers.get("Content-Type"))
+    size = data_service.declared_size(
+        request.headers.get("x-openstack-image-size"), request.content_length
+    )
+    data_service.upload(
+        db(), current_context(), _config(), _blobs(), image_id, _body_chunks(), size
+    )
+    return no_content()
+
+
+@bp.get("/v2/images/<image_id>/file")
+def download(image_id: str) -> Response:
+    bodies.refuse_body()  # router.py connects this route with body_reject=True
+    result = data_service.download(
+        db(),
+        current_context(),
+        _config(),
+        _blobs(),
+        image_id,
+        request.headers.get("Range"),
+        request.headers.get("Content-Range"),
+    )
+    if result.status == 204:
+        return no_content()
+    headers = {"Content-Length": str(result.length)}
+    if result.content_range is not None:
+        headers["Content-Range"] = result.content_range
+    if result.image.checksum:
+        # Hex, not the base64 RFC 1864 asks for: Glance sends the image's checksum as is.
+        headers["Content-MD5"] = result.image.checksum
+    response = Response(
+        _stream(result),
+        status=result.status,
+        headers=headers,
+        content_type="application/octet-stream",
+        direct_passthrough=True,
+    )
+    response.call_on_close(result.close)
+    return response

@@ -10,9 +10,70 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 _SAFE_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
+READ_CHUNK = 1 << 20
+
+
+class PendingBlob:
+    """An upload being written: appended to, read back for inspection, then kept or dropped."""
+
+    def __init__(self, root: Path):
+        root.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".upload-", dir=root)
+        self.path = Path(name)
+        self._file: BinaryIO = os.fdopen(fd, "w+b")
+        self.size = 0
+
+    def write(self, chunk: bytes) -> None:
+        self._file.write(chunk)
+        self.size += len(chunk)
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        """Bytes already written (for format inspection); fewer at the end of the data."""
+        self._file.flush()
+        if offset < 0 or offset >= self.size or length <= 0:
+            return b""
+        return os.pread(self._file.fileno(), min(length, self.size - offset), offset)
+
+    def commit(self, final_path: Path) -> None:
+        self._file.close()
+        os.replace(self.path, final_path)
+
+    def discard(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+        self.path.unlink(missing_ok=True)
+
+
+class FileChunks:
+    """``length`` bytes of an open file from ``offset``, a chunk at a time.
+
+    A WSGI server calls ``close`` when the response ends, sent or not, so the file is closed
+    even if iteration never started.
+    """
+
+    def __init__(self, handle: BinaryIO, offset: int, length: int, chunk_size: int = READ_CHUNK):
+        self.handle, self.offset, self.length, self.chunk_size = handle, offset, length, chunk_size
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            self.handle.seek(self.offset)
+            remaining = self.length
+            while remaining > 0:
+                chunk = self.handle.read(min(self.chunk_size, remaining))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+                yield chunk
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.handle.close()
 
 
 class BlobStore:
@@ -27,14 +88,26 @@ class BlobStore:
     def exists(self, image_id: str) -> bool:
         return _SAFE_ID.match(image_id) is not None and self.path(image_id).is_file()
 
-    def temp_file(self) -> tuple[int, Path]:
-        """An open descriptor and path for a new upload, in the same filesystem."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=".upload-", dir=self.root)
-        return fd, Path(name)
+    def begin(self) -> PendingBlob:
+        """A temp file for a new upload; ``keep`` or ``discard`` it when done."""
+        return PendingBlob(self.root)
 
-    def commit(self, temp_path: Path, image_id: str) -> None:
-        os.replace(temp_path, self.path(image_id))
+    def keep(self, pending: PendingBlob, image_id: str) -> None:
+        """Rename a finished upload into place (atomic on one filesystem)."""
+        pending.commit(self.path(image_id))
+
+    def open(self, image_id: str) -> BinaryIO | None:
+        """The image's data for reading, or None if it has none.
+
+        An open file stays readable if the image is deleted meanwhile (POSIX), so a download
+        that has started finishes.
+        """
+        if not _SAFE_ID.match(image_id):
+            return None
+        try:
+            return open(self.path(image_id), "rb")  # the caller closes it (FileChunks does)
+        except (FileNotFoundError, IsADirectoryError):
+            return None
 
     def delete(self, image_id: str) -> None:
         if _SAFE_ID.match(image_id):
