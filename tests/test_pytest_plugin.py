@@ -1,13 +1,21 @@
 """The pytest plugin, used as a user would: from a separate test suite, through the entry
-point that ``pip install glance-emulator`` registers."""
+point that ``pip install glance-emulator`` registers.
+
+Each pytester run starts a new pytest process (and an emulator), so the user's files are
+run together in as few runs as possible; ``-v`` output names each test's outcome.
+"""
 
 from __future__ import annotations
 
+import re
 import textwrap
+from pathlib import Path
 
 import pytest
 
 pytest_plugins = ["pytester"]
+
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 USER_SUITE = textwrap.dedent(
     """
@@ -43,26 +51,143 @@ USER_SUITE = textwrap.dedent(
     """
 )
 
+# More of the plugin: scenario files, users and clouds.yaml that follow a reset, Glance's
+# sharing profile by default, and a bad scenario name reported as a fixture error.
+MORE_SUITE = textwrap.dedent(
+    """
+    import pytest
+    import yaml
+
+    @pytest.mark.glance_emulator(scenario="lab.yaml")
+    def test_marker_with_a_scenario_file(glance_emulator_clean):
+        users = glance_emulator_clean.users
+        assert sorted(users) == ["admin", "alice", "consumer", "outsider", "producer"]
+        assert users["alice"].project_name == "team-a"
+        assert users["alice"].password is None  # not "<name>-pass": only the hash is kept
+        alice = glance_emulator_clean.connect("alice", password="s3cret")
+        assert [i.name for i in alice.image.images()] == ["team-image"]
+        assert alice.current_project_id == users["alice"].project_id
+
+    @pytest.mark.glance_emulator(scenario="classroom")
+    def test_users_and_clouds_yaml_follow_the_scenario(glance_emulator_clean):
+        assert sorted(glance_emulator_clean.users) == [
+            "admin", "instructor", "student1", "student2", "student3"]
+        clouds = yaml.safe_load(glance_emulator_clean.clouds_yaml.read_text())["clouds"]
+        assert sorted(clouds) == sorted(glance_emulator_clean.users)
+        assert clouds["student1"]["auth"]["password"] == "student1-pass"
+        assert clouds["student1"]["auth"]["auth_url"] == glance_emulator_clean.auth_url
+        student = glance_emulator_clean.connect("student1")
+        assert [i.name for i in student.image.images()] == ["course-image"]
+
+    def test_clean_brings_the_demo_accounts_back(glance_emulator_clean):
+        assert sorted(glance_emulator_clean.users) == [
+            "admin", "consumer", "outsider", "producer"]
+        assert glance_emulator_clean.connect("consumer").current_project_id
+
+    @pytest.mark.glance_emulator(scenario="sharing-101")
+    def test_default_profile_is_glance(glance_emulator_clean):
+        consumer = glance_emulator_clean.connect("consumer")
+        producer = glance_emulator_clean.connect("producer")
+        offered = producer.image.find_image("tools-snapshot")
+        # Glance: a pending member may show a shared image by id.
+        assert consumer.image.get_image(offered.id).name == "tools-snapshot"
+
+    def test_reset_from_a_test(glance_emulator):
+        glance_emulator.reset("sharing-101")
+        assert "golden-base" in [
+            i.name for i in glance_emulator.connect("producer").image.images()]
+        glance_emulator.reset()
+        assert list(glance_emulator.connect("producer").image.images()) == []
+
+    @pytest.mark.glance_emulator(scenario="no-such-scenario")
+    def test_bad_scenario_name(glance_emulator_clean):
+        pass
+    """
+)
+
+LAB_YAML = textwrap.dedent(
+    """
+    name: lab
+    projects: [{name: team-a}]
+    users: [{name: alice, password: s3cret, project: team-a}]
+    images:
+      - {name: team-image, owner: team-a, visibility: private}
+    """
+)
+
+STRICT_SUITE = textwrap.dedent(
+    """
+    import pytest
+    import requests
+
+    def token(emulator, user):
+        response = requests.post(emulator.auth_url + "/auth/tokens", timeout=10, json={"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": user, "domain": {"id": "default"}, "password": user + "-pass"}}},
+            "scope": {"project": {"name": user, "domain": {"id": "default"}}}}})
+        return response.headers["X-Subject-Token"]
+
+    @pytest.mark.glance_emulator(scenario="sharing-101")
+    def test_strict_profile_hides_offers_until_accepted(glance_emulator_clean):
+        headers = {"X-Auth-Token": token(glance_emulator_clean, "producer")}
+        mine = requests.get(glance_emulator_clean.image_url + "/v2/images", headers=headers,
+                            timeout=10).json()["images"]
+        ids = {i["name"]: i["id"] for i in mine}
+        consumer = {"X-Auth-Token": token(glance_emulator_clean, "consumer")}
+        url = glance_emulator_clean.image_url + "/v2/images/"
+        pending = requests.get(url + ids["tools-snapshot"], headers=consumer, timeout=10)
+        accepted = requests.get(url + ids["golden-base"], headers=consumer, timeout=10)
+        assert (pending.status_code, accepted.status_code) == (404, 200)
+
+    def test_health_reports_the_profile(glance_emulator):
+        health = requests.get(glance_emulator.base_url + "/_emulator/health", timeout=10)
+        assert health.json()["sharing_profile"] == "strict"
+    """
+)
+
+
+def readme_example() -> str:
+    """The complete test file shown in the README's pytest section."""
+    text = README.read_text()
+    section = re.search(r"^## Using it from pytest\n(.*?)(?=^## )", text, re.M | re.S)
+    assert section, "README has no '## Using it from pytest' section"
+    blocks = [
+        b
+        for b in re.findall(r"^```python\n(.*?)^```$", section.group(1), re.M | re.S)
+        if "def test_" in b
+    ]
+    assert len(blocks) == 1, "expected one complete example test file"
+    return blocks[0]
+
 
 @pytest.mark.contract
-def test_plugin_fixture_from_a_users_suite(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_user_suite=USER_SUITE)
-    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=4)
-
-
-def test_plugin_reports_bad_scenario_names(pytester: pytest.Pytester) -> None:
+def test_plugin_fixtures_from_a_users_suite(pytester: pytest.Pytester) -> None:
+    example = readme_example()
     pytester.makepyfile(
-        test_bad=textwrap.dedent(
-            """
-            import pytest
-
-            @pytest.mark.glance_emulator(scenario="no-such-scenario")
-            def test_bad(glance_emulator_clean):
-                pass
-            """
-        )
+        test_user_suite=USER_SUITE, test_more=MORE_SUITE, test_readme_example=example
     )
-    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
-    result.assert_outcomes(errors=1)
+    (pytester.path / "lab.yaml").write_text(LAB_YAML)
+    # --strict-markers: the plugin registers its marker.
+    result = pytester.runpytest_subprocess("-v", "-p", "no:cacheprovider", "--strict-markers")
+
+    readme_tests = re.findall(r"^def (test_\w+)", example, re.M)
+    assert len(readme_tests) == 3
+    user_tests = re.findall(r"^def (test_\w+)", USER_SUITE + MORE_SUITE, re.M)
+    result.assert_outcomes(passed=len(readme_tests) + len(user_tests) - 1, errors=1)
+    result.stdout.fnmatch_lines(
+        [f"*test_readme_example.py::{name} PASSED*" for name in readme_tests], consecutive=False
+    )
+    result.stdout.fnmatch_lines(["*test_more.py::test_bad_scenario_name ERROR*"])
     result.stdout.fnmatch_lines(["*No scenario named 'no-such-scenario'*"])
+
+
+def test_plugin_sharing_profile_ini_option(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nglance_emulator_sharing_profile = strict\n")
+    pytester.makepyfile(test_strict=STRICT_SUITE)
+    result = pytester.runpytest_subprocess("-v", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+def test_readme_ini_example_is_the_real_option() -> None:
+    text = README.read_text()
+    assert "[pytest]\nglance_emulator_sharing_profile = strict\n" in text
