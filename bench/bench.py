@@ -1,6 +1,6 @@
 """``make bench``: throughput and memory of a real server process.
 
-Starts the emulator in a subprocess (waitress on a free loopback port, fresh temp data dir),
+Starts the emulator in a subprocess (cheroot on a free loopback port, fresh temp data dir),
 then measures:
 
 * start-up: process start to the first 200 on ``/versions``, on an empty data dir (schema
@@ -37,11 +37,11 @@ RSS_GROWTH_LIMIT = 64 * MiB
 SERVER_SCRIPT = """
 import sys
 from emulator.app import create_app
-from emulator.server import make_server
+from emulator.server import bound_port, make_server
 app = create_app(data_dir=sys.argv[1])
 server = make_server(app, host="127.0.0.1", port=0)
-print(server.effective_port, flush=True)
-server.run()
+print(bound_port(server), flush=True)
+server.serve()
 """
 
 

@@ -43,9 +43,7 @@ SERVER_FLAGS = ("host", "port", "threads", "log_level")
 
 
 class _StopRequested(SystemExit):
-    """Raised from the signal handler. A SystemExit so waitress's loop stops on it
-    (``BaseWSGIServer.run`` catches SystemExit/KeyboardInterrupt and shuts its workers down)
-    instead of treating it as a handler error."""
+    """Raised from the signal handler, in the main thread, out of the server's loop."""
 
 
 def _integer(text: str) -> int:
@@ -220,16 +218,16 @@ def serve_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         server = _start(settings)
         if server is None:
             return 1
-        server.run()  # returns after SIGINT/SIGTERM (waitress catches our SystemExit)
+        server.serve()  # runs until SIGINT/SIGTERM raises _StopRequested
         return 0
-    except _StopRequested:  # a signal before the loop started
+    except _StopRequested:
         return 0
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_IGN)
         if server is not None:
-            server.task_dispatcher.shutdown()
-            server.close()
+            # Finishes requests in flight (committed data is never lost), then closes.
+            server.stop()
         if ephemeral_dir is not None:
             shutil.rmtree(ephemeral_dir, ignore_errors=True)
 
@@ -238,7 +236,7 @@ def _start(settings: Settings) -> Any:
     """Build the app, bind the port, print the banner. None (after a message) on failure."""
     from emulator import banner, logging_setup
     from emulator.app import create_app
-    from emulator.server import bound_url, make_server
+    from emulator.server import bound_port, bound_url, make_server
 
     logging_setup.configure(settings.server.log_level)
     config, net = settings.config, settings.server
@@ -259,25 +257,31 @@ def _start(settings: Settings) -> Any:
             file=sys.stderr,
         )
         return None
-    listening = bound_url(server)
-    text = banner.render(
-        version=__version__,
-        listening_url=listening,
-        base_url=banner.client_base_url(
-            listening, net.host, server.effective_port, config.public_endpoint
-        ),
-        data_dir=str(Path(config.data_dir).resolve()),
-        ephemeral=settings.ephemeral,
-        sharing_profile=config.sharing_profile,
-        users=banner.read_accounts(app.extensions["emulator.store"]),
-    )
-    print(text, flush=True)
+    try:
+        listening = bound_url(server)
+        text = banner.render(
+            version=__version__,
+            listening_url=listening,
+            base_url=banner.client_base_url(
+                listening, net.host, bound_port(server), config.public_endpoint
+            ),
+            data_dir=str(Path(config.data_dir).resolve()),
+            ephemeral=settings.ephemeral,
+            sharing_profile=config.sharing_profile,
+            users=banner.read_accounts(app.extensions["emulator.store"]),
+        )
+        print(text, flush=True)
+    except BaseException:
+        # A signal while the banner prints: the bound server's worker threads would
+        # otherwise keep the process alive.
+        server.stop()
+        raise
     return server
 
 
 def _load_scenario(app: Any, scenario: str, fresh: bool) -> bool:
     from emulator import errors
-    from emulator.services import scenario_files, scenarios
+    from emulator.services import scenario_files, state
 
     if not fresh:
         print(f"{PROG}: the data dir already has state; scenario {scenario!r} not loaded "
@@ -285,8 +289,10 @@ def _load_scenario(app: Any, scenario: str, fresh: bool) -> bool:
         return True
     try:
         document, base_dir = scenario_files.read(scenario)
+        # A reset, not a load: the new dir's demo accounts give way to the scenario's own
+        # (demo_accounts: false removes them; an export's ids replace their random ones).
         with app.extensions["emulator.store"].session() as db:
-            scenarios.load(
+            state.reset(
                 db, app.extensions["emulator.blobs"], app.config["EMULATOR"], document, base_dir
             )
     except errors.EmulatorError as exc:

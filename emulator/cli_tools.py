@@ -11,8 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +98,9 @@ def _account_options(sub: argparse.ArgumentParser) -> None:
 def _http(
     method: str, url: str, body: Any = None, token: str | None = None
 ) -> tuple[int, Any, dict[str, str]]:
+    import urllib.error  # only the --url commands need HTTP: keep serve's start-up light
+    import urllib.request
+
     data = None if body is None else json.dumps(body).encode("utf-8")
     request = urllib.request.Request(url, data=data, method=method)
     request.add_header("Accept", "application/json")

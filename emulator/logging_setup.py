@@ -1,4 +1,4 @@
-"""Logging for the served process: one access line per request, plus waitress's own messages.
+"""Logging for the served process: one access line per request, plus the server's own messages.
 
 The access log is a WSGI middleware wrapped around the whole app by the CLI, so it sees every
 request (version negotiation, identity, control API and routing 404s alike) and times it

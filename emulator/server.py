@@ -1,39 +1,52 @@
-"""Serving the app with waitress: in the foreground (CLI) or in a thread (tests, plugin)."""
+"""Serving the app with cheroot: in the foreground (CLI) or in a thread (tests, plugin).
+
+cheroot (CherryPy's WSGI server: threaded, maintained, pure Python, runs in a thread) hands
+the request body to the app as it arrives, so an upload is hashed and written while it
+streams, a client that goes away mid-upload is noticed, and nothing is spooled first.
+waitress, the first choice, buffers every request body to its own temp file before calling
+the app: on this machine that capped uploads at ~330 MB/s before any work of ours (cheroot
+~790 MB/s) and downloads at ~840 MB/s (cheroot ~2400 MB/s), for a trivial app.
+"""
 
 from __future__ import annotations
 
 import threading
 from typing import Any
 
+from cheroot import wsgi
 from flask import Flask
-from waitress.server import create_server
 
-# Image data is streamed and capped by the app (image_size_cap), so waitress's own body cap
-# must not cut uploads short first.
-_UNLIMITED_BODY = 1 << 62
+SERVER_NAME = "glance-emulator"
 
 
 def make_server(
     app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 8, **options: Any
-) -> Any:
-    """A waitress server bound to ``host:port`` (0 = a free port)."""
-    return create_server(
+) -> wsgi.Server:
+    """A cheroot server bound to ``host:port`` (0 = a free port), not yet serving."""
+    server = wsgi.Server(
+        (host, port),
         app,
-        host=host,
-        port=port,
-        threads=threads,
-        max_request_body_size=_UNLIMITED_BODY,
-        ident="glance-emulator",
-        clear_untrusted_proxy_headers=True,
+        numthreads=threads,
+        server_name=SERVER_NAME,
+        request_queue_size=64,
+        # Seconds a keep-alive connection may sit idle, and the graceful-stop wait.
+        timeout=30,
+        shutdown_timeout=2,
         **options,
     )
+    server.prepare()  # binds now, so the real port is known before serving
+    return server
 
 
-def bound_url(server: Any) -> str:
-    host, port = server.effective_host, server.effective_port
+def bound_url(server: wsgi.Server) -> str:
+    host, port = server.bind_addr[:2]
     if ":" in str(host):
         host = f"[{host}]"
     return f"http://{host}:{port}"
+
+
+def bound_port(server: wsgi.Server) -> int:
+    return int(server.bind_addr[1])
 
 
 class ServerThread:
@@ -43,28 +56,17 @@ class ServerThread:
         self.app = app
         self.server = make_server(app, host=host, port=port, threads=threads)
         self.base_url = bound_url(self.server)
-        self._thread = threading.Thread(target=self._run, name="glance-emulator", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=SERVER_NAME, daemon=True)
 
     def _run(self) -> None:
-        try:
-            self.server.run()
-        except OSError:  # closed while polling: normal shutdown
-            pass
+        self.server.serve()
 
     def start(self) -> ServerThread:
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        # Closing only the listening socket leaves keep-alive connections in waitress's
-        # socket map, and its loop runs until the map is empty: close them all.
-        self.server.close()
-        for channel in list(getattr(self.server, "_map", {}).values()):
-            try:
-                channel.close()
-            except OSError:
-                pass
-        self.server.task_dispatcher.shutdown(timeout=5)
+        self.server.stop()
         self._thread.join(timeout=10)
 
     def __enter__(self) -> ServerThread:

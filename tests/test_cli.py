@@ -360,9 +360,9 @@ def test_a_bad_config_file_exits_2_and_leaves_no_temp_dir(tmp_path: Path) -> Non
 
 
 def test_importing_the_cli_loads_no_web_stack() -> None:
-    """Start-up and --help stay fast: Flask, waitress, SQLite helpers and the OpenStack
+    """Start-up and --help stay fast: Flask, cheroot, SQLite helpers and the OpenStack
     clients are imported only when `serve` starts."""
-    heavy = ("flask", "werkzeug", "waitress", "sqlite_utils", "openstack", "keystoneauth1")
+    heavy = ("flask", "werkzeug", "cheroot", "sqlite_utils", "openstack", "keystoneauth1")
     result = subprocess.run(
         [
             sys.executable,

@@ -43,7 +43,7 @@ def _body_chunks() -> Iterator[bytes]:
 
 
 def _stream(result: data_service.Download) -> Iterable[bytes]:
-    """The server's own file sender when it has one (waitress sends straight from the file,
+    """The server's own file sender when it has one (when the server offers wsgi.file_wrapper,
     stopping at Content-Length), else a generator of chunks; memory stays flat either way."""
     file_wrapper = request.environ.get("wsgi.file_wrapper")
     handle = result.positioned_file()

@@ -1,8 +1,7 @@
-"""keystoneauth1, unmodified, logs in against the app served by waitress on a free port."""
+"""keystoneauth1, unmodified, logs in against the app served on a free loopback port."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,35 +9,14 @@ import pytest
 from flask import Flask
 from keystoneauth1 import session
 from keystoneauth1.identity import generic, v3
-from waitress import wasyncore
-from waitress.server import create_server
 
-
-def _serve(server: Any, stopping: threading.Event) -> None:
-    """``server.run()``, one poll at a time, so that this thread can also shut it down.
-
-    Closing the sockets from another thread (``server.close()`` while ``run()`` sits in
-    ``select``, or a trigger thunk racing the trigger's own write) fails with EBADF.
-    """
-    while not stopping.is_set():
-        wasyncore.loop(timeout=0.05, map=server._map, count=1)
-    server.close()  # the listening socket and the trigger
-    wasyncore.close_all(server._map)
+from emulator.server import ServerThread
 
 
 @pytest.fixture
 def base_url(app: Flask) -> Iterator[str]:
-    server: Any = create_server(app, host="127.0.0.1", port=0)
-    stopping = threading.Event()
-    thread = threading.Thread(target=_serve, args=(server, stopping), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        stopping.set()
-        thread.join(timeout=10)
-        server.task_dispatcher.shutdown()
-        assert not thread.is_alive()
+    with ServerThread(app) as server:
+        yield server.base_url
 
 
 @pytest.mark.parametrize("plugin", [v3.Password, generic.Password], ids=["v3", "generic"])

@@ -1,4 +1,4 @@
-"""Image data over a real socket: waitress on a free port, requests streaming both ways."""
+"""Image data over a real socket: cheroot on a free port, requests streaming both ways."""
 
 from __future__ import annotations
 

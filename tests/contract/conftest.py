@@ -226,8 +226,7 @@ class Clients:
             connection.close()
         self._connections.clear()
         # A response the SDK never released (e.g. held by a caught exception's traceback)
-        # keeps its keep-alive socket open, and ServerThread.stop() then waits for waitress's
-        # loop to drain it (10 s). Collecting the cycles closes those sockets.
+        # keeps its keep-alive socket open; collecting the cycles closes those sockets.
         gc.collect()
 
     # -- CLIs -----------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Fuzz every documented operation against a live server with schemathesis.
 
 Each operation of ``api-ref/openapi.yaml`` gets generated requests, valid and invalid
-(schemathesis' examples, coverage and fuzzing phases), sent over HTTP to a real waitress
+(schemathesis' examples, coverage and fuzzing phases), sent over HTTP to a real cheroot
 server on a free loopback port. Every answer must be a non-5xx and must be what the
 document promises: a documented status, media type and headers, and a body that matches the
 documented schema.
