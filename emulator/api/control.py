@@ -1,5 +1,8 @@
 """``/_emulator/``: the emulator's own control API (health, reset, scenario, export).
 
+Scenario, reset and export code (marshmallow, YAML) is imported on first use: it is a
+quarter of the start-up time otherwise.
+
 Not part of Glance. Errors take the Keystone-like ``{"error": {...}}`` shape. Every route but
 ``health`` needs an admin token, unless the server runs with ``control_api_loopback_only``:
 then no token is needed and only loopback clients are answered.
@@ -18,7 +21,6 @@ from emulator import __version__, errors
 from emulator.api import bodies
 from emulator.api.render import json_response
 from emulator.api.store import db
-from emulator.services import scenario_files, state
 
 bp = Blueprint("control", __name__, url_prefix="/_emulator")
 
@@ -54,10 +56,12 @@ def _summary_response(summary: object) -> Response:
     )
 
 
-def _scenario_from_body(body: object) -> tuple[dict | None, Path | None]:
+def _scenario_from_body(body: object) -> dict | None:
     """``{"scenario": "<packaged name>"}`` or ``{"document": {...scenario...}}`` or nothing."""
+    from emulator.services import scenario_files
+
     if bodies.is_missing(body) or body is None or body == {}:
-        return None, None
+        return None
     if not isinstance(body, dict):
         raise errors.BadRequest("The request body must be a JSON object.")
     unknown = set(body) - {"scenario", "document"}
@@ -67,8 +71,14 @@ def _scenario_from_body(body: object) -> tuple[dict | None, Path | None]:
         if not isinstance(body["scenario"], str):
             raise errors.BadRequest('"scenario" must be the name of a packaged scenario.')
         text, source = scenario_files.read_packaged(body["scenario"])
-        return scenario_files.parse(text, source), None
-    return scenario_files.validate(body["document"], "document"), None
+        return scenario_files.parse(text, source)
+    return scenario_files.validate(body["document"], "document")
+
+
+def _files_root() -> Path:
+    """A posted scenario has no folder of its own: its relative ``data.file`` paths are
+    relative to the data dir, and no path may lead out of it (``..``, symlinks)."""
+    return Path(current_app.config["EMULATOR"].data_dir)
 
 
 def _body(required: bool) -> object:
@@ -94,15 +104,16 @@ def health() -> Response:
 @bp.post("/reset")
 def reset() -> Response:
     _require_operator()
-    scenario, base_dir = _scenario_from_body(_body(required=False))
-    config = current_app.config["EMULATOR"]
+    from emulator.services import state
+
+    scenario = _scenario_from_body(_body(required=False))
     summary = state.reset(
         db(),
         current_app.extensions["emulator.blobs"],
-        config,
+        current_app.config["EMULATOR"],
         scenario,
-        base_dir,
-        files_within=Path(config.data_dir),
+        _files_root(),
+        files_within=_files_root(),
     )
     return _summary_response(summary)
 
@@ -110,19 +121,18 @@ def reset() -> Response:
 @bp.post("/scenario")
 def load_scenario() -> Response:
     _require_operator()
-    scenario, base_dir = _scenario_from_body(_body(required=True))
+    scenario = _scenario_from_body(_body(required=True))
     if scenario is None:
         raise errors.BadRequest('Give one of "scenario" (a packaged name) or "document".')
     from emulator.services import scenarios
 
-    config = current_app.config["EMULATOR"]
     summary = scenarios.load(
         db(),
         current_app.extensions["emulator.blobs"],
-        config,
+        current_app.config["EMULATOR"],
         scenario,
-        base_dir,
-        files_within=Path(config.data_dir),
+        _files_root(),
+        files_within=_files_root(),
     )
     return _summary_response(summary)
 
@@ -130,6 +140,8 @@ def load_scenario() -> Response:
 @bp.get("/export")
 def export() -> Response:
     _require_operator()
+    from emulator.services import state
+
     mode = request.args.get("data", "inline")
     if mode not in state.DATA_MODES:
         raise errors.BadRequest(f"data must be one of {', '.join(state.DATA_MODES)}.")
