@@ -75,7 +75,12 @@ def render(error: errors.EmulatorError) -> Response:
     if error.status == 401:
         from emulator.api.urls import identity_url  # late: avoids a cycle at import
 
-        response.headers["WWW-Authenticate"] = f'Keystone uri="{identity_url()}"'
+        # Glance's authtoken points at the unversioned identity endpoint (devstack's
+        # www_authenticate_uri); Keystone's own 401s at its versioned base URL.
+        uri = identity_url()
+        if request.path.startswith("/identity"):
+            uri += "/v3"
+        response.headers["WWW-Authenticate"] = f'Keystone uri="{uri}"'
     return response
 
 

@@ -96,6 +96,12 @@ MEMBER_ACTIONS = frozenset(
 )
 
 
+def visibility_for(owner: str | None, visibility: str) -> str:
+    """An image nobody owns is visible to everyone (glance/db/utils.py is_image_visible),
+    which is what ``public`` means here; nobody but an admin may change it either way."""
+    return "public" if owner is None else visibility
+
+
 def can_see(rel: str, visibility: str, profile: str = "glance") -> bool:
     return rel in VISIBLE[profile][visibility]
 

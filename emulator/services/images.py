@@ -44,7 +44,14 @@ def load(
     rel = access.relation(
         context, image.owner, image_store.member_status(db, image.id, context.project_id)
     )
-    access.enforce(action, context, rel, image.visibility, image.id, config.sharing_profile)
+    access.enforce(
+        action,
+        context,
+        rel,
+        access.visibility_for(image.owner, image.visibility),
+        image.id,
+        config.sharing_profile,
+    )
     return image, rel
 
 
@@ -122,7 +129,14 @@ def update(
             return image
 
         def enforce(action: str) -> None:
-            access.enforce(action, context, rel, image.visibility, image.id, config.sharing_profile)
+            access.enforce(
+                action,
+                context,
+                rel,
+                access.visibility_for(image.owner, image.visibility),
+                image.id,
+                config.sharing_profile,
+            )
 
         patch.apply(
             image,

@@ -26,8 +26,12 @@ from emulator.store.db import atomic
 
 
 def _lookup_image(
-    db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str,
-    action: str, member_id: str | None = None,
+    db: sqlite_utils.Database,
+    context: RequestContext,
+    config: Config,
+    image_id: str,
+    action: str,
+    member_id: str | None = None,
 ) -> tuple[Image, str]:
     """The image and the caller's relation to it; 404 if the caller cannot see it.
 
@@ -41,20 +45,37 @@ def _lookup_image(
         context, image.owner, image_store.member_status(db, image.id, context.project_id)
     )
     own = member_id is not None and member_id == context.project_id
-    if not access.can_reach(action, rel, image.visibility, config.sharing_profile, own):
+    if not access.can_reach(
+        action,
+        rel,
+        access.visibility_for(image.owner, image.visibility),
+        config.sharing_profile,
+        own,
+    ):
         raise rules.image_not_found(image_id)
     return image, rel
 
 
 def _authorize(
-    context: RequestContext, config: Config, rel: str, image: Image, action: str,
+    context: RequestContext,
+    config: Config,
+    rel: str,
+    image: Image,
+    action: str,
     member_id: str | None = None,
 ) -> None:
     """MemberAPIPolicy._enforce: ``get_image`` first (webob's bare 404), then ``action``."""
     if not access.has_role(context, "reader"):
         raise errors.NotFound()
     own = member_id is not None and member_id == context.project_id
-    if not access.is_allowed(action, context, rel, image.visibility, config.sharing_profile, own):
+    if not access.is_allowed(
+        action,
+        context,
+        rel,
+        access.visibility_for(image.owner, image.visibility),
+        config.sharing_profile,
+        own,
+    ):
         raise rules.policy_forbidden(action)
 
 
@@ -103,7 +124,10 @@ def index(
 
 
 def show(
-    db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str,
+    db: sqlite_utils.Database,
+    context: RequestContext,
+    config: Config,
+    image_id: str,
     member_id: str,
 ) -> Membership:
     """``GET /v2/images/{id}/members/{member}``: every refusal is a 404 here (no leaks)."""
@@ -117,8 +141,12 @@ def show(
 
 
 def update(
-    db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str,
-    member_id: str, body: Any,
+    db: sqlite_utils.Database,
+    context: RequestContext,
+    config: Config,
+    image_id: str,
+    member_id: str,
+    body: Any,
 ) -> Membership:
     """``PUT /v2/images/{id}/members/{member}``: only the member itself (or an admin)."""
     raw_status = rules.parse_update_body(body)
@@ -135,7 +163,10 @@ def update(
 
 
 def delete(
-    db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str,
+    db: sqlite_utils.Database,
+    context: RequestContext,
+    config: Config,
+    image_id: str,
     member_id: str,
 ) -> None:
     """``DELETE /v2/images/{id}/members/{member}``: only the owner (or an admin)."""

@@ -113,6 +113,14 @@ class BlobStore:
         if _SAFE_ID.match(image_id):
             self.path(image_id).unlink(missing_ok=True)
 
+    def sweep_uploads(self) -> int:
+        """Remove temp files left by uploads a crash interrupted; returns how many."""
+        removed = 0
+        for entry in self.root.glob(".upload-*") if self.root.exists() else ():
+            entry.unlink(missing_ok=True)
+            removed += 1
+        return removed
+
     def clear(self) -> None:
         for entry in self.root.iterdir() if self.root.exists() else ():
             if entry.is_file():
