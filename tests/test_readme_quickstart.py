@@ -1,13 +1,16 @@
 """The README cannot rot: every command it shows must exist.
 
-Shell code blocks: each ``make X`` is a Makefile target, each ``glance-emulator ...`` line
-parses with the real argument parser. The options table and ``serve --help`` list the same
-options. The accounts table matches the accounts a new data dir gets. The sample banner uses
-the labels the real banner prints.
+Shell code blocks: each ``make X`` is a Makefile target, each ``glance-emulator ...`` command
+(``serve`` or any other sub-command; also after a ``$ `` prompt, inside ``$(...)`` and in
+inline code) parses with the real argument parser, and its options are options of that
+sub-command. The options table and ``serve --help`` list the same options. The accounts
+table matches the accounts a new data dir gets. The sample banner uses the labels the real
+banner prints.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import re
@@ -41,36 +44,81 @@ def section(title: str) -> str:
 
 
 def shell_commands(text: str) -> list[str]:
-    """Commands of the shell blocks: comments dropped, backslash continuations joined."""
+    """Commands of the shell blocks: comments dropped, backslash continuations joined.
+
+    In ``console`` blocks only ``$ `` lines are commands (the prompt is dropped); the other
+    lines are output.
+    """
     commands = []
     for language, body in code_blocks(text):
         if language not in SHELL_LANGUAGES:
             continue
         joined = re.sub(r"\\\n\s*", " ", body)
         for line in joined.splitlines():
+            if language == "console":
+                if not line.startswith("$ "):
+                    continue
+                line = line[2:]
             line = line.split(" #", 1)[0].strip()
             if line and not line.startswith("#"):
                 commands.append(line)
     return commands
 
 
+# A glance-emulator run: at the start of a command or inside $(...), up to a redirect, pipe,
+# closing parenthesis or the end. ".venv/bin/glance-emulator" and "python -m emulator" too.
+EMULATOR_RUN = re.compile(
+    r"(?:^|\$\()\s*((?:\S*/)?glance-emulator\b[^)|<>;&]*|python\S* -m emulator\b[^)|<>;&]*)"
+)
+
+
+def emulator_runs(text: str) -> list[list[str]]:
+    """The argument words (after the program) of every glance-emulator command shown, in
+    shell blocks and in inline code (`glance-emulator reset --url URL`)."""
+    inline = re.findall(r"(?<!`)`([^`\n]+)`(?!`)", text)
+    runs = []
+    for command in shell_commands(text) + inline:
+        for found in EMULATOR_RUN.findall(command):
+            words = shlex.split(found)
+            runs.append(words[3:] if words[0].startswith("python") else words[1:])
+    return runs
+
+
 def make_targets() -> set[str]:
     return set(re.findall(r"^([A-Za-z][\w-]*):", MAKEFILE, re.M))
 
 
-def serve_options() -> set[str]:
-    help_text = serve_help()
-    usage = help_text.split("\n\n", 1)[0]
+def command_options(command: str) -> set[str]:
+    """The long options of ``glance-emulator COMMAND``, from the usage its --help prints."""
+    usage = command_help(command).split("\n\n", 1)[0]
     return set(re.findall(r"--[a-z][a-z-]*", usage)) - {"--help"}
 
 
-def serve_help() -> str:
-    """What `glance-emulator serve --help` prints."""
+def serve_options() -> set[str]:
+    return command_options("serve")
+
+
+def command_help(command: str) -> str:
+    """What `glance-emulator COMMAND --help` prints."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as exit_info:
-        build_parser().parse_args(["serve", "--help"])
+        build_parser().parse_args([command, "--help"])
     assert exit_info.value.code == 0
     return out.getvalue()
+
+
+def serve_help() -> str:
+    return command_help("serve")
+
+
+def parse(words: list[str]) -> argparse.Namespace:
+    """Parse like the real program, failing the test with argparse's message on an error."""
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err):
+            return build_parser().parse_args(words)
+    except SystemExit:
+        pytest.fail(f"README shows `glance-emulator {shlex.join(words)}`: {err.getvalue()}")
 
 
 def test_quickstart_shows_make_run_and_make_test() -> None:
@@ -93,20 +141,22 @@ def test_every_make_command_is_a_makefile_target() -> None:
 
 
 def test_every_glance_emulator_command_parses() -> None:
-    parser = build_parser()
-    shown = [
-        c
-        for c in shell_commands(README)
-        if re.match(r"(\S*/)?glance-emulator\b|python -m emulator\b", c)
-    ]
-    assert shown, "the README shows no glance-emulator command"
-    for command in shown:
-        words = shlex.split(command)
-        words = words[3:] if words[0].startswith("python") else words[1:]
-        if "--help" in words:
-            words.remove("--help")
-        args = parser.parse_args(words)
-        assert args.command == "serve", command
+    runs = emulator_runs(README)
+    assert runs, "the README shows no glance-emulator command"
+    shown = {words[0] for words in runs if words}
+    assert {"serve", "scenarios", "reset", "load", "export", "clouds-yaml", "env"} <= shown
+    for words in runs:
+        words = [w for w in words if w != "--help"]
+        args = parse(words)
+        assert args.command == words[0], words
+
+
+def test_a_misspelt_command_or_option_would_be_caught() -> None:
+    # The check above must be able to fail: a wrong sub-command and another sub-command's
+    # option are both refused by the real parser.
+    for words in (["serv"], ["env", "producer", "--port", "1"], ["serve", "--output", "x"]):
+        with pytest.raises(pytest.fail.Exception):
+            parse(words)
 
 
 def test_make_run_serves_as_the_readme_says() -> None:
@@ -122,12 +172,11 @@ def test_options_table_and_help_list_the_same_options() -> None:
     assert documented == serve_options()
 
 
-def test_options_mentioned_anywhere_exist() -> None:
-    offered = serve_options()
-    for command in shell_commands(README):
-        if re.match(r"(\S*/)?glance-emulator\b", command):
-            for option in re.findall(r"(?<!\S)(--[a-z][a-z-]*)", command):
-                assert option in offered | {"--help"}, option
+def test_options_belong_to_their_sub_command() -> None:
+    for words in emulator_runs(README):
+        offered = command_options(words[0]) | {"--help"}
+        for option in (w.split("=", 1)[0] for w in words[1:] if w.startswith("--")):
+            assert option in offered, f"`glance-emulator {shlex.join(words)}`: {option}"
 
 
 def test_accounts_table_matches_the_demo_accounts() -> None:
