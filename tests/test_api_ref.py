@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
 from emulator.config import Config
-from emulator.schemas import glance_json
+from emulator.schemas import metadef_json
 
 AUTOMATIC_METHODS = {"HEAD", "OPTIONS"}
 _CONVERTER = re.compile(r"<(?:[^<>:]+(?:\([^<>]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
@@ -147,7 +147,7 @@ def test_formats_match_the_default_config() -> None:
 def test_metadef_schema_names_match_the_served_ones() -> None:
     operation = documented_operations_by_key()[("GET", "/v2/schemas/metadefs/{name}")]
     (parameter,) = operation["parameters"]
-    assert parameter["schema"]["enum"] == list(glance_json.METADEF_SCHEMAS)
+    assert parameter["schema"]["enum"] == list(metadef_json.METADEF_SCHEMAS)
 
 
 def test_the_server_serves_this_document(client: FlaskClient) -> None:

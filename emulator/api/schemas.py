@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, json
 
 from emulator.config import Config
-from emulator.schemas import glance_json
+from emulator.schemas import glance_json, metadef_json
 
 bp = Blueprint("schemas", __name__)
 
@@ -58,9 +58,9 @@ def tasks() -> Response:
 
 
 # Only the names Glance routes (glance/api/v2/router.py); any other name is a routing 404.
-_METADEF_NAMES = ", ".join(glance_json.METADEF_SCHEMAS)
+_METADEF_NAMES = ", ".join(metadef_json.METADEF_SCHEMAS)
 
 
 @bp.get(f"/v2/schemas/metadefs/<any({_METADEF_NAMES}):name>")
 def metadef(name: str) -> Response:
-    return _render(glance_json.METADEF_SCHEMAS[name]())
+    return _render(metadef_json.METADEF_SCHEMAS[name]())

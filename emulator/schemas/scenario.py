@@ -67,7 +67,8 @@ class ImageSchema(Schema):
         unknown = RAISE
 
     name = fields.String(required=True, allow_none=True)
-    owner = fields.String(required=True)
+    #: null: an image without an owner, which only an admin may create (as in Glance).
+    owner = fields.String(required=True, allow_none=True)
     id = fields.String()
     visibility = fields.String(validate=validate.OneOf(IMAGE_VISIBILITIES))
     disk_format = fields.String(allow_none=True)

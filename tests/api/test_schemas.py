@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from emulator.config import Config
-from emulator.schemas import glance_json
+from emulator.schemas import glance_json, metadef_json
 
 SCHEMA_PATHS = {
     "/v2/schemas/image": "image",
@@ -66,7 +66,7 @@ def test_member_and_namespace_bodies(client: FlaskClient, users) -> None:
     member = client.get("/v2/schemas/member", headers=headers).get_json()
     assert member == glance_json.member_schema()
     namespace = client.get("/v2/schemas/metadefs/namespace", headers=headers).get_json()
-    assert namespace == glance_json.metadef_namespace_schema()
+    assert namespace == metadef_json.metadef_namespace_schema()
 
 
 def test_versioned_prefix_is_served(client: FlaskClient, users) -> None:

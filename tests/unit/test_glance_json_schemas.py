@@ -10,7 +10,7 @@ import pytest
 
 from emulator.config import Config
 from emulator.errors import BadRequest
-from emulator.schemas import glance_json
+from emulator.schemas import glance_json, metadef_json
 
 DISK = Config().disk_formats
 CONTAINER = Config().container_formats
@@ -275,7 +275,7 @@ def test_tasks_collection_hides_input_result_message() -> None:
 def test_metadef_item_schemas(
     url_name: str, name: str, properties: list, required: list, definitions: list | None
 ) -> None:
-    schema = glance_json.METADEF_SCHEMAS[url_name]()
+    schema = metadef_json.METADEF_SCHEMAS[url_name]()
     assert schema["name"] == name
     assert list(schema["properties"]) == properties
     assert schema["additionalProperties"] is False
@@ -297,8 +297,8 @@ def test_metadef_item_schemas(
     ],
 )
 def test_metadef_collection_schemas(url_name: str, item_url_name: str, collection: str) -> None:
-    schema = glance_json.METADEF_SCHEMAS[url_name]()
-    item = glance_json.METADEF_SCHEMAS[item_url_name]()
+    schema = metadef_json.METADEF_SCHEMAS[url_name]()
+    item = metadef_json.METADEF_SCHEMAS[item_url_name]()
     definitions = item.pop("definitions", None)
     assert schema["name"] == collection
     assert list(schema["properties"]) == [collection, "first", "next", "schema"]
@@ -309,7 +309,7 @@ def test_metadef_collection_schemas(url_name: str, item_url_name: str, collectio
 
 
 def test_metadef_properties_is_a_dict_collection_without_required_name() -> None:
-    schema = glance_json.METADEF_SCHEMAS["properties"]()
+    schema = metadef_json.METADEF_SCHEMAS["properties"]()
     assert schema["name"] == "properties"
     container = schema["properties"]["properties"]
     assert container["type"] == "object"
@@ -323,7 +323,7 @@ def test_metadef_properties_is_a_dict_collection_without_required_name() -> None
 
 
 def test_metadef_namespace_property_definition() -> None:
-    definitions = glance_json.metadef_namespace_schema()["definitions"]
+    definitions = metadef_json.metadef_namespace_schema()["definitions"]
     assert "minItems" not in definitions["stringArray"]
     property_item = definitions["property"]["additionalProperties"]
     assert property_item["required"] == ["title", "type"]
@@ -334,7 +334,7 @@ def test_metadef_namespace_property_definition() -> None:
 
 
 def test_metadef_schema_names_match_glance_routes() -> None:
-    assert sorted(glance_json.METADEF_SCHEMAS) == sorted(
+    assert sorted(metadef_json.METADEF_SCHEMAS) == sorted(
         ["namespace", "namespaces", "resource_type", "resource_types", "property",
          "properties", "object", "objects", "tag", "tags"]
     )  # fmt: skip
