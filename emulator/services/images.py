@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import sqlite_utils
@@ -175,20 +176,23 @@ def delete(
 def deactivate(
     db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str
 ) -> None:
-    with atomic(db):
-        image, _ = load(db, context, config, image_id, "deactivate")
-        if rules.deactivate(image):
-            image_store.update_fields(
-                db, image.id, status=image.status, updated_at=clock.to_storage(clock.now())
-            )
+    _change_activation(db, context, config, image_id, "deactivate", rules.deactivate)
 
 
 def reactivate(
     db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str
 ) -> None:
+    _change_activation(db, context, config, image_id, "reactivate", rules.reactivate)
+
+
+def _change_activation(
+    db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str,
+    action: str, transition: Callable[[Image], bool],
+) -> None:
+    """glance/api/v2/image_actions.py: the policy, then the move (a no-op if already there)."""
     with atomic(db):
-        image, _ = load(db, context, config, image_id, "reactivate")
-        if rules.reactivate(image):
+        image, _ = load(db, context, config, image_id, action)
+        if transition(image):
             image_store.update_fields(
                 db, image.id, status=image.status, updated_at=clock.to_storage(clock.now())
             )
