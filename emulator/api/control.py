@@ -155,15 +155,10 @@ def openapi_document() -> Response:
 
 
 def _openapi_text() -> str:
+    """The packaged copy (``emulator/openapi.yaml`` links to ``api-ref/openapi.yaml`` in the
+    source tree; a wheel carries the file itself)."""
     cached = current_app.extensions.get("emulator.openapi")
     if cached is None:
-        packaged = resources.files("emulator") / "openapi.yaml"
-        source = Path(__file__).resolve().parents[2] / "api-ref" / "openapi.yaml"
-        if source.is_file():
-            cached = source.read_text(encoding="utf-8")
-        elif packaged.is_file():
-            cached = packaged.read_text(encoding="utf-8")
-        else:  # pragma: no cover - a broken install
-            raise errors.NotFound("The API reference is not installed.")
+        cached = (resources.files("emulator") / "openapi.yaml").read_text(encoding="utf-8")
         current_app.extensions["emulator.openapi"] = cached
     return cached
