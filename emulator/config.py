@@ -38,7 +38,9 @@ class Config:
     inspect_image_format: bool = True
     #: Create the demo accounts in an empty data dir.
     demo_accounts: bool = True
-    #: Only loopback clients may use ``/_emulator/`` (besides admins).
+    #: ``/_emulator/`` answers loopback clients only, and needs no token from them; a
+    #: remote client is refused (403) even with an admin token. False: an admin token is
+    #: needed, from any address (``api/control.py`` ``_require_operator``).
     control_api_loopback_only: bool = False
     disk_formats: tuple[str, ...] = (
         "ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop",

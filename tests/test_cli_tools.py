@@ -372,6 +372,49 @@ def test_serve_scenario_keeps_a_data_dir_that_has_state(tmp_path: Path) -> None:
     assert "the data dir already has state; scenario 'classroom' not loaded" in err
 
 
+def login_status(url: str, user: str, password: str | None = None) -> int:
+    body = {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {
+                    "user": {
+                        "name": user,
+                        "domain": {"name": "Default"},
+                        "password": password or f"{user}-pass",
+                    }
+                },
+            }
+        }
+    }
+    return requests.post(f"{url}/identity/v3/auth/tokens", json=body, timeout=10).status_code
+
+
+def test_serve_scenario_on_a_new_data_dir_is_a_reset(tmp_path: Path) -> None:
+    """demo_accounts: false leaves no demo account behind, and an export taken from another
+    data dir (whose demo accounts had other ids) starts a new one as it was."""
+    server = Server("--port", "0", "--data-dir", str(tmp_path / "a"), "--scenario", "classroom")
+    try:
+        for gone in ("producer", "consumer", "outsider"):
+            assert login_status(server.url, gone) == 401, gone
+        assert image_names(server.url, "student1") == ["course-image"]
+        exported = server_export(server.url)
+    finally:
+        status, err = server.stop()
+    assert status == 0, err
+    saved = tmp_path / "saved.json"
+    saved.write_text(json.dumps(exported))
+    other = tmp_path / "b"
+    server = Server("--port", "0", "--data-dir", str(other), "--scenario", str(saved))
+    try:
+        assert server_export(server.url) == exported
+        assert image_names(server.url, "student2") == []
+        assert login_status(server.url, "producer") == 401
+    finally:
+        status, err = server.stop()
+    assert status == 0, err
+
+
 # --- against a running server -------------------------------------------------------------------
 
 

@@ -187,11 +187,6 @@ def test_classroom_gives_the_state_its_description_claims(client: FlaskClient, u
     assert login_status(client, "admin") == 201
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: generated data (data.size) is seeded with the new image's random id, so "
-    "the same scenario does not give the same checksums (scenarios._generated claims it does)",
-)
 def test_generated_data_gives_the_same_checksums_on_every_load(
     client: FlaskClient, users: Any
 ) -> None:
@@ -413,11 +408,6 @@ def test_exported_details_survive_field_by_field(
     assert visible[full["id"]]["image"]["checksum"] == hashlib.md5(b"full image\n").hexdigest()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an image made private after it had members keeps them (as in Glance), but "
-    "its export does not load back: the share is refused ('Not allowed to create members')",
-)
 def test_export_of_a_private_image_that_kept_its_members_loads_back(
     client: FlaskClient, users: Any
 ) -> None:
@@ -434,11 +424,6 @@ def test_export_of_a_private_image_that_kept_its_members_loads_back(
     assert export(client, admin) == saved
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an admin may create an image with owner null (as in Glance), but the export "
-    "writes owner: null, which the scenario schema refuses",
-)
 def test_export_of_an_ownerless_image_loads_back(client: FlaskClient, users: Any) -> None:
     admin = users.headers("admin")
     created = client.post("/v2/images", json={"name": "nobody's", "owner": None}, headers=admin)
@@ -570,6 +555,31 @@ def test_a_project_id_clash_is_refused(
         )
     assert response.status_code == 400
     assert response.get_json()["error"]["message"].startswith("projects.0: Project 'producer'")
+    assert response.get_json()["error"]["message"].endswith(
+        f"already exists with id {users.project('producer')}, not someone-else. "
+        "A load adds to the current state; a reset replaces it."
+    )
+
+
+def test_a_user_id_clash_is_refused_by_a_load(
+    client: FlaskClient, app: Flask, tmp_path: Path, users: Any
+) -> None:
+    document = {
+        "users": [
+            {"name": "consumer", "id": "someone-else", "password": "p", "project": "consumer"}
+        ]
+    }
+    with unchanged(app, tmp_path):
+        response = client.post(
+            "/_emulator/scenario", json={"document": document}, headers=users.headers("admin")
+        )
+    assert response.status_code == 400
+    message = response.get_json()["error"]["message"]
+    assert message.startswith("users.0: User 'consumer' already exists with id ")
+    assert message.endswith(
+        ", not someone-else. A load adds to the current state; a reset replaces it."
+    )
+    assert client.get("/v2/images", headers=users.headers("consumer")).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -593,10 +603,13 @@ def test_a_project_id_clash_is_refused(
         ),
         (
             {
-                "images": [{"name": "x", "owner": "producer", "visibility": "private"}],
-                "shares": [{"image": "x", "project": "consumer"}],
+                "images": [{"name": "x", "owner": "producer"}],
+                "shares": [
+                    {"image": "x", "project": "consumer"},
+                    {"image": "x", "project": "consumer"},
+                ],
             },
-            "shares.0: Not allowed to create members for image",
+            "shares.1: Member ",
         ),
         (
             {
@@ -621,7 +634,7 @@ def test_a_project_id_clash_is_refused(
         "reserved property",
         "tag quota",
         "data without formats",
-        "share of a private image",
+        "duplicate share",
         "duplicate id",
     ],
 )
@@ -641,12 +654,6 @@ def test_glance_rules_apply_to_scenarios(
     assert response.get_json()["error"]["message"].startswith(message)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an export names the demo projects and users with their ids, and a new data "
-    "dir has demo accounts of other ids, so loading it there stops at 'projects.0: Project "
-    "'admin' already exists with id ...' (also `serve --scenario saved.json` in a new dir)",
-)
 def test_an_export_loads_into_another_data_dir(
     client: FlaskClient, users: Any, tmp_path: Path
 ) -> None:
@@ -654,3 +661,152 @@ def test_an_export_loads_into_another_data_dir(
     other = create_app(Config(data_dir=tmp_path / "other", control_api_loopback_only=True))
     response = other.test_client().post("/_emulator/reset", json={"document": saved})
     assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def test_an_export_loads_into_another_data_dir_as_the_same_state(
+    client: FlaskClient, users: Any, lab_state: dict[str, Any], tmp_path: Path
+) -> None:
+    saved = lab_state["before"]
+    other = create_app(Config(data_dir=tmp_path / "other", control_api_loopback_only=True))
+    there = other.test_client()
+    stale = login(there, "producer")  # that data dir's own producer, of another id
+    response = there.post("/_emulator/reset", json={"document": saved})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["projects"]["producer"] == users.project("producer")
+    assert there.get("/_emulator/export").get_json() == saved
+    # The replaced user's token went with it; the exported password works.
+    assert there.get("/v2/images", headers=stale).status_code == 401
+    producer = login(there, "producer")
+    listed = [
+        sorted(i["id"] for i in c.get("/v2/images", headers=h).get_json()["images"])
+        for c, h in ((there, producer), (client, users.headers("producer")))
+    ]
+    assert listed[0] == listed[1] and len(listed[0]) == 3
+    login(there, "alice", "not-the-convention", "team-a")
+    # Reset there again: the ids now match, so they and their tokens are kept.
+    assert there.post("/_emulator/reset", json={"document": saved}).status_code == 200
+    assert there.get("/v2/images", headers=producer).status_code == 200
+    assert there.get("/_emulator/export").get_json()["users"] == saved["users"]
+
+
+def test_a_reset_replaces_a_demo_account_the_scenario_gives_another_id(
+    client: FlaskClient, users: Any
+) -> None:
+    admin = users.headers("admin")
+    document = {
+        "projects": [{"name": "consumer", "id": "consumer-0001"}],
+        "users": [
+            {"name": "producer", "id": "producer-0001", "password": "p", "project": "producer"}
+        ],
+        "images": [{"name": "mine", "owner": "consumer"}],
+    }
+    ids_before = {u["name"]: u["id"] for u in export(client, admin, "none")["users"]}
+    summary = reset(client, admin, {"document": document})
+    assert summary["projects"]["consumer"] == "consumer-0001"
+    assert summary["projects"]["producer"] == users.project("producer")
+    # Replaced rows take their tokens with them; the others keep theirs.
+    assert client.get("/v2/images", headers=users.headers("consumer")).status_code == 401
+    assert client.get("/v2/images", headers=users.headers("producer")).status_code == 401
+    assert client.get("/v2/images", headers=users.headers("outsider")).status_code == 200
+    assert client.get("/v2/images", headers=admin).status_code == 200
+    exported = {u["name"]: u for u in export(client, admin, "none")["users"]}
+    assert exported["producer"]["id"] == "producer-0001"
+    assert exported["consumer"]["id"] == ids_before["consumer"], "only its project was replaced"
+    assert exported["consumer"]["project"] == "consumer"
+    assert exported["consumer"]["roles"] == ["member"]
+    consumer = login(client, "consumer")
+    assert names(client, consumer) == ["mine"]
+    assert login_status(client, "producer", "p") == 201
+    assert login_status(client, "producer") == 401
+
+
+@pytest.mark.parametrize("visibility", ["private", "community", "public"])
+def test_an_image_that_kept_its_members_is_restored_with_them(
+    client: FlaskClient, users: Any, visibility: str
+) -> None:
+    admin = users.headers("admin")
+    document = {
+        "images": [
+            {
+                "name": "was-shared",
+                "owner": "producer",
+                "visibility": visibility,
+                "updated_at": "2024-05-06T07:08:09Z",
+            }
+        ],
+        "shares": [{"image": "was-shared", "project": "consumer", "status": "accepted"}],
+    }
+    image_id = reset(client, admin, {"document": document})["images"]["was-shared"]
+    saved = export(client, admin)
+    (image,) = saved["images"]
+    assert image["visibility"] == visibility and image["owner"] == "producer"
+    assert image["updated_at"] == "2024-05-06T07:08:09.000000Z"
+    assert [(s["image"], s["project"], s["status"]) for s in saved["shares"]] == [
+        (image_id, "consumer", "accepted")
+    ]
+    # As in Glance, the members of an image that is not shared give no access of their own.
+    seen = client.get(f"/v2/images/{image_id}", headers=users.headers("consumer"))
+    assert seen.status_code == (404 if visibility == "private" else 200)
+    members = client.get(f"/v2/images/{image_id}/members", headers=users.headers("producer"))
+    assert members.status_code == 403
+    reset(client, admin, {"document": saved})
+    assert export(client, admin) == saved
+
+
+def test_an_ownerless_shared_image_is_restored_with_its_members(
+    client: FlaskClient, users: Any
+) -> None:
+    admin = users.headers("admin")
+    document = {
+        "images": [{"name": "nobody's", "owner": None, "visibility": "shared"}],
+        "shares": [{"image": "nobody's", "project": "consumer", "status": "accepted"}],
+    }
+    image_id = reset(client, admin, {"document": document})["images"]["nobody's"]
+    shown = client.get(f"/v2/images/{image_id}", headers=admin).get_json()
+    assert shown["owner"] is None
+    assert names(client, users.headers("consumer")) == ["nobody's"]
+    saved = export(client, admin)
+    assert saved["images"][0]["owner"] is None
+    assert [(s["image"], s["project"], s["status"]) for s in saved["shares"]] == [
+        (image_id, "consumer", "accepted")
+    ]
+    reset(client, admin, {"document": saved})
+    assert export(client, admin) == saved
+
+
+def test_generated_data_is_seeded_by_the_given_id(client: FlaskClient, users: Any) -> None:
+    admin = users.headers("admin")
+    image_id = "6e3f0b0a-1111-4a4a-8888-000000000002"
+
+    def checksum(name: str, position: int) -> str:
+        image = {
+            "name": name,
+            "owner": "producer",
+            "disk_format": "raw",
+            "container_format": "bare",
+            "data": {"size": 4096},
+        }
+        filler = {"name": "filler", "owner": "producer"}
+        images = [filler] * position + [{**image, "id": image_id}]
+        reset(client, admin, {"document": {"images": images}})
+        return client.get(f"/v2/images/{image_id}", headers=admin).get_json()["checksum"]
+
+    assert checksum("one", 0) == checksum("renamed", 1)
+    # Without an id, the name and position seed it: two such images get different bytes.
+    document = {
+        "images": [
+            {
+                "name": n,
+                "owner": "producer",
+                "disk_format": "raw",
+                "container_format": "bare",
+                "data": {"size": 4096},
+            }
+            for n in ("a", "b")
+        ]
+    }
+    loaded = reset(client, admin, {"document": document})["images"]
+    sums = {
+        client.get(f"/v2/images/{i}", headers=admin).get_json()["checksum"] for i in loaded.values()
+    }
+    assert len(sums) == 2

@@ -2,8 +2,9 @@
 
 Same rules, same errors: images are created by their owner's context with
 ``services.images.create``, data goes through ``services.image_data.upload``, shares through
-``services.members``. The whole load is one transaction: a scenario that fails half-way
-stores nothing (and its image files are removed).
+``services.members``, and a final visibility other than ``shared`` on an image that has
+shares through ``services.images.update``. The whole load is one transaction: a scenario
+that fails half-way stores nothing (and its image files are removed).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class LoadSummary:
 
 
 def _generated(size: int, seed: str) -> Iterator[bytes]:
-    """Deterministic bytes: the same scenario always yields the same checksums."""
+    """Deterministic bytes: the same seed always yields the same bytes and checksums."""
     block = random.Random(seed).randbytes(min(CHUNK, max(size, 1)))
     remaining = size
     while remaining > 0:
@@ -96,6 +97,14 @@ def _data_source(
     return _file_chunks(path), path.stat().st_size
 
 
+def _data_seed(item: dict[str, Any], index: int) -> str:
+    """What generated data is seeded with: something the scenario itself fixes (the image's
+    given id, else its name and position), never the random id a load gives the image."""
+    if item.get("id"):
+        return f"id:{item['id']}"
+    return f"name:{item.get('name')}#{index}"
+
+
 def _within(path: Path, root: Path) -> bool:
     return path.is_relative_to(root.resolve())
 
@@ -115,12 +124,53 @@ def _member_context(project_id: str) -> RequestContext:
     return RequestContext(project_id=project_id, roles=frozenset({"member", "reader"}))
 
 
-def ensure_demo_accounts(db: sqlite_utils.Database, *, reset_passwords: bool) -> None:
+def _owner_context(owner: str | None, visibility: str | None) -> RequestContext:
+    """The owner's own context for everything an owner may do; an admin's for what only an
+    admin may (public images, images without an owner), exactly as a real cloud would need."""
+    if owner is None or visibility == "public":
+        return admin_context(owner)
+    return _member_context(owner)
+
+
+def ensure_demo_accounts(
+    db: sqlite_utils.Database, *, reset_passwords: bool, scenario: dict[str, Any] | None = None
+) -> None:
+    """The four demo accounts. A missing one is created with the id ``scenario`` gives its
+    project or user, if any, so that the scenario's own entries for it then agree."""
+    project_ids = {p["name"]: p["id"] for p in (scenario or {}).get("projects", []) if "id" in p}
+    user_ids = {u["name"]: u["id"] for u in (scenario or {}).get("users", []) if "id" in u}
     for name, roles in accounts.DEMO_ACCOUNTS:
-        project = accounts.upsert_project(db, name)
+        project = accounts.find_project(
+            db, name, accounts.DEFAULT_DOMAIN_ID
+        ) or accounts.upsert_project(db, name, project_ids.get(name))
         user = accounts.find_user(db, name, accounts.DEFAULT_DOMAIN_ID)
         if user is None or reset_passwords:
-            accounts.upsert_user(db, name, project.id, roles, password=f"{name}-pass")
+            accounts.upsert_user(
+                db,
+                name,
+                project.id,
+                roles,
+                password=f"{name}-pass",
+                user_id=user_ids.get(name) if user is None else None,
+            )
+
+
+def _shared_refs(scenario: dict[str, Any]) -> set[int]:
+    """Positions of the scenario's images that its shares name (by name, as ``_load_share``
+    resolves it: the first image of that name; else by the image's given id)."""
+    by_name: dict[str, int] = {}
+    by_id: dict[str, int] = {}
+    for index, item in enumerate(scenario["images"]):
+        if item.get("name") is not None:
+            by_name.setdefault(item["name"], index)
+        if item.get("id"):
+            by_id.setdefault(item["id"], index)
+    found = set()
+    for share in scenario["shares"]:
+        index = by_name.get(share["image"], by_id.get(share["image"]))
+        if index is not None:
+            found.add(index)
+    return found
 
 
 def load(
@@ -132,19 +182,24 @@ def load(
     *,
     files_within: Path | None = None,
     relocate: Callable[[Path], Path] = _same,
+    replacing: bool = False,
 ) -> LoadSummary:
     """Load ``scenario`` (already validated) on top of the current state, all or nothing.
 
     ``files_within`` restricts ``data.file`` paths (scenarios posted over HTTP may only name
-    files inside the data directory).
+    files inside the data directory). ``replacing``: called by a reset, which has already
+    made way for the scenario's project and user ids.
     """
     summary = LoadSummary(name=scenario["name"])
     created: list[str] = []
+    # Images with shares whose final visibility is not "shared": (position, id, item).
+    deferred: list[tuple[int, str, dict[str, Any]]] = []
+    with_shares = _shared_refs(scenario)
     step = "scenario"
     try:
         with atomic(db):
             if scenario["demo_accounts"]:
-                ensure_demo_accounts(db, reset_passwords=False)
+                ensure_demo_accounts(db, reset_passwords=False, scenario=scenario)
             for index, item in enumerate(scenario["projects"]):
                 step = f"projects.{index}"
                 project = accounts.upsert_project(
@@ -169,9 +224,24 @@ def load(
             names: dict[str, str] = {}
             for index, item in enumerate(scenario["images"]):
                 step = f"images.{index}"
+                # Glance keeps an image's members when it stops being shared; such an image
+                # is made as a real cloud made it: shared, given its members, then changed.
+                final = item.get("visibility", "shared")
+                keeps_members = index in with_shares and final != "shared"
                 image_id = _load_image(
-                    db, blobs, config, item, base_dir, files_within, relocate, created
+                    db,
+                    blobs,
+                    config,
+                    item,
+                    _data_seed(item, index),
+                    "shared" if keeps_members else item.get("visibility"),
+                    base_dir,
+                    files_within,
+                    relocate,
+                    created,
                 )
+                if keeps_members:
+                    deferred.append((index, image_id, item))
                 if item.get("name") is not None:
                     names.setdefault(item["name"], image_id)
                 summary.images[item.get("name") or image_id] = image_id
@@ -179,12 +249,19 @@ def load(
                 step = f"shares.{index}"
                 _load_share(db, config, item, names)
                 summary.shares += 1
+            for index, image_id, item in deferred:
+                step = f"images.{index}"
+                _change_visibility(db, config, image_id, item)
     except errors.EmulatorError as exc:
         for image_id in created:
             blobs.delete(image_id)
         if isinstance(exc, ScenarioError) and exc.message.startswith(step):
             raise
-        raise ScenarioError(f"{step}: {exc.message}") from exc
+        message = f"{step}: {exc.message}"
+        id_clash = isinstance(exc, errors.Conflict) and step.startswith(("projects.", "users."))
+        if id_clash and not replacing:
+            message += " A load adds to the current state; a reset replaces it."
+        raise ScenarioError(message) from exc
     return summary
 
 
@@ -193,25 +270,29 @@ def _load_image(
     blobs: BlobStore,
     config: Config,
     item: dict[str, Any],
+    seed: str,
+    visibility: str | None,
     base_dir: Path | None,
     files_within: Path | None,
     relocate: Callable[[Path], Path],
     created: list[str],
 ) -> str:
-    owner = _project_id(db, item["owner"])
+    owner = None if item["owner"] is None else _project_id(db, item["owner"])
     body: dict[str, Any] = {k: item[k] for k in IMAGE_ATTRIBUTES if k in item}
     body.update(item.get("properties", {}))
-    body["owner"] = owner
-    # The owner's own context for everything an owner may do; an admin's for what only an
-    # admin may (public images), exactly as a real cloud would need.
-    context = admin_context(owner) if item.get("visibility") == "public" else _member_context(owner)
-    if item.get("visibility") != "public":
-        body.pop("owner")
+    if visibility is None:
+        body.pop("visibility", None)
+    else:
+        body["visibility"] = visibility
+    context = _owner_context(owner, visibility)
+    if context.is_admin:
+        # An admin names the owner (or None); an owner's own image needs no "owner" key.
+        body["owner"] = owner
     image = image_service.create(db, context, config, body)
     created.append(image.id)
     wants = item.get("status", "active" if "data" in item else "queued")
     if "data" in item:
-        chunks, size = _data_source(item["data"], image.id, base_dir, files_within, relocate)
+        chunks, size = _data_source(item["data"], seed, base_dir, files_within, relocate)
         image_data.upload(db, context, config, blobs, image.id, chunks, size)
     elif wants != "queued":
         raise ScenarioError(f"status {wants!r} needs data")
@@ -223,6 +304,25 @@ def _load_image(
     if restored:
         image_store.update_fields(db, image.id, **restored)
     return image.id
+
+
+def _change_visibility(
+    db: sqlite_utils.Database, config: Config, image_id: str, item: dict[str, Any]
+) -> None:
+    """Shared -> the scenario's visibility, by a JSON-patch replace as a client would send
+    it (the owner's context, an admin's for public): same rules, same errors."""
+    owner = None if item["owner"] is None else _project_id(db, item["owner"])
+    image_service.update(
+        db,
+        _owner_context(owner, item["visibility"]),
+        config,
+        image_id,
+        "application/openstack-images-v2.1-json-patch",
+        [{"op": "replace", "path": "/visibility", "value": item["visibility"]}],
+    )
+    restored = _timestamps(item)
+    if restored:
+        image_store.update_fields(db, image_id, **restored)
 
 
 def _timestamps(item: dict[str, Any]) -> dict[str, str]:
@@ -248,12 +348,15 @@ def _load_share(
     if image is None:
         raise ScenarioError(f"unknown image {item['image']!r}")
     member_id = _project_id(db, item["project"])
-    owner_context = _member_context(image.owner or "")
+    owner_context = _owner_context(image.owner, image.visibility)
     members.create(db, owner_context, config, image.id, {"member": member_id})
     if item["status"] != "pending":
+        # The member answers for itself. An image nobody owns counts as public to its
+        # members (glance/db/utils.py is_image_visible), so there only an admin can.
+        answering = admin_context() if image.owner is None else _member_context(member_id)
         members.update(
             db,
-            _member_context(member_id),
+            answering,
             config,
             image.id,
             member_id,

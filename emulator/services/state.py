@@ -3,7 +3,10 @@
 Reset is atomic: the old image files are moved aside and only removed once the new state is
 committed; if loading the target scenario fails, the old state and its files come back.
 Users and projects that exist in the target state keep their ids (and their tokens stay
-valid), so a test suite can reset between tests without logging in again.
+valid), so a test suite can reset between tests without logging in again. A reset is a
+replacement, though: where the target gives a project or user an id of its own, that id
+wins, and a row of the same name with another id is replaced (an export taken from one data
+dir loads into another, whose demo accounts have other random ids).
 """
 
 from __future__ import annotations
@@ -49,6 +52,40 @@ def _wipe(db: sqlite_utils.Database, users: set[str], projects: set[str]) -> Non
     db.execute("DELETE FROM tokens WHERE user_id NOT IN (SELECT id FROM users)")
 
 
+def _conflicting(db: sqlite_utils.Database, table: str, name: str, wanted_id: str) -> list[str]:
+    """Ids of rows that stand in the way of ``name`` having ``wanted_id``: the row of that
+    name with another id, and a row of another name holding that id."""
+    rows = db.execute(
+        f"SELECT id FROM {table} WHERE (name = ? AND domain_id = ? AND id != ?) "
+        "OR (id = ? AND NOT (name = ? AND domain_id = ?))",
+        [name, accounts.DEFAULT_DOMAIN_ID, wanted_id, wanted_id, name, accounts.DEFAULT_DOMAIN_ID],
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def _replace_identities(db: sqlite_utils.Database, scenario: dict[str, Any]) -> None:
+    """Make way for the ids ``scenario`` gives: remove each conflicting project or user with
+    its role assignments and tokens. Rows whose id already matches are kept, tokens too."""
+    for item in scenario["projects"]:
+        if "id" not in item:
+            continue
+        for project_id in _conflicting(db, "projects", item["name"], item["id"]):
+            db.execute("DELETE FROM role_assignments WHERE project_id = ?", [project_id])
+            db.execute("DELETE FROM tokens WHERE project_id = ?", [project_id])
+            db.execute(
+                "UPDATE users SET default_project_id = NULL WHERE default_project_id = ?",
+                [project_id],
+            )
+            db.execute("DELETE FROM projects WHERE id = ?", [project_id])
+    for item in scenario["users"]:
+        if "id" not in item:
+            continue
+        for user_id in _conflicting(db, "users", item["name"], item["id"]):
+            db.execute("DELETE FROM role_assignments WHERE user_id = ?", [user_id])
+            db.execute("DELETE FROM tokens WHERE user_id = ?", [user_id])
+            db.execute("DELETE FROM users WHERE id = ?", [user_id])
+
+
 def reset(
     db: sqlite_utils.Database,
     blobs: BlobStore,
@@ -72,8 +109,9 @@ def reset(
                 scenarios.ensure_demo_accounts(db, reset_passwords=True)
                 summary = scenarios.LoadSummary(name="demo")
             else:
+                _replace_identities(db, scenario)
                 if scenario["demo_accounts"]:
-                    scenarios.ensure_demo_accounts(db, reset_passwords=True)
+                    scenarios.ensure_demo_accounts(db, reset_passwords=True, scenario=scenario)
                 summary = scenarios.load(
                     db,
                     blobs,
@@ -83,6 +121,7 @@ def reset(
                     files_within=files_within,
                     # An export by reference names files that were just moved aside.
                     relocate=lambda p: aside / p.name if p.parent == root else p,
+                    replacing=True,
                 )
     except BaseException:
         for entry in aside.iterdir():

@@ -458,7 +458,9 @@ def file_scenario(path: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("route", ["reset", "scenario"])
-@pytest.mark.parametrize("where", ["absolute", "dot-dot", "symlink"])
+@pytest.mark.parametrize(
+    "where", ["absolute", "dot-dot", "symlink", "relative dot-dot", "relative symlink"]
+)
 def test_data_file_outside_the_data_dir_is_refused(
     client: FlaskClient,
     app: Flask,
@@ -475,10 +477,12 @@ def test_data_file_outside_the_data_dir_is_refused(
         named = str(secret)
     elif where == "dot-dot":
         named = str(data_dir / ".." / "outside.bin")
+    elif where == "relative dot-dot":
+        named = "../outside.bin"  # relative to the data dir: still outside it
     else:
         link = data_dir / "link.bin"
         link.symlink_to(secret)
-        named = str(link)
+        named = "link.bin" if where == "relative symlink" else str(link)
     with unchanged(app, tmp_path):
         response = client.post(
             f"/_emulator/{route}", json=file_scenario(named), headers=admin(users)
@@ -507,11 +511,6 @@ def test_data_file_inside_the_data_dir_is_loaded(
     assert source.read_bytes() == payload, "the source file is copied, not moved"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: over HTTP a relative data.file is resolved against the server's working "
-    "directory, not the data dir, so a file that is inside the data dir is refused",
-)
 def test_relative_data_file_is_relative_to_the_data_dir(
     client: FlaskClient, config: Config, users: Any
 ) -> None:

@@ -161,6 +161,15 @@ def test_json_is_accepted_as_yaml() -> None:
     assert loaded["name"] == "from-json" and loaded["images"][0]["name"] is None
 
 
+def test_an_image_may_have_no_owner_but_must_say_so() -> None:
+    """An export writes ``owner: null`` for an image an admin made without owner."""
+    loaded = scenario_files.parse("images: [{name: a, owner: null}]\n")
+    assert loaded["images"] == [{"name": "a", "owner": None}]
+    assert error_of("images: [{name: a}]\n") == (
+        "lab.yaml: images.0.owner (line 1): Missing data for required field."
+    )
+
+
 # --- finding scenarios ------------------------------------------------------------------------
 
 
