@@ -16,6 +16,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -40,10 +41,6 @@ CONFIG_FLAGS: dict[str, str] = {
     "public_endpoint": "public_endpoint",
 }
 SERVER_FLAGS = ("host", "port", "threads", "log_level")
-
-
-class _StopRequested(SystemExit):
-    """Raised from the signal handler, in the main thread, out of the server's loop."""
 
 
 def _integer(text: str) -> int:
@@ -195,19 +192,20 @@ def settings_from_args(args: argparse.Namespace, ephemeral_dir: Path | None) -> 
     return dataclasses.replace(settings, scenario=args.scenario)
 
 
-def _install_signal_handlers() -> None:
+def _install_signal_handlers(stopping: threading.Event) -> None:
+    """SIGINT/SIGTERM only set ``stopping``: raising from a handler could land inside the
+    server's own code (a bare ``except`` there would swallow it and the server run on)."""
+
     def stop(signum: int, frame: Any) -> None:
-        # Once stopping, further signals must not interrupt the clean-up.
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_IGN)
-        raise _StopRequested(0)
+        stopping.set()
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 
 
 def serve_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    _install_signal_handlers()
+    stopping = threading.Event()
+    _install_signal_handlers(stopping)
     ephemeral_dir = Path(tempfile.mkdtemp(prefix="glance-emulator-")) if args.ephemeral else None
     server = None
     try:
@@ -218,9 +216,11 @@ def serve_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         server = _start(settings)
         if server is None:
             return 1
-        server.serve()  # runs until SIGINT/SIGTERM raises _StopRequested
-        return 0
-    except _StopRequested:
+        serving = threading.Thread(target=server.serve, name="glance-emulator", daemon=True)
+        serving.start()
+        while not stopping.wait(0.25):
+            if not serving.is_alive():
+                return 1  # the server loop died on its own
         return 0
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -272,8 +272,7 @@ def _start(settings: Settings) -> Any:
         )
         print(text, flush=True)
     except BaseException:
-        # A signal while the banner prints: the bound server's worker threads would
-        # otherwise keep the process alive.
+        # The bound server's worker threads would otherwise keep the process alive.
         server.stop()
         raise
     return server

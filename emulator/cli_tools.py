@@ -167,7 +167,12 @@ def _scenario_body(ref: str) -> dict[str, Any]:
 
     if ref in scenario_files.packaged_names() and not Path(ref).exists():
         return {"scenario": ref}
-    document, _ = scenario_files.read(ref)
+    document, base_dir = scenario_files.read(ref)
+    # The server resolves relative paths against its data dir; the user meant the file's.
+    for image in document["images"]:
+        data = image.get("data") or {}
+        if "file" in data and base_dir is not None and not Path(data["file"]).is_absolute():
+            data["file"] = str((base_dir / data["file"]).resolve())
     return {"document": document}
 
 
