@@ -167,10 +167,10 @@ def _write(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="md5") as helper:
 
         def flush() -> None:
+            nonlocal batch
             if not batch:
                 return
-            block = bytes(batch)
-            batch.clear()
+            block, batch = batch, bytearray()  # handed over, not copied
             pending_md5 = helper.submit(md5.update, block)
             sha.update(block)
             pending.write(block)
