@@ -7,12 +7,16 @@ from collections.abc import Iterable, Iterator
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import ClientDisconnected
 
+from emulator import errors
 from emulator.api import bodies
 from emulator.api.auth import current_context
 from emulator.api.render import no_content
 from emulator.api.store import db
 from emulator.services import image_data as data_service
 from emulator.store.blobs import READ_CHUNK
+
+#: The most of a refused upload read and dropped so the client can read the answer.
+DRAIN_LIMIT = 64 << 20
 
 bp = Blueprint("image_data", __name__)
 
@@ -58,10 +62,32 @@ def upload(image_id: str) -> Response:
     size = data_service.declared_size(
         request.headers.get("x-openstack-image-size"), request.content_length
     )
-    data_service.upload(
-        db(), current_context(), _config(), _blobs(), image_id, _body_chunks(), size
-    )
+    try:
+        data_service.upload(
+            db(), current_context(), _config(), _blobs(), image_id, _body_chunks(), size
+        )
+    except errors.EmulatorError:
+        _drain()
+        raise
     return no_content()
+
+
+def _drain() -> None:
+    """Read what is left of a refused upload (up to DRAIN_LIMIT) before answering.
+
+    A server that answers and closes while the client is still sending makes the client's
+    TCP stack discard the answer (a reset): the client sees a broken connection instead of
+    Glance's 4xx. Bodies larger than the limit are not worth reading: the connection closes.
+    """
+    remaining = DRAIN_LIMIT
+    try:
+        while remaining > 0:
+            chunk = request.stream.read(min(READ_CHUNK, remaining))
+            if not chunk:
+                return
+            remaining -= len(chunk)
+    except (ClientDisconnected, OSError):
+        return
 
 
 @bp.get("/v2/images/<image_id>/file")
