@@ -43,10 +43,27 @@ class Config:
     #: needed, from any address (``api/control.py`` ``_require_operator``).
     control_api_loopback_only: bool = False
     disk_formats: tuple[str, ...] = (
-        "ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop",
+        "ami",
+        "ari",
+        "aki",
+        "vhd",
+        "vhdx",
+        "vmdk",
+        "raw",
+        "qcow2",
+        "vdi",
+        "iso",
+        "ploop",
     )
     container_formats: tuple[str, ...] = (
-        "ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed",
+        "ami",
+        "ari",
+        "aki",
+        "bare",
+        "ovf",
+        "ova",
+        "docker",
+        "compressed",
     )
     extra: dict[str, Any] = field(default_factory=dict)
 

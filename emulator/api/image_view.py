@@ -9,8 +9,20 @@ from emulator.domain.images import Image
 
 # Glance's key order: extra properties first, then these, then the links.
 _ATTRIBUTES = (
-    "name", "disk_format", "container_format", "visibility", "size", "virtual_size", "status",
-    "checksum", "protected", "min_ram", "min_disk", "owner", "os_hidden", "os_hash_algo",
+    "name",
+    "disk_format",
+    "container_format",
+    "visibility",
+    "size",
+    "virtual_size",
+    "status",
+    "checksum",
+    "protected",
+    "min_ram",
+    "min_disk",
+    "owner",
+    "os_hidden",
+    "os_hash_algo",
     "os_hash_value",
 )
 

@@ -33,9 +33,7 @@ VERSIONS: tuple[tuple[str, str], ...] = (
     ("2.1", "SUPPORTED"),
     ("2.0", "SUPPORTED"),
 )
-ALLOWED_URL_VERSIONS = frozenset(
-    ["v2"] + [f"v2.{n}" for n in (0, 1, 2, 3, 4, 5, 6, 7, 9, 15, 17)]
-)
+ALLOWED_URL_VERSIONS = frozenset(["v2"] + [f"v2.{n}" for n in (0, 1, 2, 3, 4, 5, 6, 7, 9, 15, 17)])
 VND_MIME_PREFIX = "application/vnd.openstack.images-"
 
 # Our own surfaces, outside Glance's version negotiation.
@@ -53,9 +51,7 @@ def versions_document() -> dict[str, Any]:
 
 
 def _render(status: int) -> Response:
-    return Response(
-        json.dumps(versions_document()), status=status, content_type="application/json"
-    )
+    return Response(json.dumps(versions_document()), status=status, content_type="application/json")
 
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -90,7 +86,7 @@ class VersionNegotiation:
         if first == "versions":
             return "/versions"
         if accept.startswith(VND_MIME_PREFIX):
-            requested, remainder = accept[len(VND_MIME_PREFIX):], path
+            requested, remainder = accept[len(VND_MIME_PREFIX) :], path
         else:
             requested, remainder = first, (slash + rest)
         if requested in ALLOWED_URL_VERSIONS:

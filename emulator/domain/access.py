@@ -106,8 +106,9 @@ def can_see(rel: str, visibility: str, profile: str = "glance") -> bool:
     return rel in VISIBLE[profile][visibility]
 
 
-def can_reach(action: str, rel: str, visibility: str, profile: str = "glance",
-              own_membership: bool = False) -> bool:
+def can_reach(
+    action: str, rel: str, visibility: str, profile: str = "glance", own_membership: bool = False
+) -> bool:
     """Can the caller get as far as ``action``'s own policy check (else: 404)?
 
     ``own_membership``: the request names the caller's own member row.
@@ -140,8 +141,14 @@ def has_role(context: RequestContext, role: str) -> bool:
     return role in context.roles
 
 
-def is_allowed(action: str, context: RequestContext, rel: str, visibility: str,
-               profile: str = "glance", own_membership: bool = False) -> bool:
+def is_allowed(
+    action: str,
+    context: RequestContext,
+    rel: str,
+    visibility: str,
+    profile: str = "glance",
+    own_membership: bool = False,
+) -> bool:
     """May a caller with this relation do ``action`` to an image of this visibility?"""
     if not can_reach(action, rel, visibility, profile, own_membership):
         return False
@@ -157,8 +164,15 @@ def is_allowed(action: str, context: RequestContext, rel: str, visibility: str,
     return effective_relation(rel, visibility) in relations
 
 
-def enforce(action: str, context: RequestContext, rel: str, visibility: str, image_id: str,
-            profile: str = "glance", own_membership: bool = False) -> None:
+def enforce(
+    action: str,
+    context: RequestContext,
+    rel: str,
+    visibility: str,
+    image_id: str,
+    profile: str = "glance",
+    own_membership: bool = False,
+) -> None:
     """404 if the caller cannot see the image, 403 if it can but may not act."""
     if not can_reach(action, rel, visibility, profile, own_membership):
         raise errors.NotFound(f"No image found with ID {image_id}")

@@ -17,8 +17,17 @@ from emulator.domain.filter_syntax import parse_isotime, split_filter_op, split_
 OPERATOR_COLUMNS = ("name", "id", "status", "container_format", "disk_format")
 TIME_COLUMNS = ("created_at", "updated_at")
 EQUALITY_COLUMNS = (
-    "visibility", "checksum", "os_hash_algo", "os_hash_value", "owner", "protected",
-    "size", "virtual_size", "min_disk", "min_ram", "deleted_at",
+    "visibility",
+    "checksum",
+    "os_hash_algo",
+    "os_hash_value",
+    "owner",
+    "protected",
+    "size",
+    "virtual_size",
+    "min_disk",
+    "min_ram",
+    "deleted_at",
 )
 #: ``<column>_min`` / ``<column>_max``. Glance builds ``column >= int`` for any attribute:
 #: meaningless on text/time columns and a 500 on non-columns; we answer 400 for those.
@@ -30,6 +39,7 @@ TIME_OPERATORS = ("gt", "gte", "eq", "neq", "lt", "lte")
 
 
 # --- conditions on columns of ``images`` (the store turns them into SQL) -------------------
+
 
 @dataclass(frozen=True)
 class Compare:
@@ -121,9 +131,7 @@ def time_condition(column: str, value: str) -> tuple[Condition, ...]:
     except OverflowError:
         after = None  # past 9999-12-31T23:59:59: nothing is later
     at_or_after_next = NEVER if after is None else Compare(column, ">=", after)
-    before_next: tuple[Condition, ...] = ALWAYS if after is None else (
-        Compare(column, "<", after),
-    )
+    before_next: tuple[Condition, ...] = ALWAYS if after is None else (Compare(column, "<", after),)
     if operator == "gt" or (operator == "gte" and not whole):
         return (at_or_after_next,)
     if operator == "gte":

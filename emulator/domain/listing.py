@@ -41,7 +41,14 @@ from emulator.domain.list_filters import (
 
 # glance/api/v2/images.py RequestDeserializer
 SORT_KEYS = (
-    "name", "status", "container_format", "disk_format", "size", "id", "created_at", "updated_at",
+    "name",
+    "status",
+    "container_format",
+    "disk_format",
+    "size",
+    "id",
+    "created_at",
+    "updated_at",
 )
 SORT_DIRS = ("asc", "desc")
 DEFAULT_SORT_KEY = "created_at"
@@ -54,8 +61,14 @@ MAX_ID_LENGTH = 36
 #: Value a NULL takes in the keyset comparison (``_get_default_column_value``); ``None`` for
 #: the NOT NULL columns, which need no COALESCE.
 SORT_NULL_DEFAULTS: Mapping[str, str | int | None] = {
-    "name": "", "status": None, "container_format": "", "disk_format": "", "size": 0,
-    "id": None, "created_at": None, "updated_at": None,
+    "name": "",
+    "status": None,
+    "container_format": "",
+    "disk_format": "",
+    "size": 0,
+    "id": None,
+    "created_at": None,
+    "updated_at": None,
 }
 
 
@@ -163,9 +176,14 @@ def read_request(
         )
     params.pop_all("deleted")  # the controller forces deleted=False
     return RequestParams(
-        limit=min(max_limit, limit), marker=marker, member_status=member_status, tags=tags,
-        sort=sort, os_hidden=os_hidden == "true",
-        protected=protected[-1] if protected else None, rest=params,
+        limit=min(max_limit, limit),
+        marker=marker,
+        member_status=member_status,
+        tags=tags,
+        sort=sort,
+        os_hidden=os_hidden == "true",
+        protected=protected[-1] if protected else None,
+        rest=params,
     )
 
 
@@ -277,6 +295,7 @@ def _sorting(params: _Params) -> tuple[tuple[str, str], ...]:
 
 # --- links (glance/api/v2/images.py ResponseSerializer.index) ------------------------------
 
+
 def first_link(pairs: Sequence[tuple[str, str]]) -> str:
     """``/v2/images`` plus every parameter but ``marker`` (last value of each, first order)."""
     params = _Params(pairs).last_values()
@@ -363,13 +382,12 @@ def scope_for(
     )
 
 
-def in_scope(
-    scope: Scope, owner: str | None, visibility: str, members: Mapping[str, str]
-) -> bool:
+def in_scope(scope: Scope, owner: str | None, visibility: str, members: Mapping[str, str]) -> bool:
     """Would an image (its owner, visibility and member rows {project: status}) be listed?
 
     The same rule the store writes in SQL, for tests and readers.
     """
+
     def member_counts(project: str, status: str) -> bool:
         if scope.member not in (ANY_MEMBER, project):
             return False
@@ -395,6 +413,7 @@ def in_scope(
 
 # --- the marker (glance/db/sqlalchemy/api.py _image_get) -----------------------------------
 
+
 def check_marker_length(marker: str) -> None:
     """_check_image_id raises ImageNotFound() with its template unformatted, as Glance shows."""
     if len(marker) > MAX_ID_LENGTH:
@@ -402,7 +421,10 @@ def check_marker_length(marker: str) -> None:
 
 
 def marker_visible(
-    context: RequestContext, owner: str | None, visibility: str, member_status: str | None,
+    context: RequestContext,
+    owner: str | None,
+    visibility: str,
+    member_status: str | None,
     profile: str,
 ) -> bool:
     """glance/db/utils.py is_image_visible (members in any status), with our profiles."""

@@ -74,9 +74,7 @@ def parse_create_body(body: Any) -> str:
         # ids are strings, so anything else is refused in the deserializer's own words.
         raise errors.BadRequest('Expected a member in the form: {"member": "image_id"}')
     if len(member_id) > MAX_MEMBER_ID_LENGTH:
-        raise errors.BadRequest(
-            f"Member can't be longer than {MAX_MEMBER_ID_LENGTH} characters."
-        )
+        raise errors.BadRequest(f"Member can't be longer than {MAX_MEMBER_ID_LENGTH} characters.")
     return member_id
 
 

@@ -279,5 +279,3 @@ METADEF_SCHEMAS: dict[str, Callable[[], Document]] = {
     "tag": metadef_tag_schema,
     "tags": metadef_tags_schema,
 }
-
-

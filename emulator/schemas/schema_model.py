@@ -117,5 +117,3 @@ def _copied(build: Callable[..., Document]) -> Callable[..., Document]:
         return copy.deepcopy(cached(*(tuple(arg) for arg in args)))
 
     return wrapper
-
-

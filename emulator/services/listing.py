@@ -71,4 +71,3 @@ def _marker(
     ):
         raise errors.Forbidden(f"Forbidding request, image {marker_id} not visible")
     return row
-

@@ -54,8 +54,13 @@ def insert(db: sqlite_utils.Database, membership: Membership) -> None:
     db.execute(
         "INSERT INTO image_members (image_id, member, status, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?)",
-        [membership.image_id, membership.member_id, membership.status,
-         membership.created_at, membership.updated_at],
+        [
+            membership.image_id,
+            membership.member_id,
+            membership.status,
+            membership.created_at,
+            membership.updated_at,
+        ],
     )
 
 
@@ -67,6 +72,4 @@ def save_status(db: sqlite_utils.Database, membership: Membership) -> None:
 
 
 def delete(db: sqlite_utils.Database, image_id: str, member_id: str) -> None:
-    db.execute(
-        "DELETE FROM image_members WHERE image_id = ? AND member = ?", [image_id, member_id]
-    )
+    db.execute("DELETE FROM image_members WHERE image_id = ? AND member = ?", [image_id, member_id])
