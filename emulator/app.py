@@ -46,9 +46,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     store = Store(Path(config.db_path), Path(config.blob_dir))
     store.open()
     app.extensions["emulator.store"] = store
-    blobs = BlobStore(Path(config.blob_dir))
-    blobs.sweep_uploads()  # no upload is in flight before the app serves
-    app.extensions["emulator.blobs"] = blobs
+    app.extensions["emulator.blobs"] = BlobStore(Path(config.blob_dir))
     app.extensions["emulator.started"] = time.time()
     if config.demo_accounts:
         with store.session() as db:

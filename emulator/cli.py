@@ -249,6 +249,9 @@ def _start(settings: Settings) -> Any:
     if settings.scenario is not None and not _load_scenario(app, settings.scenario, fresh):
         return None
     logging_setup.install(app)
+    # Only the serving process may sweep: a tool opening the same data dir must never
+    # remove the temp file of an upload a running server is writing.
+    app.extensions["emulator.blobs"].sweep_uploads()
     try:
         server = make_server(app, host=net.host, port=net.port, threads=net.threads)
     except OSError as exc:
@@ -283,8 +286,11 @@ def _load_scenario(app: Any, scenario: str, fresh: bool) -> bool:
     from emulator.services import scenario_files, state
 
     if not fresh:
-        print(f"{PROG}: the data dir already has state; scenario {scenario!r} not loaded "
-              "(use 'glance-emulator reset --scenario' to start over)", file=sys.stderr)
+        print(
+            f"{PROG}: the data dir already has state; scenario {scenario!r} not loaded "
+            "(use 'glance-emulator reset --scenario' to start over)",
+            file=sys.stderr,
+        )
         return True
     try:
         document, base_dir = scenario_files.read(scenario)

@@ -20,7 +20,7 @@ SERVER_NAME = "glance-emulator"
 
 
 def make_server(
-    app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 8, **options: Any
+    app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 32, **options: Any
 ) -> wsgi.Server:
     """A cheroot server bound to ``host:port`` (0 = a free port), not yet serving."""
     server = wsgi.Server(
@@ -52,7 +52,7 @@ def bound_port(server: wsgi.Server) -> int:
 class ServerThread:
     """Run the app on a free loopback port in a background thread."""
 
-    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
+    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 32):
         self.app = app
         self.server = make_server(app, host=host, port=port, threads=threads)
         self.base_url = bound_url(self.server)

@@ -55,7 +55,7 @@ class SettingsError(ValueError):
 class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 9292
-    threads: int = 8
+    threads: int = 32
     log_level: str = "info"
 
 

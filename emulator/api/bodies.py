@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from flask import current_app, request
+from werkzeug.exceptions import ClientDisconnected
 
 from emulator import errors
 
@@ -31,12 +32,23 @@ def read_bytes(limit: int | None = None) -> bytes:
         raise errors.RequestEntityTooLarge(
             f"The request body is larger than the limit of {limit} bytes."
         )
-    data = request.stream.read(limit + 1)
+    data = read_stream(request.stream, limit + 1)
     if len(data) > limit:
         raise errors.RequestEntityTooLarge(
             f"The request body is larger than the limit of {limit} bytes."
         )
     return data
+
+
+def read_stream(stream: Any, size: int) -> bytes:
+    """``stream.read(size)``, with the server's own complaints about the body (bad chunked
+    encoding: ValueError; a client that stalls past the timeout: OSError) as a 400."""
+    try:
+        return bytes(stream.read(size))
+    except ClientDisconnected as exc:
+        raise errors.BadRequest("The request body ended before its declared length.") from exc
+    except (ValueError, OSError) as exc:
+        raise errors.BadRequest("The request body could not be read.") from exc
 
 
 def json_body(required: bool = True, limit: int | None = None) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import ClientDisconnected
@@ -41,19 +41,11 @@ def _body_chunks() -> Iterator[bytes]:
             chunk = stream.read(data_service.WRITE_CHUNK_SIZE)
         except ClientDisconnected:
             return
+        except (ValueError, OSError) as exc:  # bad chunked encoding; a stalled client
+            raise errors.BadRequest("The request body could not be read.") from exc
         if not chunk:
             return
         yield chunk
-
-
-def _stream(result: data_service.Download) -> Iterable[bytes]:
-    """The server's own file sender when it has one (when the server offers wsgi.file_wrapper,
-    stopping at Content-Length), else a generator of chunks; memory stays flat either way."""
-    file_wrapper = request.environ.get("wsgi.file_wrapper")
-    handle = result.positioned_file()
-    if file_wrapper is not None and handle is not None:
-        return file_wrapper(handle, READ_CHUNK)
-    return result.chunks()
 
 
 @bp.put("/v2/images/<image_id>/file")
@@ -86,7 +78,7 @@ def _drain() -> None:
             if not chunk:
                 return
             remaining -= len(chunk)
-    except (ClientDisconnected, OSError):
+    except (ClientDisconnected, ValueError, OSError):
         return
 
 
@@ -111,7 +103,7 @@ def download(image_id: str) -> Response:
         # Hex, not the base64 RFC 1864 asks for: Glance sends the image's checksum as is.
         headers["Content-MD5"] = result.image.checksum
     response = Response(
-        _stream(result),
+        result.chunks(),  # exactly the slice asked for, a chunk at a time
         status=result.status,
         headers=headers,
         content_type="application/octet-stream",

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 
 from emulator import errors
+from emulator.api import bodies
 from emulator.api.auth import current_context
 from emulator.api.store import db
 from emulator.api.urls import identity_url, image_url
@@ -40,7 +41,7 @@ def _caller() -> RequestContext:
 def _request_body() -> dict[str, Any]:
     """Keystone's JSON-body rule (``keystone/server/flask/request_processing/json_body.py``)."""
     limit = current_app.config["EMULATOR"].max_request_body_size
-    raw = request.stream.read(limit + 1)
+    raw = bodies.read_stream(request.stream, limit + 1)
     if len(raw) > limit:
         raise errors.RequestEntityTooLarge()
     if not raw:

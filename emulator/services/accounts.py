@@ -236,6 +236,13 @@ def upsert_user(
                     f"User {name!r} already exists with id {existing.id}, not {user_id}."
                 )
             user = User(existing.id, name, domain_id, project_id)
+            before = db.execute(
+                "SELECT project_id, role FROM role_assignments WHERE user_id = ?", [user.id]
+            ).fetchall()
+            if sorted(before) != sorted((project_id, role) for role in set(roles)):
+                # Keystone revokes tokens when a role assignment goes: a token must never
+                # keep roles its user lost (unchanged users keep theirs across resets).
+                db.execute("DELETE FROM tokens WHERE user_id = ?", [user.id])
             db.execute(
                 "UPDATE users SET password_hash = ?, default_project_id = ? WHERE id = ?",
                 [secret, project_id, user.id],

@@ -249,12 +249,6 @@ class Download:
     content_range: str | None = None
     handle: BinaryIO | None = None
 
-    def positioned_file(self) -> BinaryIO | None:
-        """The open data file, at ``offset``: for senders that stop at Content-Length."""
-        if self.handle is not None:
-            self.handle.seek(self.offset)
-        return self.handle
-
     def chunks(self) -> Iterable[bytes]:
         if self.handle is None:
             return ()

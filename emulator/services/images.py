@@ -99,6 +99,7 @@ def create(db: sqlite_utils.Database, context: RequestContext, config: Config, b
                 "Cannot be a negative value"
             )
     tags_sent = len(base.get("tags") or [])  # type: ignore[arg-type]
+    rules.check_integer_attributes(image)
     rules.check_quotas(image, config.image_property_quota, config.image_tag_quota, tags_sent)
     with atomic(db):
         if image_store.exists_any(db, image.id):
@@ -147,6 +148,7 @@ def update(
             check_visibility=lambda v: access.enforce_visibility_change(context, rel, v),
             tag_quota=config.image_tag_quota,
         )
+        rules.check_integer_attributes(image)
         rules.check_quotas(image, config.image_property_quota, config.image_tag_quota)
         image.updated_at = clock.to_storage(clock.now())
         image_store.save(db, image)
@@ -165,10 +167,7 @@ def delete(
             image, _ = load(db, context, config, image_id, "delete_image")
         except errors.NotFound as exc:
             raise errors.NotFound(f"Failed to find image {image_id} to delete") from exc
-        rules.check_deletable(image)
-        if image.status == "saving":
-            # An upload is streaming in; let it fail its final status check.
-            pass
+        rules.check_deletable(image)  # an upload in flight then fails its final check (410)
         image_store.mark_deleted(db, image.id, clock.to_storage(clock.now()))
     blobs.delete(image.id)
 
@@ -186,8 +185,12 @@ def reactivate(
 
 
 def _change_activation(
-    db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str,
-    action: str, transition: Callable[[Image], bool],
+    db: sqlite_utils.Database,
+    context: RequestContext,
+    config: Config,
+    image_id: str,
+    action: str,
+    transition: Callable[[Image], bool],
 ) -> None:
     """glance/api/v2/image_actions.py: the policy, then the move (a no-op if already there)."""
     with atomic(db):

@@ -92,6 +92,9 @@ def _data_source(
     path = relocate(path.resolve())
     if allowed_root is not None and not _within(path, allowed_root):
         raise ScenarioError(f"data.file {data['file']!r} is outside the data directory")
+    if allowed_root is not None and path.name.startswith("emulator.db"):
+        # The database is inside the data dir too, but never image data.
+        raise ScenarioError(f"data.file {data['file']!r} is the emulator's database")
     if not path.is_file():
         raise ScenarioError(f"data.file {data['file']!r} does not exist")
     return _file_chunks(path), path.stat().st_size

@@ -99,11 +99,12 @@ def reset(
     blobs.root.mkdir(parents=True, exist_ok=True)
     root = blobs.root.resolve()
     aside = Path(tempfile.mkdtemp(prefix=".reset-", dir=blobs.root))
-    moved = [entry for entry in blobs.root.iterdir() if entry.is_file()]
-    for entry in moved:
-        entry.rename(aside / entry.name)
     try:
         with atomic(db):
+            # Under the write lock, so no upload commits a file in between; only image data
+            # files move (an upload's temp file stays with its upload).
+            for entry in blobs.data_files():
+                entry.rename(aside / entry.name)
             _wipe(db, users, projects)
             if scenario is None:
                 scenarios.ensure_demo_accounts(db, reset_passwords=True)

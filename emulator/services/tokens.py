@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-import uuid
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -106,7 +105,7 @@ def revoke(db: sqlite_utils.Database, token: str) -> bool:
 
 
 def context_for_token(
-    db: sqlite_utils.Database, token: str, request_id: str = ""
+    db: sqlite_utils.Database, token: str
 ) -> RequestContext | None:
     record = lookup(db, token)
     if record is None:
@@ -115,5 +114,4 @@ def context_for_token(
         project_id=record.project_id,
         user_id=record.user_id,
         roles=frozenset(record.roles),
-        request_id=request_id or f"req-{uuid.uuid4()}",
     )

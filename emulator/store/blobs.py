@@ -113,6 +113,12 @@ class BlobStore:
         if _SAFE_ID.match(image_id):
             self.path(image_id).unlink(missing_ok=True)
 
+    def data_files(self) -> list[Path]:
+        """The committed image data files (not uploads in flight, not folders)."""
+        if not self.root.exists():
+            return []
+        return [e for e in self.root.iterdir() if e.is_file() and _SAFE_ID.match(e.name)]
+
     def sweep_uploads(self) -> int:
         """Remove temp files left by uploads a crash interrupted; returns how many."""
         removed = 0

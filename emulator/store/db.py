@@ -1,6 +1,7 @@
 """Connections and migrations.
 
-A connection per request (sqlite-utils objects must not cross threads), WAL mode and a
+A connection per serving thread, reused by its requests (sqlite-utils objects must not cross
+threads; opening one per request cost more than serving a page of images), WAL mode and a
 busy timeout so concurrent writers wait instead of failing. Migrations are a numbered list
 applied in order and recorded in ``PRAGMA user_version``: a dozen lines, so no extra
 dependency (sqlite-migrate is alpha and would add a package for this alone).

@@ -21,12 +21,16 @@ from emulator.domain.list_filters import AnyOf, Compare, Condition, OneOf
 from emulator.domain.listing import ListQuery, Scope
 
 _FILTER_COLUMNS = frozenset(
-    (*list_filters.OPERATOR_COLUMNS, *list_filters.TIME_COLUMNS,
-     *list_filters.EQUALITY_COLUMNS, *list_filters.RANGE_COLUMNS)
+    (
+        *list_filters.OPERATOR_COLUMNS,
+        *list_filters.TIME_COLUMNS,
+        *list_filters.EQUALITY_COLUMNS,
+        *list_filters.RANGE_COLUMNS,
+    )
 )
 _OPERATORS = frozenset(("=", "<", "<=", ">", ">="))
 _MARKER_COLUMNS = ("owner", "visibility", *listing.SORT_KEYS)
-_MARKER_SQL = f"SELECT {', '.join(_MARKER_COLUMNS)} FROM images WHERE id = ?"
+_MARKER_SQL = f"SELECT {', '.join(_MARKER_COLUMNS)} FROM images WHERE id = ? COLLATE NOCASE"
 
 
 def _sort_expression(key: str) -> str:
@@ -77,7 +81,9 @@ def marker_row(
 
 
 def select_ids(
-    db: sqlite_utils.Database, query: ListQuery, scope: Scope,
+    db: sqlite_utils.Database,
+    query: ListQuery,
+    scope: Scope,
     marker: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """The page's image ids, in order."""

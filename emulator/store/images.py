@@ -61,7 +61,9 @@ def _attach(db: sqlite_utils.Database, images: list[Image]) -> list[Image]:
 
 def get(db: sqlite_utils.Database, image_id: str) -> Image | None:
     """A live (not deleted) image, or None."""
-    row = db.execute(_SELECT + " WHERE id = ? AND deleted = 0", [image_id]).fetchone()
+    row = db.execute(
+        _SELECT + " WHERE id = ? COLLATE NOCASE AND deleted = 0", [image_id]
+    ).fetchone()
     if row is None:
         return None
     return _attach(db, [_row_to_image(row)])[0]
@@ -81,7 +83,10 @@ def get_many(db: sqlite_utils.Database, image_ids: Iterable[str]) -> list[Image]
 
 def exists_any(db: sqlite_utils.Database, image_id: str) -> bool:
     """Including deleted rows: Glance refuses to reuse a deleted image's id (409)."""
-    return db.execute("SELECT 1 FROM images WHERE id = ?", [image_id]).fetchone() is not None
+    return (
+        db.execute("SELECT 1 FROM images WHERE id = ? COLLATE NOCASE", [image_id]).fetchone()
+        is not None
+    )
 
 
 def _row(image: Image) -> dict[str, Any]:

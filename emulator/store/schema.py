@@ -100,4 +100,9 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX idx_image_members_member ON image_members (member, status, image_id)",
     ],
+    # 2: image ids are unique and found regardless of case, as on Glance's MySQL (whose
+    # default collation ignores case): two images must never share one data file.
+    [
+        "CREATE UNIQUE INDEX idx_images_id_nocase ON images (id COLLATE NOCASE)",
+    ],
 ]
