@@ -132,6 +132,13 @@ def render(
                     f"OS_PROJECT_DOMAIN_NAME={accounts.DEFAULT_DOMAIN_NAME}",
                 ]
             ),
+            "",
+            "or write a clouds.yaml, one cloud per user (then: openstack --os-cloud USER ...):",
+            "  "
+            + shlex.join(
+                ["glance-emulator", "clouds-yaml", "--url", base_url, "--data-dir", data_dir]
+            )
+            + " > clouds.yaml",
         ]
     lines += ["", READY_LINE]
     return "\n".join(lines)
