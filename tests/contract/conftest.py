@@ -368,3 +368,44 @@ def unique_name(request: pytest.FixtureRequest) -> str:
     """A name no other test uses on the shared server (derived from the test's own id)."""
     stem = _UNIQUE.sub("-", request.node.name.lower()).strip("-")[-60:]
     return f"ct-{stem}-{os.urandom(3).hex()}"
+
+
+# --- the demo users as openstacksdk connections, and a shared image to offer ---------------
+
+
+@pytest.fixture(scope="module")
+def producer(clients: Clients):
+    return clients.sdk("producer")
+
+
+@pytest.fixture(scope="module")
+def consumer(clients: Clients):
+    return clients.sdk("consumer")
+
+
+@pytest.fixture(scope="module")
+def outsider(clients: Clients):
+    return clients.sdk("outsider")
+
+
+@pytest.fixture(scope="module")
+def project(clients: Clients) -> dict[str, str]:
+    return {user: clients.project_id(user) for user in ("producer", "consumer", "outsider")}
+
+
+@pytest.fixture
+def shared_image(producer, image_file: ImageFile, unique_name: str):
+    """An active image with data, created without ``visibility``: Glance's default is shared."""
+    return producer.image.create_image(
+        unique_name,
+        filename=str(image_file.path),
+        disk_format="raw",
+        container_format="bare",
+        allow_duplicates=True,
+    )
+
+
+@pytest.fixture
+def pending_share(producer, shared_image, project: dict[str, str]):
+    producer.image.add_member(shared_image.id, member_id=project["consumer"])
+    return shared_image

@@ -20,38 +20,6 @@ pytestmark = pytest.mark.contract
 MEMBER_COLUMNS = {"Image ID", "Member ID", "Status"}
 
 
-@pytest.fixture(scope="module")
-def producer(clients: Clients):
-    return clients.sdk("producer")
-
-
-@pytest.fixture(scope="module")
-def consumer(clients: Clients):
-    return clients.sdk("consumer")
-
-
-@pytest.fixture(scope="module")
-def project(clients: Clients) -> dict[str, str]:
-    return {user: clients.project_id(user) for user in ("producer", "consumer", "outsider")}
-
-
-@pytest.fixture
-def shared_image(producer, image_file: ImageFile, unique_name: str):
-    return producer.image.create_image(
-        unique_name,
-        filename=str(image_file.path),
-        disk_format="raw",
-        container_format="bare",
-        allow_duplicates=True,
-    )
-
-
-@pytest.fixture
-def pending_share(producer, shared_image, project: dict[str, str]):
-    producer.image.add_member(shared_image.id, member_id=project["consumer"])
-    return shared_image
-
-
 def status_of(conn, image, member: str) -> str:
     return conn.image.get_member(member, image.id).status
 

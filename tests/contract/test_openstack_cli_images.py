@@ -19,11 +19,6 @@ pytestmark = pytest.mark.contract
 
 
 @pytest.fixture(scope="module")
-def producer(clients: Clients):
-    return clients.sdk("producer")
-
-
-@pytest.fixture(scope="module")
 def created(clients: Clients, image_file: ImageFile) -> dict:
     """``openstack image create --file``: one CLI-made image shared by the read-only tests."""
     name = f"ct-osc-create-{uuid.uuid4().hex[:8]}"

@@ -19,11 +19,6 @@ if TYPE_CHECKING:  # fixtures provide the objects; the conftest is never importe
 pytestmark = pytest.mark.contract
 
 
-@pytest.fixture(scope="module")
-def producer(clients: Clients):
-    return clients.sdk("producer")
-
-
 def create_with_data(conn, name: str, image_file: ImageFile, **extra):
     return conn.image.create_image(
         name,

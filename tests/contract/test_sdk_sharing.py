@@ -21,26 +21,6 @@ if TYPE_CHECKING:  # fixtures provide the objects; the conftest is never importe
 pytestmark = pytest.mark.contract
 
 
-@pytest.fixture(scope="module")
-def producer(clients: Clients):
-    return clients.sdk("producer")
-
-
-@pytest.fixture(scope="module")
-def consumer(clients: Clients):
-    return clients.sdk("consumer")
-
-
-@pytest.fixture(scope="module")
-def outsider(clients: Clients):
-    return clients.sdk("outsider")
-
-
-@pytest.fixture(scope="module")
-def project(clients: Clients) -> dict[str, str]:
-    return {user: clients.project_id(user) for user in ("producer", "consumer", "outsider")}
-
-
 @pytest.fixture
 def shared_image(producer, image_file: ImageFile, unique_name: str):
     """An active image with data, created without ``visibility``: Glance's default is shared."""
