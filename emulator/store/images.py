@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -9,25 +10,11 @@ import sqlite_utils
 
 from emulator.domain.images import Image
 
-COLUMNS = (
-    "id",
-    "name",
-    "status",
-    "visibility",
-    "protected",
-    "os_hidden",
-    "checksum",
-    "os_hash_algo",
-    "os_hash_value",
-    "owner",
-    "size",
-    "virtual_size",
-    "container_format",
-    "disk_format",
-    "min_ram",
-    "min_disk",
-    "created_at",
-    "updated_at",
+# Every scalar attribute of the entity is a column; tags and properties have their tables.
+COLUMNS = tuple(
+    field.name
+    for field in dataclasses.fields(Image)
+    if field.name not in ("tags", "extra_properties")
 )
 _SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM images"
 
