@@ -71,8 +71,9 @@ def producer_token(data_dir: Path) -> str:
     """Build the data dir (schema, demo accounts) and issue a token, before the server runs."""
     sys.path.insert(0, str(ROOT))
     from emulator.app import create_app
-    from emulator.domain.roles import expand
-    from emulator.services import accounts, tokens
+    from emulator.identity.domain.roles import expand
+    from emulator.identity.services import accounts
+    from emulator.identity.services import tokens
 
     app = create_app(data_dir=data_dir)
     with app.extensions["emulator.store"].session() as db:

@@ -11,28 +11,28 @@ from typing import Any
 
 from flask import Flask
 
-from emulator.config import Config
+from emulator.core.config import Config
 
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
-    from emulator.api import (
-        auth,
-        control,
+    from emulator.control import api as control
+    from emulator.core.blobs import BlobStore
+    from emulator.core.db import Store
+    from emulator.core.http import errors as api_errors
+    from emulator.core.http import request_scope as api_store
+    from emulator.identity.api import auth
+    from emulator.identity.api import keystone as identity_api
+    from emulator.identity.services import accounts
+    from emulator.image.api import (
         image_actions,
         image_data,
         image_members,
         image_tags,
         images,
         routing,
-        schemas,
         versions,
     )
-    from emulator.api import errors as api_errors
-    from emulator.api import store as api_store
-    from emulator.identity import api as identity_api
-    from emulator.services import accounts
-    from emulator.store import Store
-    from emulator.store.blobs import BlobStore
+    from emulator.image.api import schema_views as schemas
 
     config = (config or Config()).replace(**overrides) if overrides else (config or Config())
     app = Flask("emulator")

@@ -43,7 +43,7 @@ class Emulator:
 
     def __init__(self, data_dir: Path, sharing_profile: str = "glance"):
         from emulator.app import create_app
-        from emulator.config import Config
+        from emulator.core.config import Config
         from emulator.server import ServerThread
 
         self.data_dir = data_dir
@@ -56,7 +56,7 @@ class Emulator:
         self._refresh()
 
     def _refresh(self) -> None:
-        from emulator import client_config
+        from emulator.cli import client_config
 
         with self._store().session() as db:
             found = client_config.known_accounts(db)
@@ -84,7 +84,7 @@ class Emulator:
 
     def reset(self, scenario: str | None = None) -> None:
         """Back to the demo accounts, or to a packaged scenario / scenario file."""
-        from emulator.services import scenario_files, state
+        from emulator.control.services import scenario_files, state
 
         document, base_dir = (None, None)
         if scenario is not None:

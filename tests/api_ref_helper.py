@@ -74,9 +74,7 @@ def documented_response(method: str, path_template: str, status: int) -> tuple[s
     responses = operation["responses"]
     for key in (str(status), f"{status // 100}XX", "default"):
         if key in responses:
-            pointer = (
-                f"/paths/{_escape(path_template)}/{method.lower()}/responses/{_escape(key)}"
-            )
+            pointer = f"/paths/{_escape(path_template)}/{method.lower()}/responses/{_escape(key)}"
             return _follow(pointer, responses[key])
     raise AssertionError(
         f"{method.upper()} {path_template} answered {status}, which api-ref does not document "

@@ -12,8 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from emulator.app import create_app
-from emulator.config import Config
-from emulator.services import accounts, tokens
+from emulator.core.config import Config
+from emulator.identity.services import accounts, tokens
 
 DEMO_USERS = ("admin", "producer", "consumer", "outsider")
 
@@ -64,11 +64,15 @@ class Users:
                 user = accounts.find_user(db, name, accounts.DEFAULT_DOMAIN_ID)
                 assert user is not None and user.default_project_id is not None
                 roles = accounts.roles_on_project(db, user.id, user.default_project_id)
-                from emulator.domain.roles import expand
+                from emulator.identity.domain.roles import expand
 
                 token, _ = tokens.issue(
-                    db, user_id=user.id, project_id=user.default_project_id,
-                    roles=expand(roles), methods=["password"], ttl_seconds=3600,
+                    db,
+                    user_id=user.id,
+                    project_id=user.default_project_id,
+                    roles=expand(roles),
+                    methods=["password"],
+                    ttl_seconds=3600,
                 )
                 self.project_ids[name] = user.default_project_id
                 self.tokens[name] = token

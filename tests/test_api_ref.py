@@ -15,8 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
-from emulator.config import Config
-from emulator.schemas import metadef_json
+from emulator.core.config import Config
+from emulator.image.documents import metadef_schemas as metadef_json
 
 AUTOMATIC_METHODS = {"HEAD", "OPTIONS"}
 _CONVERTER = re.compile(r"<(?:[^<>:]+(?:\([^<>]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from emulator import banner
-from emulator.config import Config
-from emulator.settings import SettingsError, build
+from emulator.cli import banner
+from emulator.cli.settings import SettingsError, build
+from emulator.core.config import Config
 
 DEMO_USERS = ("admin", "producer", "consumer", "outsider")
 START_TIMEOUT = 30.0
@@ -367,7 +367,7 @@ def test_importing_the_cli_loads_no_web_stack() -> None:
         [
             sys.executable,
             "-c",
-            "import sys, emulator.cli; "
+            "import sys, emulator.cli.main; "
             f"print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r}))",
         ],
         capture_output=True,

@@ -25,11 +25,11 @@ import pytest
 import requests
 import yaml
 
-from emulator import banner
 from emulator.app import create_app
-from emulator.cli import build_parser
-from emulator.config import Config
-from emulator.services import scenario_files, state
+from emulator.cli import banner
+from emulator.cli.main import build_parser
+from emulator.control.services import scenario_files, state
+from emulator.core.config import Config
 from tests.store_snapshot import snapshot
 
 START_TIMEOUT = 30.0

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from emulator import banner
-from emulator.cli import build_parser
-from emulator.services import accounts
+from emulator.cli import banner
+from emulator.cli.main import build_parser
+from emulator.identity.services import accounts
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

@@ -28,8 +28,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from emulator import banner
-from emulator.cli import build_parser
+from emulator.cli import banner
+from emulator.cli.main import build_parser
 
 pytestmark = pytest.mark.contract
 

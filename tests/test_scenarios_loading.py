@@ -18,8 +18,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from emulator.app import create_app
-from emulator.config import Config
-from emulator.services import scenario_files, scenarios, state
+from emulator.control.services import scenario_files, scenarios, state
+from emulator.core.config import Config
 from tests.store_snapshot import unchanged
 
 PATCH_TYPE = "application/openstack-images-v2.1-json-patch"

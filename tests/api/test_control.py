@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 
 from emulator import __version__
 from emulator.app import create_app
-from emulator.config import Config
+from emulator.core.config import Config
 from tests.store_snapshot import unchanged
 
 GUARDED = [

@@ -50,7 +50,8 @@ def test_image_lifecycle(client: FlaskClient, users: Any) -> None:
     assert listing["next"].startswith("/v2/images?")
 
     response = client.patch(
-        path, json=[{"op": "replace", "path": "/name", "value": "renamed"}],
+        path,
+        json=[{"op": "replace", "path": "/name", "value": "renamed"}],
         headers={**headers, "Content-Type": JSON_PATCH},
     )
     updated = assert_matches_documented(response, "PATCH", "/v2/images/{image_id}")
@@ -60,8 +61,9 @@ def test_image_lifecycle(client: FlaskClient, users: Any) -> None:
     assert response.status_code == 204
     assert_matches_documented(response, "GET", "/v2/images/{image_id}/file")
 
-    response = client.put(f"{path}/file", data=DATA,
-                          headers={**headers, "Content-Type": "application/octet-stream"})
+    response = client.put(
+        f"{path}/file", data=DATA, headers={**headers, "Content-Type": "application/octet-stream"}
+    )
     assert response.status_code == 204
     assert_matches_documented(response, "PUT", "/v2/images/{image_id}/file")
 
@@ -100,16 +102,46 @@ def test_sharing_flow(client: FlaskClient, users: Any) -> None:
         ("producer", "POST", base, {"member": consumer}, 200, "/v2/images/{image_id}/members"),
         ("producer", "POST", base, {"member": consumer}, 409, "/v2/images/{image_id}/members"),
         ("producer", "GET", base, None, 200, "/v2/images/{image_id}/members"),
-        ("consumer", "GET", f"{base}/{consumer}", None, 200,
-         "/v2/images/{image_id}/members/{member_id}"),
-        ("producer", "PUT", f"{base}/{consumer}", {"status": "accepted"}, 403,
-         "/v2/images/{image_id}/members/{member_id}"),
-        ("consumer", "PUT", f"{base}/{consumer}", {"status": "accepted"}, 200,
-         "/v2/images/{image_id}/members/{member_id}"),
-        ("consumer", "DELETE", f"{base}/{consumer}", None, 403,
-         "/v2/images/{image_id}/members/{member_id}"),
-        ("producer", "DELETE", f"{base}/{consumer}", None, 204,
-         "/v2/images/{image_id}/members/{member_id}"),
+        (
+            "consumer",
+            "GET",
+            f"{base}/{consumer}",
+            None,
+            200,
+            "/v2/images/{image_id}/members/{member_id}",
+        ),
+        (
+            "producer",
+            "PUT",
+            f"{base}/{consumer}",
+            {"status": "accepted"},
+            403,
+            "/v2/images/{image_id}/members/{member_id}",
+        ),
+        (
+            "consumer",
+            "PUT",
+            f"{base}/{consumer}",
+            {"status": "accepted"},
+            200,
+            "/v2/images/{image_id}/members/{member_id}",
+        ),
+        (
+            "consumer",
+            "DELETE",
+            f"{base}/{consumer}",
+            None,
+            403,
+            "/v2/images/{image_id}/members/{member_id}",
+        ),
+        (
+            "producer",
+            "DELETE",
+            f"{base}/{consumer}",
+            None,
+            204,
+            "/v2/images/{image_id}/members/{member_id}",
+        ),
         ("consumer", "GET", f"/v2/images/{image['id']}", None, 404, "/v2/images/{image_id}"),
     ]
     for who, method, path, body, status, template in steps:
@@ -120,8 +152,13 @@ def test_sharing_flow(client: FlaskClient, users: Any) -> None:
 
 @pytest.mark.parametrize(
     ("accept", "media_type"),
-    [("application/json", "application/json"), ("*/*", "text/html"),
-     ("text/html", "text/html"), ("text/plain", "text/plain"), (None, "text/plain")],
+    [
+        ("application/json", "application/json"),
+        ("*/*", "text/html"),
+        ("text/html", "text/html"),
+        ("text/plain", "text/plain"),
+        (None, "text/plain"),
+    ],
 )
 def test_glance_errors_in_every_negotiated_form(
     client: FlaskClient, users: Any, accept: str | None, media_type: str
@@ -148,9 +185,21 @@ def test_identity_flow(client: FlaskClient, users: Any) -> None:
     assert_matches_documented(response, "GET", "/identity")
     response = client.get("/identity/v3")
     assert_matches_documented(response, "GET", "/identity/v3")
-    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-        "name": "producer", "domain": {"name": "Default"}, "password": "producer-pass"}}},
-        "scope": {"project": {"name": "producer", "domain": {"name": "Default"}}}}}
+    body = {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {
+                    "user": {
+                        "name": "producer",
+                        "domain": {"name": "Default"},
+                        "password": "producer-pass",
+                    }
+                },
+            },
+            "scope": {"project": {"name": "producer", "domain": {"name": "Default"}}},
+        }
+    }
     response = client.post("/identity/v3/auth/tokens", json=body)
     assert response.status_code == 201
     token = assert_matches_documented(response, "POST", "/identity/v3/auth/tokens")["token"]
@@ -161,8 +210,16 @@ def test_identity_flow(client: FlaskClient, users: Any) -> None:
         response = client.open("/identity/v3/auth/tokens", method=method, headers=headers)
         assert response.status_code == status, method
         assert_matches_documented(response, method, "/identity/v3/auth/tokens")
-    wrong = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-        "name": "producer", "domain": {"name": "Default"}, "password": "wrong"}}}}}
+    wrong = {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {
+                    "user": {"name": "producer", "domain": {"name": "Default"}, "password": "wrong"}
+                },
+            }
+        }
+    }
     response = client.post("/identity/v3/auth/tokens", json=wrong)
     assert response.status_code == 401
     assert_matches_documented(response, "POST", "/identity/v3/auth/tokens")
@@ -174,8 +231,12 @@ def test_identity_projects(client: FlaskClient, users: Any) -> None:
         ("producer", "/identity/v3/auth/projects", "/identity/v3/auth/projects", 200),
         ("producer", "/identity/v3/auth/catalog", "/identity/v3/auth/catalog", 200),
         ("producer", f"/identity/v3/projects/{own}", "/identity/v3/projects/{project_id}", 200),
-        ("producer", f"/identity/v3/projects/{users.project('consumer')}",
-         "/identity/v3/projects/{project_id}", 403),
+        (
+            "producer",
+            f"/identity/v3/projects/{users.project('consumer')}",
+            "/identity/v3/projects/{project_id}",
+            403,
+        ),
         ("admin", "/identity/v3/projects/nope", "/identity/v3/projects/{project_id}", 404),
         ("producer", "/identity/v3/projects", "/identity/v3/projects", 403),
         ("admin", "/identity/v3/projects?name=producer", "/identity/v3/projects", 200),
@@ -197,8 +258,9 @@ def test_control_api(client: FlaskClient, users: Any) -> None:
         response = client.get("/_emulator/export", headers=users.headers(who))
         assert response.status_code == status
         assert_matches_documented(response, "GET", "/_emulator/export")
-    response = client.post("/_emulator/scenario", json={"scenario": "sharing-101"},
-                           headers=users.headers("admin"))
+    response = client.post(
+        "/_emulator/scenario", json={"scenario": "sharing-101"}, headers=users.headers("admin")
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
     assert assert_matches_documented(response, "POST", "/_emulator/scenario")["shares"] == 2
     response = client.post("/_emulator/reset", headers=users.headers("admin"))

@@ -23,10 +23,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from store_snapshot import describe_difference, snapshot, unchanged
 
-from emulator.config import Config
-from emulator.domain.roles import expand
+from emulator.core.config import Config
+from emulator.identity.domain.roles import expand
+from emulator.identity.services import accounts, tokens
 from emulator.server import ServerThread
-from emulator.services import accounts, tokens
 
 JSON_PATCH = "application/openstack-images-v2.1-json-patch"
 OCTET = "application/octet-stream"
@@ -59,12 +59,14 @@ class World:
         self.client, self.users = client, users
         self.shared = self.create("producer", name="shared", visibility="shared")
         response = client.put(
-            f"/v2/images/{self.shared}/file", data=DATA,
+            f"/v2/images/{self.shared}/file",
+            data=DATA,
             headers=users.headers("producer", **{"Content-Type": OCTET}),
         )
         assert response.status_code == 204, response.get_data(as_text=True)
         response = client.post(
-            f"/v2/images/{self.shared}/members", json={"member": users.project("consumer")},
+            f"/v2/images/{self.shared}/members",
+            json={"member": users.project("consumer")},
             headers=users.headers("producer"),
         )
         assert response.status_code == 200, response.get_data(as_text=True)
@@ -89,8 +91,9 @@ def calm(app: Flask, tmp_path: Path, world: World) -> Iterator[None]:
         yield
 
 
-def glance_error(response: Any, status: int, method: str | None = None,
-                 template: str | None = None) -> str:
+def glance_error(
+    response: Any, status: int, method: str | None = None, template: str | None = None
+) -> str:
     """Assert a Glance JSON error of ``status``; return its explanation."""
     assert response.status_code == status, response.get_data(as_text=True)[:500]
     if method and template:
@@ -116,8 +119,12 @@ JSON_BODY_CALLS = [
     ("POST", "/v2/images", "/v2/images", "application/json"),
     ("PATCH", "/v2/images/{shared}", "/v2/images/{image_id}", JSON_PATCH),
     ("POST", "/v2/images/{shared}/members", "/v2/images/{image_id}/members", "application/json"),
-    ("PUT", "/v2/images/{shared}/members/{consumer}", "/v2/images/{image_id}/members/{member_id}",
-     "application/json"),
+    (
+        "PUT",
+        "/v2/images/{shared}/members/{consumer}",
+        "/v2/images/{image_id}/members/{member_id}",
+        "application/json",
+    ),
 ]
 
 
@@ -131,17 +138,31 @@ def _who(method: str, template: str) -> str:
 
 @pytest.mark.parametrize(
     "raw",
-    [b'{"name": ', b"{'name': 'single quotes'}", b"[1, 2", b"\xff\xfe\x00", b"NaN-ish",
-     b'{"a": ' * 60000 + b"1" + b"}" * 60000],
+    [
+        b'{"name": ',
+        b"{'name': 'single quotes'}",
+        b"[1, 2",
+        b"\xff\xfe\x00",
+        b"NaN-ish",
+        b'{"a": ' * 60000 + b"1" + b"}" * 60000,
+    ],
     ids=["truncated", "single-quotes", "open-array", "not-utf8", "not-json", "deeply-nested"],
 )
 @pytest.mark.parametrize(("method", "url", "template", "content_type"), JSON_BODY_CALLS)
 def test_malformed_json_is_400(
-    client: FlaskClient, world: World, calm: None, method: str, url: str, template: str,
-    content_type: str, raw: bytes,
+    client: FlaskClient,
+    world: World,
+    calm: None,
+    method: str,
+    url: str,
+    template: str,
+    content_type: str,
+    raw: bytes,
 ) -> None:
     response = client.open(
-        _url(url, world), method=method, data=raw,
+        _url(url, world),
+        method=method,
+        data=raw,
         headers=world.users.headers(_who(method, url), **{"Content-Type": content_type}),
     )
     glance_error(response, 400, method, template)
@@ -150,25 +171,52 @@ def test_malformed_json_is_400(
 @pytest.mark.parametrize(
     ("method", "url", "template", "content_type", "body"),
     [
-        *[("POST", "/v2/images", "/v2/images", "application/json", b)
-          for b in ("[]", "[{}]", '"name"', "42", "null", "true")],
-        *[("PATCH", "/v2/images/{shared}", "/v2/images/{image_id}", JSON_PATCH, b)
-          for b in ("{}", '{"op": "replace"}', '"x"', "[1]", '[["replace"]]', "null")],
-        *[("POST", "/v2/images/{shared}/members", "/v2/images/{image_id}/members",
-           "application/json", b) for b in ("[]", '"consumer"', "7", "null", "{}")],
-        *[("PUT", "/v2/images/{shared}/members/{consumer}",
-           "/v2/images/{image_id}/members/{member_id}", "application/json", b)
-          for b in ('["accepted"]', '"accepted"', "1", "null", "{}")],
+        *[
+            ("POST", "/v2/images", "/v2/images", "application/json", b)
+            for b in ("[]", "[{}]", '"name"', "42", "null", "true")
+        ],
+        *[
+            ("PATCH", "/v2/images/{shared}", "/v2/images/{image_id}", JSON_PATCH, b)
+            for b in ("{}", '{"op": "replace"}', '"x"', "[1]", '[["replace"]]', "null")
+        ],
+        *[
+            (
+                "POST",
+                "/v2/images/{shared}/members",
+                "/v2/images/{image_id}/members",
+                "application/json",
+                b,
+            )
+            for b in ("[]", '"consumer"', "7", "null", "{}")
+        ],
+        *[
+            (
+                "PUT",
+                "/v2/images/{shared}/members/{consumer}",
+                "/v2/images/{image_id}/members/{member_id}",
+                "application/json",
+                b,
+            )
+            for b in ('["accepted"]', '"accepted"', "1", "null", "{}")
+        ],
     ],
 )
 def test_json_of_the_wrong_shape_is_400(
-    client: FlaskClient, world: World, calm: None, method: str, url: str, template: str,
-    content_type: str, body: str,
+    client: FlaskClient,
+    world: World,
+    calm: None,
+    method: str,
+    url: str,
+    template: str,
+    content_type: str,
+    body: str,
 ) -> None:
     """Glance answers 500 for a create body that is an array (it calls ``.pop`` on it);
     we answer the 400 it meant."""
     response = client.open(
-        _url(url, world), method=method, data=body,
+        _url(url, world),
+        method=method,
+        data=body,
         headers=world.users.headers(_who(method, url), **{"Content-Type": content_type}),
     )
     glance_error(response, 400, method, template)
@@ -177,7 +225,10 @@ def test_json_of_the_wrong_shape_is_400(
 @pytest.mark.parametrize(
     "content_type",
     [
-        None, "application/json", "text/plain", "application/json-patch+json",
+        None,
+        "application/json",
+        "text/plain",
+        "application/json-patch+json",
         "application/openstack-images-v2.1-json-patchX",
         "application/openstack-images-v2.2-json-patch",
     ],
@@ -196,8 +247,14 @@ def test_patch_needs_a_json_patch_media_type(
 
 @pytest.mark.parametrize(
     "content_type",
-    [None, "application/json", "text/plain", "Application/Octet-Stream",
-     " application/octet-stream", "multipart/form-data; boundary=x"],
+    [
+        None,
+        "application/json",
+        "text/plain",
+        "Application/Octet-Stream",
+        " application/octet-stream",
+        "multipart/form-data; boundary=x",
+    ],
 )
 def test_upload_needs_octet_stream(
     client: FlaskClient, world: World, calm: None, content_type: str | None
@@ -231,7 +288,8 @@ def test_create_and_member_calls_take_any_content_type(
         consumer["Content-Type"] = content_type
     response = client.put(
         f"/v2/images/{image_id}/members/{world.users.project('consumer')}",
-        data=json.dumps({"status": "accepted"}), headers=consumer,
+        data=json.dumps({"status": "accepted"}),
+        headers=consumer,
     )
     assert response.status_code == 200
     body = assert_matches_documented(response, "PUT", "/v2/images/{image_id}/members/{member_id}")
@@ -246,21 +304,30 @@ def _padded(limit: int) -> bytes:
 
 @pytest.mark.parametrize(("method", "url", "template", "content_type"), JSON_BODY_CALLS)
 def test_json_bodies_over_the_limit_are_413(
-    client: FlaskClient, app: Flask, world: World, calm: None, method: str, url: str,
-    template: str, content_type: str,
+    client: FlaskClient,
+    app: Flask,
+    world: World,
+    calm: None,
+    method: str,
+    url: str,
+    template: str,
+    content_type: str,
 ) -> None:
     body = _padded(app.config["EMULATOR"].max_request_body_size)
     if method == "PATCH":
         body = b"[" + body + b"]"
     response = client.open(
-        _url(url, world), method=method, data=body,
+        _url(url, world),
+        method=method,
+        data=body,
         headers=world.users.headers(_who(method, url), **{"Content-Type": content_type}),
     )
     glance_error(response, 413, method, template)
 
 
-def test_token_request_over_the_limit_is_413(client: FlaskClient, app: Flask, world: World,
-                                             calm: None) -> None:
+def test_token_request_over_the_limit_is_413(
+    client: FlaskClient, app: Flask, world: World, calm: None
+) -> None:
     body = _padded(app.config["EMULATOR"].max_request_body_size)
     response = client.post(
         "/identity/v3/auth/tokens", data=body, headers={"Content-Type": "application/json"}
@@ -277,11 +344,13 @@ def test_chunked_body_over_the_limit_is_413_on_a_live_server(
 
     def chunks() -> Iterator[bytes]:
         for start in range(0, len(body), 65536):
-            yield body[start:start + 65536]
+            yield body[start : start + 65536]
 
     with ServerThread(app) as server:
         response = requests.post(
-            f"{server.base_url}/v2/images", data=chunks(), timeout=30,
+            f"{server.base_url}/v2/images",
+            data=chunks(),
+            timeout=30,
             headers=world.users.headers("producer", **{"Content-Type": "application/json"}),
         )
     assert response.status_code == 413, response.text[:300]
@@ -293,13 +362,15 @@ def test_image_data_over_the_size_cap_is_413(
     client: FlaskClient, app: Flask, tmp_path: Path, users: Any
 ) -> None:
     response = client.post(
-        "/v2/images", json={"name": "capped", "disk_format": "raw", "container_format": "bare"},
+        "/v2/images",
+        json={"name": "capped", "disk_format": "raw", "container_format": "bare"},
         headers=users.headers("producer"),
     )
     image_id = response.get_json()["id"]
     before = snapshot(app, tmp_path)
     response = client.put(
-        f"/v2/images/{image_id}/file", data=b"\0" * 2048,
+        f"/v2/images/{image_id}/file",
+        data=b"\0" * 2048,
         headers=users.headers("producer", **{"Content-Type": OCTET}),
     )
     glance_error(response, 413, "PUT", "/v2/images/{image_id}/file")
@@ -316,8 +387,12 @@ def test_image_data_over_the_size_cap_is_413(
 # Every Glance route with an image id: (method, path template, body or None, content type).
 IMAGE_ROUTES = [
     ("GET", "/v2/images/{image_id}", None, None),
-    ("PATCH", "/v2/images/{image_id}", [{"op": "replace", "path": "/name", "value": "x"}],
-     JSON_PATCH),
+    (
+        "PATCH",
+        "/v2/images/{image_id}",
+        [{"op": "replace", "path": "/name", "value": "x"}],
+        JSON_PATCH,
+    ),
     ("DELETE", "/v2/images/{image_id}", None, None),
     ("GET", "/v2/images/{image_id}/file", None, None),
     ("PUT", "/v2/images/{image_id}/file", DATA, OCTET),
@@ -328,14 +403,25 @@ IMAGE_ROUTES = [
     ("GET", "/v2/images/{image_id}/members", None, None),
     ("POST", "/v2/images/{image_id}/members", {"member": "someone"}, "application/json"),
     ("GET", "/v2/images/{image_id}/members/{member_id}", None, None),
-    ("PUT", "/v2/images/{image_id}/members/{member_id}", {"status": "accepted"},
-     "application/json"),
+    (
+        "PUT",
+        "/v2/images/{image_id}/members/{member_id}",
+        {"status": "accepted"},
+        "application/json",
+    ),
     ("DELETE", "/v2/images/{image_id}/members/{member_id}", None, None),
 ]
 
 
-def _send(client: FlaskClient, users: Any, method: str, path: str, body: Any,
-          content_type: str | None, who: str = "producer") -> Any:
+def _send(
+    client: FlaskClient,
+    users: Any,
+    method: str,
+    path: str,
+    body: Any,
+    content_type: str | None,
+    who: str = "producer",
+) -> Any:
     headers = users.headers(who)
     data = None
     if body is not None:
@@ -345,14 +431,26 @@ def _send(client: FlaskClient, users: Any, method: str, path: str, body: Any,
 
 
 UNKNOWN_IDS = [
-    "not-a-uuid", "1", MISSING, MISSING + "0", MISSING.replace("-", ""), "x" * 300,
-    "%00", "%C3%A9t%C3%A9", "'; DROP TABLE images; --",
+    "not-a-uuid",
+    "1",
+    MISSING,
+    MISSING + "0",
+    MISSING.replace("-", ""),
+    "x" * 300,
+    "%00",
+    "%C3%A9t%C3%A9",
+    "'; DROP TABLE images; --",
 ]
 
 
 @pytest.mark.parametrize(("method", "template", "body", "content_type"), IMAGE_ROUTES)
 def test_ids_that_name_no_image_are_404(
-    client: FlaskClient, world: World, calm: None, method: str, template: str, body: Any,
+    client: FlaskClient,
+    world: World,
+    calm: None,
+    method: str,
+    template: str,
+    body: Any,
     content_type: str | None,
 ) -> None:
     """Glance looks ids up as given (over-long ones are ImageNotFound at once): 404."""
@@ -382,19 +480,28 @@ TRAVERSAL_TARGETS = [
 ]
 
 
-@pytest.mark.parametrize(("method", "template", "body", "content_type", "slot"),
-                         TRAVERSAL_TARGETS)
+@pytest.mark.parametrize(("method", "template", "body", "content_type", "slot"), TRAVERSAL_TARGETS)
 def test_path_traversal_in_any_id_touches_no_file(
-    app: Flask, client: FlaskClient, tmp_path: Path, world: World, outside: Path, method: str,
-    template: str, body: Any, content_type: str | None, slot: str,
+    app: Flask,
+    client: FlaskClient,
+    tmp_path: Path,
+    world: World,
+    outside: Path,
+    method: str,
+    template: str,
+    body: Any,
+    content_type: str | None,
+    slot: str,
 ) -> None:
     for attack in TRAVERSALS:
-        values = {"image_id": world.shared, "tag_value": "t",
-                  "member_id": world.users.project("consumer")}
+        values = {
+            "image_id": world.shared,
+            "tag_value": "t",
+            "member_id": world.users.project("consumer"),
+        }
         values[slot] = attack
         before = snapshot(app, tmp_path)
-        response = _send(client, world.users, method, template.format(**values), body,
-                         content_type)
+        response = _send(client, world.users, method, template.format(**values), body, content_type)
         after = snapshot(app, tmp_path)
         assert after["files"] == before["files"], (attack, describe_difference(before, after))
         assert outside.read_text() == "root:x:0:0:root:/root:/bin/sh\n"
@@ -407,8 +514,9 @@ def test_path_traversal_in_any_id_touches_no_file(
 
 
 @pytest.mark.parametrize("attack", TRAVERSALS[:5])
-def test_path_traversal_on_a_live_server(app: Flask, world: World, outside: Path, calm: None,
-                                         attack: str) -> None:
+def test_path_traversal_on_a_live_server(
+    app: Flask, world: World, outside: Path, calm: None, attack: str
+) -> None:
     """The raw request line, as a hostile client would send it (no client-side normalising)."""
     with ServerThread(app) as server:
         host, port = server.base_url.removeprefix("http://").split(":")
@@ -431,6 +539,7 @@ def test_path_traversal_on_a_live_server(app: Flask, world: World, outside: Path
 
 
 # --- image attributes ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("body", "status"),
@@ -464,8 +573,9 @@ def test_path_traversal_on_a_live_server(app: Flask, world: World, outside: Path
 def test_create_refuses_bad_attributes(
     client: FlaskClient, world: World, calm: None, body: dict, status: int
 ) -> None:
-    response = client.post("/v2/images", json={"name": "bad", **body},
-                           headers=world.users.headers("producer"))
+    response = client.post(
+        "/v2/images", json={"name": "bad", **body}, headers=world.users.headers("producer")
+    )
     glance_error(response, status, "POST", "/v2/images")
 
 
@@ -483,27 +593,46 @@ def test_create_refuses_bad_attributes(
         ([{"op": "replace", "path": "/a/b", "value": "x"}], 400),
         ([{"op": "replace", "path": "/a~2", "value": "x"}], 400),
         ([{"op": "replace", "path": 5, "value": "x"}], 400),
-        *[([{"op": "replace", "path": f"/{key}", "value": "x"}], 403)
-          for key in ("status", "id", "checksum", "size", "created_at", "self", "file",
-                      "schema", "os_hash_value")],
-        *[([{"op": "add", "path": f"/{key}", "value": "x"}], 403)
-          for key in ("location", "deleted", "os_glance_import_task")],
+        *[
+            ([{"op": "replace", "path": f"/{key}", "value": "x"}], 403)
+            for key in (
+                "status",
+                "id",
+                "checksum",
+                "size",
+                "created_at",
+                "self",
+                "file",
+                "schema",
+                "os_hash_value",
+            )
+        ],
+        *[
+            ([{"op": "add", "path": f"/{key}", "value": "x"}], 403)
+            for key in ("location", "deleted", "os_glance_import_task")
+        ],
         ([{"op": "remove", "path": "/name"}], 403),
         ([{"op": "replace", "path": "/owner", "value": "thief"}], 403),
         ([{"op": "replace", "path": "/visibility", "value": "public"}], 403),
         ([{"op": "replace", "path": "/does_not_exist", "value": "x"}], 409),
         ([{"op": "remove", "path": "/does_not_exist"}], 409),
         # One bad operation after good ones: nothing is saved.
-        ([{"op": "replace", "path": "/name", "value": "fine"},
-          {"op": "add", "path": "/os_distro", "value": "fine"},
-          {"op": "replace", "path": "/status", "value": "active"}], 403),
+        (
+            [
+                {"op": "replace", "path": "/name", "value": "fine"},
+                {"op": "add", "path": "/os_distro", "value": "fine"},
+                {"op": "replace", "path": "/status", "value": "active"},
+            ],
+            403,
+        ),
     ],
 )
 def test_patch_refuses_bad_changes(
     client: FlaskClient, world: World, calm: None, changes: list, status: int
 ) -> None:
     response = client.patch(
-        f"/v2/images/{world.private}", data=json.dumps(changes),
+        f"/v2/images/{world.private}",
+        data=json.dumps(changes),
         headers=world.users.headers("producer", **{"Content-Type": JSON_PATCH}),
     )
     glance_error(response, status, "PATCH", "/v2/images/{image_id}")
@@ -520,16 +649,19 @@ def test_formats_cannot_change_once_data_is_uploaded(
     glance_error(response, 403, "PATCH", "/v2/images/{image_id}")
 
 
-def test_too_many_properties_is_413(client: FlaskClient, app: Flask, world: World,
-                                    calm: None) -> None:
+def test_too_many_properties_is_413(
+    client: FlaskClient, app: Flask, world: World, calm: None
+) -> None:
     quota = app.config["EMULATOR"].image_property_quota
     extras = {f"prop_{i}": "v" for i in range(quota + 1)}
-    response = client.post("/v2/images", json={"name": "props", **extras},
-                           headers=world.users.headers("producer"))
+    response = client.post(
+        "/v2/images", json={"name": "props", **extras}, headers=world.users.headers("producer")
+    )
     glance_error(response, 413, "POST", "/v2/images")
     changes = [{"op": "add", "path": f"/{k}", "value": v} for k, v in extras.items()]
     response = client.patch(
-        f"/v2/images/{world.private}", data=json.dumps(changes),
+        f"/v2/images/{world.private}",
+        data=json.dumps(changes),
         headers=world.users.headers("producer", **{"Content-Type": JSON_PATCH}),
     )
     glance_error(response, 413, "PATCH", "/v2/images/{image_id}")
@@ -560,44 +692,72 @@ def test_too_many_tags_is_413(client: FlaskClient, app: Flask, world: World) -> 
 
 
 def test_tags_over_255_characters_are_400(client: FlaskClient, world: World, calm: None) -> None:
-    response = client.put(f"/v2/images/{world.private}/tags/{'t' * 256}",
-                          headers=world.users.headers("producer"))
+    response = client.put(
+        f"/v2/images/{world.private}/tags/{'t' * 256}", headers=world.users.headers("producer")
+    )
     glance_error(response, 400, "PUT", "/v2/images/{image_id}/tags/{tag_value}")
 
 
 # --- listing ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "query",
     [
-        "limit=abc", "limit=-1", "limit=1.5", "limit=", "limit=0x10",
-        f"marker={MISSING}", "marker=not-a-uuid",
-        "sort_key=owner", "sort_key=name;DROP", "sort_dir=up", "sort_key=name&sort_dir=sideways",
+        "limit=abc",
+        "limit=-1",
+        "limit=1.5",
+        "limit=",
+        "limit=0x10",
+        f"marker={MISSING}",
+        "marker=not-a-uuid",
+        "sort_key=owner",
+        "sort_key=name;DROP",
+        "sort_dir=up",
+        "sort_key=name&sort_dir=sideways",
         "sort_key=name&sort_key=size&sort_dir=asc&sort_dir=desc&sort_dir=asc",
-        "sort=name:sideways", "sort=bogus", "sort=name&sort_key=size",
-        'name=in:"unclosed', 'name=in:a"b"', 'name=in:"a"b', "name=like:foo", "status=gt:active",
-        "id=bogus:1", "created_at=gt:yesterday", "created_at=between:2026-01-01T00:00:00Z",
-        "updated_at=gte:2026-13-45T99:99:99Z", "size_min=big", "size_max=1e3",
-        "visibility=everyone", "member_status=maybe", "protected=True", "protected=1",
-        "os_hidden=yes", "changes-since=2026-01-01T00:00:00Z",
+        "sort=name:sideways",
+        "sort=bogus",
+        "sort=name&sort_key=size",
+        'name=in:"unclosed',
+        'name=in:a"b"',
+        'name=in:"a"b',
+        "name=like:foo",
+        "status=gt:active",
+        "id=bogus:1",
+        "created_at=gt:yesterday",
+        "created_at=between:2026-01-01T00:00:00Z",
+        "updated_at=gte:2026-13-45T99:99:99Z",
+        "size_min=big",
+        "size_max=1e3",
+        "visibility=everyone",
+        "member_status=maybe",
+        "protected=True",
+        "protected=1",
+        "os_hidden=yes",
+        "changes-since=2026-01-01T00:00:00Z",
     ],
 )
-def test_bad_list_parameters_are_400(client: FlaskClient, world: World, calm: None,
-                                     query: str) -> None:
+def test_bad_list_parameters_are_400(
+    client: FlaskClient, world: World, calm: None, query: str
+) -> None:
     response = client.get(f"/v2/images?{query}", headers=world.users.headers("producer"))
     glance_error(response, 400, "GET", "/v2/images")
 
 
-def test_a_marker_the_caller_cannot_see_is_403(client: FlaskClient, world: World,
-                                               calm: None) -> None:
-    response = client.get(f"/v2/images?marker={world.private}",
-                          headers=world.users.headers("consumer"))
+def test_a_marker_the_caller_cannot_see_is_403(
+    client: FlaskClient, world: World, calm: None
+) -> None:
+    response = client.get(
+        f"/v2/images?marker={world.private}", headers=world.users.headers("consumer")
+    )
     glance_error(response, 403, "GET", "/v2/images")
 
 
 @pytest.mark.parametrize("limit", ["1001", "1000000", "9" * 40])
-def test_too_large_limits_are_clamped_not_errors(client: FlaskClient, world: World,
-                                                 calm: None, limit: str) -> None:
+def test_too_large_limits_are_clamped_not_errors(
+    client: FlaskClient, world: World, calm: None, limit: str
+) -> None:
     response = client.get(f"/v2/images?limit={limit}", headers=world.users.headers("producer"))
     assert response.status_code == 200
     body = assert_matches_documented(response, "GET", "/v2/images")
@@ -606,31 +766,41 @@ def test_too_large_limits_are_clamped_not_errors(client: FlaskClient, world: Wor
 
 # --- members ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("status", ["bogus", "", "ACCEPTED", " accepted", 1, None, [], {}, True])
-def test_invalid_member_status_is_400(client: FlaskClient, world: World, calm: None,
-                                      status: Any) -> None:
+def test_invalid_member_status_is_400(
+    client: FlaskClient, world: World, calm: None, status: Any
+) -> None:
     response = client.put(
         f"/v2/images/{world.shared}/members/{world.users.project('consumer')}",
-        json={"status": status}, headers=world.users.headers("consumer"),
+        json={"status": status},
+        headers=world.users.headers("consumer"),
     )
     glance_error(response, 400, "PUT", "/v2/images/{image_id}/members/{member_id}")
 
 
 @pytest.mark.parametrize("member", ["", None, 1, ["x"], {"id": "x"}, "m" * 256, "emoji-\U0001f600"])
-def test_invalid_member_ids_are_400(client: FlaskClient, world: World, calm: None,
-                                    member: Any) -> None:
-    response = client.post(f"/v2/images/{world.shared}/members", json={"member": member},
-                           headers=world.users.headers("producer"))
+def test_invalid_member_ids_are_400(
+    client: FlaskClient, world: World, calm: None, member: Any
+) -> None:
+    response = client.post(
+        f"/v2/images/{world.shared}/members",
+        json={"member": member},
+        headers=world.users.headers("producer"),
+    )
     glance_error(response, 400, "POST", "/v2/images/{image_id}/members")
 
 
 # --- headers ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("token", ["abc\x01def", "tab\there", "\x7f", "é" * 10])
-def test_tokens_with_odd_characters_are_401(client: FlaskClient, world: World, calm: None,
-                                            token: str) -> None:
-    response = client.get(f"/v2/images/{world.shared}",
-                          headers={"X-Auth-Token": token, "Accept": "application/json"})
+def test_tokens_with_odd_characters_are_401(
+    client: FlaskClient, world: World, calm: None, token: str
+) -> None:
+    response = client.get(
+        f"/v2/images/{world.shared}", headers={"X-Auth-Token": token, "Accept": "application/json"}
+    )
     glance_error(response, 401, "GET", "/v2/images/{image_id}")
     assert response.headers["WWW-Authenticate"].startswith("Keystone uri=")
 
@@ -648,14 +818,24 @@ def test_tokens_with_odd_characters_are_401(client: FlaskClient, world: World, c
     ],
 )
 def test_bad_header_values_are_4xx(
-    client: FlaskClient, world: World, calm: None, header: str, value: str, method: str,
-    template: str, status: int,
+    client: FlaskClient,
+    world: World,
+    calm: None,
+    header: str,
+    value: str,
+    method: str,
+    template: str,
+    status: int,
 ) -> None:
     image_id = world.private if method == "PUT" else world.shared
     headers = world.users.headers("producer", **{"Content-Type": OCTET})
     headers[header] = value
-    response = client.open(template.format(image_id=image_id), method=method,
-                           data=DATA if method == "PUT" else None, headers=headers)
+    response = client.open(
+        template.format(image_id=image_id),
+        method=method,
+        data=DATA if method == "PUT" else None,
+        headers=headers,
+    )
     glance_error(response, status, method, template)
 
 
@@ -665,15 +845,17 @@ def test_a_negative_declared_size_is_400_and_keeps_nothing(
     """Glance parses the header with int() only, so -1 gets as far as the size check."""
     before = snapshot(app, tmp_path)
     response = client.put(
-        f"/v2/images/{world.private}/file", data=DATA,
+        f"/v2/images/{world.private}/file",
+        data=DATA,
         headers=world.users.headers(
             "producer", **{"Content-Type": OCTET, "x-openstack-image-size": "-1"}
         ),
     )
     glance_error(response, 400, "PUT", "/v2/images/{image_id}/file")
     assert snapshot(app, tmp_path)["files"] == before["files"]
-    image = client.get(f"/v2/images/{world.private}",
-                       headers=world.users.headers("producer")).get_json()
+    image = client.get(
+        f"/v2/images/{world.private}", headers=world.users.headers("producer")
+    ).get_json()
     assert (image["status"], image["size"]) == ("queued", None)
 
 
@@ -684,7 +866,8 @@ def test_request_ids_with_line_breaks_are_refused(
     """The request id is echoed in a response header; a line break must not reach it.
     (Waitress unfolds or refuses such headers itself; other WSGI servers may pass them.)"""
     response = client.get(
-        f"/v2/images/{world.shared}", headers=world.users.headers("producer"),
+        f"/v2/images/{world.shared}",
+        headers=world.users.headers("producer"),
         environ_overrides={"HTTP_X_OPENSTACK_REQUEST_ID": value},
     )
     glance_error(response, 400, "GET", "/v2/images/{image_id}")
@@ -714,13 +897,20 @@ def test_control_characters_in_headers_on_a_live_server(
 
 # --- tokens ----------------------------------------------------------------------------
 
+
 def _issue(app: Flask, name: str, ttl_seconds: int = 3600) -> str:
     with app.extensions["emulator.store"].session() as db:
         user = accounts.find_user(db, name, accounts.DEFAULT_DOMAIN_ID)
         assert user is not None and user.default_project_id is not None
         roles = expand(accounts.roles_on_project(db, user.id, user.default_project_id))
-        token, _ = tokens.issue(db, user_id=user.id, project_id=user.default_project_id,
-                                roles=roles, methods=["password"], ttl_seconds=ttl_seconds)
+        token, _ = tokens.issue(
+            db,
+            user_id=user.id,
+            project_id=user.default_project_id,
+            roles=roles,
+            methods=["password"],
+            ttl_seconds=ttl_seconds,
+        )
     return token
 
 
@@ -746,8 +936,15 @@ def _revoked(app: Flask) -> str:
 )
 @pytest.mark.parametrize(("method", "template", "body", "content_type"), IMAGE_ROUTES[:5])
 def test_bad_tokens_are_401(
-    app: Flask, client: FlaskClient, tmp_path: Path, world: World, make_token: Any,
-    method: str, template: str, body: Any, content_type: str | None,
+    app: Flask,
+    client: FlaskClient,
+    tmp_path: Path,
+    world: World,
+    make_token: Any,
+    method: str,
+    template: str,
+    body: Any,
+    content_type: str | None,
 ) -> None:
     token = make_token(app)
     with unchanged(app, tmp_path):
@@ -769,32 +966,68 @@ def test_bad_tokens_are_401(
         ("outsider", "GET", "/v2/images/{shared}", None, None, 404),
         ("outsider", "GET", "/v2/images/{private}", None, None, 404),
         ("consumer", "GET", "/v2/images/{private}", None, None, 404),
-        ("outsider", "PATCH", "/v2/images/{shared}",
-         [{"op": "replace", "path": "/name", "value": "x"}], JSON_PATCH, 404),
-        ("consumer", "PATCH", "/v2/images/{shared}",
-         [{"op": "replace", "path": "/name", "value": "x"}], JSON_PATCH, 403),
+        (
+            "outsider",
+            "PATCH",
+            "/v2/images/{shared}",
+            [{"op": "replace", "path": "/name", "value": "x"}],
+            JSON_PATCH,
+            404,
+        ),
+        (
+            "consumer",
+            "PATCH",
+            "/v2/images/{shared}",
+            [{"op": "replace", "path": "/name", "value": "x"}],
+            JSON_PATCH,
+            403,
+        ),
         ("consumer", "DELETE", "/v2/images/{shared}", None, None, 403),
         ("outsider", "DELETE", "/v2/images/{shared}", None, None, 404),
         ("consumer", "PUT", "/v2/images/{shared}/file", DATA, OCTET, 403),
         ("outsider", "GET", "/v2/images/{shared}/file", None, None, 404),
         ("consumer", "PUT", "/v2/images/{shared}/tags/mine", None, None, 403),
         ("consumer", "POST", "/v2/images/{shared}/actions/deactivate", None, None, 403),
-        ("consumer", "POST", "/v2/images/{shared}/members", {"member": "x"},
-         "application/json", 403),
+        (
+            "consumer",
+            "POST",
+            "/v2/images/{shared}/members",
+            {"member": "x"},
+            "application/json",
+            403,
+        ),
         ("outsider", "GET", "/v2/images/{shared}/members", None, None, 404),
-        ("producer", "PUT", "/v2/images/{shared}/members/{consumer}", {"status": "accepted"},
-         "application/json", 403),
+        (
+            "producer",
+            "PUT",
+            "/v2/images/{shared}/members/{consumer}",
+            {"status": "accepted"},
+            "application/json",
+            403,
+        ),
         ("consumer", "DELETE", "/v2/images/{shared}/members/{consumer}", None, None, 403),
     ],
 )
 def test_other_projects_tokens_get_404_or_403(
-    client: FlaskClient, world: World, calm: None, who: str, method: str, template: str,
-    body: Any, content_type: str | None, status: int,
+    client: FlaskClient,
+    world: World,
+    calm: None,
+    who: str,
+    method: str,
+    template: str,
+    body: Any,
+    content_type: str | None,
+    status: int,
 ) -> None:
-    path = template.format(shared=world.shared, private=world.private,
-                           consumer=world.users.project("consumer"))
-    documented = (template.replace("{shared}", "{image_id}").replace("{private}", "{image_id}")
-                  .replace("{consumer}", "{member_id}").replace("/mine", "/{tag_value}"))
+    path = template.format(
+        shared=world.shared, private=world.private, consumer=world.users.project("consumer")
+    )
+    documented = (
+        template.replace("{shared}", "{image_id}")
+        .replace("{private}", "{image_id}")
+        .replace("{consumer}", "{member_id}")
+        .replace("/mine", "/{tag_value}")
+    )
     response = _send(client, world.users, method, path, body, content_type, who=who)
     glance_error(response, status, method, documented)
 
@@ -807,27 +1040,55 @@ def test_other_users_tokens_cannot_be_validated_or_revoked(
     for method in ("GET", "DELETE"):
         response = client.open("/identity/v3/auth/tokens", method=method, headers=headers)
         keystone_error(response, 403, method, "/identity/v3/auth/tokens")
-    assert client.get(f"/v2/images/{world.shared}",
-                      headers=world.users.headers("producer")).status_code == 200
+    assert (
+        client.get(
+            f"/v2/images/{world.shared}", headers=world.users.headers("producer")
+        ).status_code
+        == 200
+    )
 
 
 @pytest.mark.parametrize(
-    "raw", [b"{", b"[]", b'"auth"', b"null", b"{}", b'{"auth": []}', b'{"auth": {"identity": 1}}',
-            b'{"auth": {"identity": {"methods": "password"}}}', b"\xff"],
+    "raw",
+    [
+        b"{",
+        b"[]",
+        b'"auth"',
+        b"null",
+        b"{}",
+        b'{"auth": []}',
+        b'{"auth": {"identity": 1}}',
+        b'{"auth": {"identity": {"methods": "password"}}}',
+        b"\xff",
+    ],
 )
-def test_malformed_token_requests_are_400(client: FlaskClient, world: World, calm: None,
-                                          raw: bytes) -> None:
-    response = client.post("/identity/v3/auth/tokens", data=raw,
-                           headers={"Content-Type": "application/json"})
+def test_malformed_token_requests_are_400(
+    client: FlaskClient, world: World, calm: None, raw: bytes
+) -> None:
+    response = client.post(
+        "/identity/v3/auth/tokens", data=raw, headers={"Content-Type": "application/json"}
+    )
     keystone_error(response, 400, "POST", "/identity/v3/auth/tokens")
 
 
 # --- control API -----------------------------------------------------------------------
 
+
 def _scenario_with_file(path: str) -> dict:
-    return {"document": {"name": "sneaky", "images": [{
-        "name": "stolen", "owner": "producer", "disk_format": "raw", "container_format": "bare",
-        "data": {"file": path}}]}}
+    return {
+        "document": {
+            "name": "sneaky",
+            "images": [
+                {
+                    "name": "stolen",
+                    "owner": "producer",
+                    "disk_format": "raw",
+                    "container_format": "bare",
+                    "data": {"file": path},
+                }
+            ],
+        }
+    }
 
 
 @pytest.mark.parametrize("route", ["/_emulator/scenario", "/_emulator/reset"])
@@ -838,10 +1099,18 @@ def test_scenarios_cannot_read_files_outside_the_data_dir(
     link = data_dir / "innocent-link"
     link.symlink_to(outside)
     try:
-        for path in ("../etc/passwd", "../../etc/passwd", str(outside), "/etc/passwd",
-                     str(data_dir / ".." / "etc" / "passwd"), str(link), "innocent-link"):
-            response = client.post(route, json=_scenario_with_file(path),
-                                   headers=world.users.headers("admin"))
+        for path in (
+            "../etc/passwd",
+            "../../etc/passwd",
+            str(outside),
+            "/etc/passwd",
+            str(data_dir / ".." / "etc" / "passwd"),
+            str(link),
+            "innocent-link",
+        ):
+            response = client.post(
+                route, json=_scenario_with_file(path), headers=world.users.headers("admin")
+            )
             keystone_error(response, 400, "POST", route)
     finally:
         link.unlink()
@@ -856,19 +1125,31 @@ def test_scenarios_cannot_read_files_outside_the_data_dir(
         ({"scenario": "sharing-101", "document": {}}, 400),
         ({"document": {"images": [{"name": "no-owner"}]}}, 400),
         ({"document": {"users": [{"name": "u", "project": "p"}]}}, 400),
-        ({"document": {"images": [{"name": "x", "owner": "producer",
-                                   "data": {"size": -1}}]}}, 400),
-        ({"document": {"images": [{"name": "x", "owner": "producer",
-                                   "data": {"size": 1 << 40}}]}}, 400),
-        ({"document": {"images": [{"name": "x", "owner": "producer",
-                                   "data": {"base64": "***"}}]}}, 400),
+        ({"document": {"images": [{"name": "x", "owner": "producer", "data": {"size": -1}}]}}, 400),
+        (
+            {
+                "document": {
+                    "images": [{"name": "x", "owner": "producer", "data": {"size": 1 << 40}}]
+                }
+            },
+            400,
+        ),
+        (
+            {
+                "document": {
+                    "images": [{"name": "x", "owner": "producer", "data": {"base64": "***"}}]
+                }
+            },
+            400,
+        ),
         ({"document": {"surprise": True}}, 400),
         ({"document": "name: yaml-in-a-string"}, 400),
         ([], 400),
     ],
 )
-def test_bad_scenarios_change_nothing(client: FlaskClient, world: World, calm: None,
-                                      body: Any, status: int) -> None:
+def test_bad_scenarios_change_nothing(
+    client: FlaskClient, world: World, calm: None, body: Any, status: int
+) -> None:
     """Reset is all or nothing: a target that fails to load leaves the old state."""
     for route in ("/_emulator/scenario", "/_emulator/reset"):
         response = client.post(route, json=body, headers=world.users.headers("admin"))
@@ -879,8 +1160,11 @@ def test_bad_scenarios_change_nothing(client: FlaskClient, world: World, calm: N
 def test_control_api_refuses_malformed_json_and_non_admins(
     client: FlaskClient, world: World, calm: None, route: str
 ) -> None:
-    response = client.post(route, data=b'{"scenario": ', headers={
-        **world.users.headers("admin"), "Content-Type": "application/json"})
+    response = client.post(
+        route,
+        data=b'{"scenario": ',
+        headers={**world.users.headers("admin"), "Content-Type": "application/json"},
+    )
     keystone_error(response, 400, "POST", route)
     response = client.post(route, json={}, headers=world.users.headers("producer"))
     keystone_error(response, 403, "POST", route)

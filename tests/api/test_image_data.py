@@ -19,12 +19,13 @@ from flask.testing import FlaskClient
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from emulator.config import Config
-from emulator.domain.context import admin_context
-from emulator.domain.roles import expand
-from emulator.services import accounts, image_data, tokens
-from emulator.services import images as image_service
-from emulator.store import images as image_store
+from emulator.core.config import Config
+from emulator.core.context import admin_context
+from emulator.identity.domain.roles import expand
+from emulator.identity.services import accounts, tokens
+from emulator.image.services import image_data
+from emulator.image.services import images as image_service
+from emulator.image.store import images as image_store
 
 OCTET = {"Content-Type": "application/octet-stream"}
 MISSING_IMAGE = "3b3e2a5c-2f6e-4a54-9d1f-5f0b0c2e1a77"

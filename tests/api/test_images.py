@@ -27,8 +27,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from emulator.config import Config
-from emulator.store import images as image_store
+from emulator.core.config import Config
+from emulator.image.store import images as image_store
 
 V21 = "application/openstack-images-v2.1-json-patch"
 V20 = "application/openstack-images-v2.0-json-patch"

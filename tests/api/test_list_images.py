@@ -16,18 +16,18 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from emulator import clock
 from emulator.app import create_app
-from emulator.config import Config
-from emulator.domain import listing
-from emulator.domain.context import RequestContext
-from emulator.domain.images import Image
-from emulator.domain.roles import expand
-from emulator.services import listing as list_service
-from emulator.services import tokens
-from emulator.store import image_queries
-from emulator.store import images as image_store
-from emulator.store.db import atomic
+from emulator.core import clock
+from emulator.core.config import Config
+from emulator.core.context import RequestContext
+from emulator.core.db import atomic
+from emulator.identity.domain.roles import expand
+from emulator.identity.services import tokens
+from emulator.image.domain import listing
+from emulator.image.domain.images import Image
+from emulator.image.services import listing as list_service
+from emulator.image.store import image_queries
+from emulator.image.store import images as image_store
 
 T0 = dt.datetime(2024, 5, 1, 12, 0, 0, tzinfo=dt.UTC)
 READER = ("reader",)
@@ -44,15 +44,20 @@ class Seed:
         self.store = app.extensions["emulator.store"]
         self.count = 0
 
-    def image(self, name: str | None, owner: str | None, visibility: str = "shared",
-              **fields: Any) -> str:
+    def image(
+        self, name: str | None, owner: str | None, visibility: str = "shared", **fields: Any
+    ) -> str:
         self.count += 1
         created = fields.pop("created_at", None) or clock.to_storage(
             T0 + dt.timedelta(seconds=self.count)
         )
         image = Image(
-            id=fields.pop("id", None) or str(uuid.uuid4()), owner=owner, created_at=created,
-            updated_at=fields.pop("updated_at", created), name=name, visibility=visibility,
+            id=fields.pop("id", None) or str(uuid.uuid4()),
+            owner=owner,
+            created_at=created,
+            updated_at=fields.pop("updated_at", created),
+            name=name,
+            visibility=visibility,
             **fields,
         )
         with self.store.session() as db, atomic(db):
@@ -64,7 +69,8 @@ class Seed:
         with self.store.session() as db, atomic(db):
             db.execute(
                 "INSERT OR REPLACE INTO image_members (image_id, member, status, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?)", [image_id, project, status, now, now],
+                "updated_at) VALUES (?, ?, ?, ?, ?)",
+                [image_id, project, status, now, now],
             )
 
     def forget_members(self, image_id: str) -> None:
@@ -78,8 +84,12 @@ class Seed:
     def headers(self, project: str | None, roles: tuple[str, ...]) -> dict[str, str]:
         with self.store.session() as db:
             token, _ = tokens.issue(
-                db, user_id="list-tester", project_id=project, roles=expand(list(roles)),
-                methods=["password"], ttl_seconds=3600,
+                db,
+                user_id="list-tester",
+                project_id=project,
+                roles=expand(list(roles)),
+                methods=["password"],
+                ttl_seconds=3600,
             )
         return {"X-Auth-Token": token, "Accept": "application/json"}
 
@@ -153,8 +163,9 @@ VISIBILITY_MATRIX = [
 
 
 @pytest.mark.parametrize(("caller", "roles", "visibility", "count"), VISIBILITY_MATRIX)
-def test_visibility_matrix(sixteen: Seed, caller: str, roles: tuple[str, ...],
-                           visibility: str | None, count: int) -> None:
+def test_visibility_matrix(
+    sixteen: Seed, caller: str, roles: tuple[str, ...], visibility: str | None, count: int
+) -> None:
     url = "/v2/images" if visibility is None else f"/v2/images?visibility={visibility}"
     project = None if caller == "none" else caller
     response = sixteen.client.get(url, headers=sixteen.headers(project, roles))
@@ -208,8 +219,9 @@ SHARING_STEPS = [
 
 
 @pytest.mark.parametrize(("status", "query", "count"), SHARING_STEPS)
-def test_sharing_counts(twelve: tuple[Seed, str], status: str | None, query: str,
-                        count: int) -> None:
+def test_sharing_counts(
+    twelve: tuple[Seed, str], status: str | None, query: str, count: int
+) -> None:
     seed, shared = twelve
     seed.forget_members(shared)
     if status is not None:
@@ -244,8 +256,9 @@ STRICT_STEPS = [
 
 
 @pytest.mark.parametrize(("status", "query", "count"), STRICT_STEPS)
-def test_strict_profile_lists_accepted_shares_only(strict: tuple[Seed, str], status: str,
-                                                   query: str, count: int) -> None:
+def test_strict_profile_lists_accepted_shares_only(
+    strict: tuple[Seed, str], status: str, query: str, count: int
+) -> None:
     seed, shared = strict
     seed.forget_members(shared)
     seed.member(shared, "member-project", status)
@@ -259,8 +272,9 @@ def test_pending_member_can_page_from_its_share_in_glance_profile(
 ) -> None:
     """The marker check is is_image_visible: a member row in any status will do."""
     shared = seed.image("shared", users.project("producer"), "shared")
-    seed.image("older-public", users.project("admin"), "public",
-               created_at="2000-01-01T00:00:00.000000Z")
+    seed.image(
+        "older-public", users.project("admin"), "public", created_at="2000-01-01T00:00:00.000000Z"
+    )
     seed.member(shared, users.project("consumer"), "pending")
     response = client.get(f"/v2/images?marker={shared}", headers=users.headers("consumer"))
     assert names(response) == ["older-public"]
@@ -270,8 +284,13 @@ def test_pending_member_can_page_from_its_share_in_glance_profile(
 def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Seed, list[dict[str, Any]]]:
     """Every owner x visibility, each with a different set of member rows."""
     seed = world(tmp_path_factory)
-    member_sets = [{}, {"p1": "pending"}, {"p1": "accepted", "p2": "rejected"},
-                   {"p2": "accepted"}, {"p1": "rejected", "p3": "pending"}]
+    member_sets = [
+        {},
+        {"p1": "pending"},
+        {"p1": "accepted", "p2": "rejected"},
+        {"p2": "accepted"},
+        {"p1": "rejected", "p3": "pending"},
+    ]
     rows = []
     for owner in ("p1", "p2", None):
         for visibility in VISIBILITIES:
@@ -279,19 +298,24 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Seed, list[dict[str
                 image_id = seed.image("x", owner, visibility)
                 for project, status in members.items():
                     seed.member(image_id, project, status)
-                rows.append({"id": image_id, "owner": owner, "visibility": visibility,
-                             "members": members})
+                rows.append(
+                    {"id": image_id, "owner": owner, "visibility": visibility, "members": members}
+                )
     return seed, rows
 
 
 @pytest.mark.parametrize("profile", ["glance", "strict"])
 @pytest.mark.parametrize("member_status", ["accepted", "pending", "rejected", "all"])
 @pytest.mark.parametrize("visibility", [None, "public", "private", "shared", "community", "all"])
-@pytest.mark.parametrize("caller", [("p1", READER), ("p3", READER), (None, READER),
-                                    ("p2", ADMIN), (None, ADMIN)])
+@pytest.mark.parametrize(
+    "caller", [("p1", READER), ("p3", READER), (None, READER), ("p2", ADMIN), (None, ADMIN)]
+)
 def test_sql_agrees_with_the_rule_table(
-    mixed: tuple[Seed, list[dict[str, Any]]], caller: tuple[str | None, tuple[str, ...]],
-    visibility: str | None, member_status: str, profile: str,
+    mixed: tuple[Seed, list[dict[str, Any]]],
+    caller: tuple[str | None, tuple[str, ...]],
+    visibility: str | None,
+    member_status: str,
+    profile: str,
 ) -> None:
     seed, rows = mixed
     context = RequestContext(caller[0], roles=frozenset(expand(list(caller[1]))))
@@ -302,38 +326,75 @@ def test_sql_agrees_with_the_rule_table(
     with seed.store.session() as db:
         page = list_service.list_images(db, context, config, args)
     scope = listing.scope_for(context, visibility, member_status, profile)
-    expected = [r["id"] for r in reversed(rows)
-                if listing.in_scope(scope, r["owner"], r["visibility"], r["members"])]
+    expected = [
+        r["id"]
+        for r in reversed(rows)
+        if listing.in_scope(scope, r["owner"], r["visibility"], r["members"])
+    ]
     assert [image.id for image in page.images] == expected
 
 
 # --- filters -------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def catalogue(tmp_path_factory: pytest.TempPathFactory) -> tuple[Seed, dict[str, str]]:
     seed = world(tmp_path_factory)
     base = "2024-05-01T12:00:"
     rows = {
-        "alpha": dict(status="active", disk_format="raw", container_format="bare", size=10,
-                      checksum="c-alpha", os_hash_value="h-alpha", tags=["x86", "64bit"],
-                      extra_properties={"os_distro": "ubuntu"},
-                      created_at=base + "00.250000Z", updated_at="2024-06-01T00:00:00.000000Z"),
-        "glass, darkly": dict(status="active", disk_format="qcow2", container_format="bare",
-                              size=200, tags=["x86"], extra_properties={"os_distro": "fedora"},
-                              created_at=base + "01.000000Z"),
-        "share me": dict(status="queued", disk_format="qcow2", container_format="ovf",
-                         protected=True, tags=["64bit"], created_at=base + "01.999999Z"),
-        "a:b": dict(status="active", disk_format="iso", container_format="bare", size=3000,
-                    min_ram=512, created_at=base + "02.000000Z"),
-        "hidden": dict(status="active", os_hidden=True, disk_format="raw",
-                       container_format="bare", size=10, created_at=base + "03.000000Z"),
+        "alpha": dict(
+            status="active",
+            disk_format="raw",
+            container_format="bare",
+            size=10,
+            checksum="c-alpha",
+            os_hash_value="h-alpha",
+            tags=["x86", "64bit"],
+            extra_properties={"os_distro": "ubuntu"},
+            created_at=base + "00.250000Z",
+            updated_at="2024-06-01T00:00:00.000000Z",
+        ),
+        "glass, darkly": dict(
+            status="active",
+            disk_format="qcow2",
+            container_format="bare",
+            size=200,
+            tags=["x86"],
+            extra_properties={"os_distro": "fedora"},
+            created_at=base + "01.000000Z",
+        ),
+        "share me": dict(
+            status="queued",
+            disk_format="qcow2",
+            container_format="ovf",
+            protected=True,
+            tags=["64bit"],
+            created_at=base + "01.999999Z",
+        ),
+        "a:b": dict(
+            status="active",
+            disk_format="iso",
+            container_format="bare",
+            size=3000,
+            min_ram=512,
+            created_at=base + "02.000000Z",
+        ),
+        "hidden": dict(
+            status="active",
+            os_hidden=True,
+            disk_format="raw",
+            container_format="bare",
+            size=10,
+            created_at=base + "03.000000Z",
+        ),
     }
     ids = {name: seed.image(name, "producer", "private", **fields) for name, fields in rows.items()}
     ids["killed"] = seed.image("killed", "producer", "private", status="killed")
     ids["gone"] = seed.image("gone", "producer", "private", status="active")
     seed.delete(ids["gone"])
-    ids["someone-elses"] = seed.image("someone-elses", "consumer", "public", status="active",
-                                      created_at=base + "04.000000Z")
+    ids["someone-elses"] = seed.image(
+        "someone-elses", "consumer", "public", status="active", created_at=base + "04.000000Z"
+    )
     return seed, ids
 
 
@@ -389,8 +450,7 @@ FILTER_CASES = [
 
 
 @pytest.mark.parametrize(("query", "expected"), FILTER_CASES)
-def test_filters(catalogue: tuple[Seed, dict[str, str]], query: str,
-                 expected: list[str]) -> None:
+def test_filters(catalogue: tuple[Seed, dict[str, str]], query: str, expected: list[str]) -> None:
     seed, _ = catalogue
     response = seed.client.get(f"/v2/images?{query}", headers=seed.headers("producer", READER))
     assert names(response) == expected
@@ -400,9 +460,7 @@ def test_id_filter(catalogue: tuple[Seed, dict[str, str]]) -> None:
     seed, ids = catalogue
     headers = seed.headers("producer", READER)
     wanted = f"{ids['alpha']},{ids['killed']},{ids['a:b']}"
-    assert names(seed.client.get(f"/v2/images?id=in:{wanted}", headers=headers)) == [
-        "a:b", "alpha"
-    ]
+    assert names(seed.client.get(f"/v2/images?id=in:{wanted}", headers=headers)) == ["a:b", "alpha"]
     assert names(seed.client.get(f"/v2/images?id={ids['alpha']}", headers=headers)) == ["alpha"]
 
 
@@ -420,13 +478,22 @@ def test_list_documents_match_show(catalogue: tuple[Seed, dict[str, str]]) -> No
 
 # --- sorting and paging --------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def sortable(tmp_path_factory: pytest.TempPathFactory) -> Seed:
     seed = world(tmp_path_factory)
     # NULLs and real values, but no NULL next to its keyset default ('' name, 0 size): see
     # test_paging_quirk_of_null_and_default for what Glance does then.
-    rows = [("b", 5, "raw"), ("a", None, "qcow2"), (None, 5, None), ("c", 1, "raw"),
-            ("a", 7, "iso"), ("d", 2, "raw"), ("b", None, None), (None, 3, "raw")]
+    rows = [
+        ("b", 5, "raw"),
+        ("a", None, "qcow2"),
+        (None, 5, None),
+        ("c", 1, "raw"),
+        ("a", 7, "iso"),
+        ("d", 2, "raw"),
+        ("b", None, None),
+        (None, 3, "raw"),
+    ]
     for name, size, disk in rows:
         seed.image(name, "producer", "private", size=size, disk_format=disk, status="active")
     return seed
@@ -436,8 +503,10 @@ def _expected_order(rows: list[dict[str, Any]], sort: list[tuple[str, str]]) -> 
     """Sort like SQL does (NULLs lowest), key by key, with stable multi-pass sorting."""
     ordered = list(rows)
     for key, direction in reversed(sort):
-        ordered.sort(key=lambda r, k=key: (r[k] is not None, r[k] if r[k] is not None else 0),
-                     reverse=direction == "desc")
+        ordered.sort(
+            key=lambda r, k=key: (r[k] is not None, r[k] if r[k] is not None else 0),
+            reverse=direction == "desc",
+        )
     return [r["id"] for r in ordered]
 
 
@@ -456,8 +525,7 @@ SORTS = [
 
 @pytest.mark.parametrize("query", SORTS)
 @pytest.mark.parametrize("limit", [1, 2, 3, 8])
-def test_paging_walks_every_image_once_in_order(sortable: Seed, query: str,
-                                                limit: int) -> None:
+def test_paging_walks_every_image_once_in_order(sortable: Seed, query: str, limit: int) -> None:
     headers = sortable.headers("producer", READER)
     whole = sortable.client.get(f"/v2/images?{query}&limit=100", headers=headers)
     listed = whole.get_json()["images"]
@@ -518,16 +586,20 @@ def test_next_link_whenever_the_page_is_full(seed: Seed) -> None:
     assert third == {"images": [], "first": first["first"], "schema": "/v2/schemas/images"}
 
 
-@pytest.mark.parametrize(("query", "link"), [
-    ("", "/v2/images"),
-    ("marker={m}", "/v2/images"),
-    ("sort=name:asc&marker={m}&tag=a&tag=b", "/v2/images?sort=name%3Aasc&tag=b"),
-    ("limit=0", "/v2/images?limit=0"),
-])
+@pytest.mark.parametrize(
+    ("query", "link"),
+    [
+        ("", "/v2/images"),
+        ("marker={m}", "/v2/images"),
+        ("sort=name:asc&marker={m}&tag=a&tag=b", "/v2/images?sort=name%3Aasc&tag=b"),
+        ("limit=0", "/v2/images?limit=0"),
+    ],
+)
 def test_first_link(seed: Seed, query: str, link: str) -> None:
     marker = seed.image("m", "p", "private")
-    response = seed.client.get(f"/v2/images?{query.format(m=marker)}",
-                               headers=seed.headers("p", READER))
+    response = seed.client.get(
+        f"/v2/images?{query.format(m=marker)}", headers=seed.headers("p", READER)
+    )
     body = response.get_json()
     assert response.status_code == 200
     assert body["first"] == link
@@ -556,6 +628,7 @@ def test_limit_clamped_by_api_limit_max(tmp_path_factory: pytest.TempPathFactory
 
 # --- the marker ----------------------------------------------------------------------------
 
+
 def test_marker_errors(client: FlaskClient, seed: Seed, users: Any) -> None:
     headers = users.headers("producer")
     secret = seed.image("secret", users.project("consumer"), "private")
@@ -564,8 +637,11 @@ def test_marker_errors(client: FlaskClient, seed: Seed, users: Any) -> None:
         (missing, 400, glance_error(f"No image found with ID {missing}")),
         ("", 400, glance_error("No image found with ID ")),
         ("x" * 37, 400, glance_error("Image with the given id %(image_id)s was not found")),
-        (secret, 403, glance_error(f"Forbidding request, image {secret} not visible",
-                                   "403 Forbidden")),
+        (
+            secret,
+            403,
+            glance_error(f"Forbidding request, image {secret} not visible", "403 Forbidden"),
+        ),
     ]
     for marker, status, body in cases:
         response = client.get(f"/v2/images?marker={marker}", headers=headers)
@@ -588,12 +664,14 @@ def test_marker_need_not_match_the_filters(client: FlaskClient, seed: Seed, user
     first = seed.image("keep", project, "private")
     middle = seed.image("other", project, "private")
     seed.image("keep", project, "private")
-    response = client.get(f"/v2/images?name=keep&marker={middle}",
-                          headers=users.headers("producer"))
+    response = client.get(
+        f"/v2/images?name=keep&marker={middle}", headers=users.headers("producer")
+    )
     assert [i["id"] for i in response.get_json()["images"]] == [first]
 
 
 # --- errors --------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def plain(tmp_path_factory: pytest.TempPathFactory) -> Seed:
@@ -602,29 +680,44 @@ def plain(tmp_path_factory: pytest.TempPathFactory) -> Seed:
     return seed
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("limit=ten", "limit param must be an integer"),
-    ("limit=-2", "limit param must be positive"),
-    ("visibility=everyone", "Invalid visibility value: everyone"),
-    ("member_status=maybe", "Invalid status: maybe"),
-    ("changes-since=2020-01-01", 'The "changes-since" filter is no longer available on v2.'),
-    ("os_hidden=1", "Invalid value '1' for 'os_hidden' filter. "
-                    "Valid values are 'true' or 'false'."),
-    ("protected=yes", "Invalid value 'yes' for 'protected' filter. "
-                      "Valid values are 'true' or 'false'."),
-    ("size_min=small", "Unable to filter on a range with a non-numeric value."),
-    ("created_at=gt:soon", 'Bad "created_at" query filter format. Use ISO 8601 DateTime notation.'),
-    ("updated_at=since:2020-01-01T00:00:00Z", "Unable to filter on a unknown operator."),
-    ("name=like:cirros", "Unable to filter by unknown operator 'like'."),
-    ("sort_key=owner", "Invalid sort key: owner. It must be one of the following: name, status, "
-                       "container_format, disk_format, size, id, created_at, updated_at."),
-    ("sort_dir=sideways", "Invalid sort direction: sideways"),
-    ("sort=name&sort_dir=asc", "Old and new sorting syntax cannot be combined"),
-    ("sort_key=name&sort_dir=asc&sort_dir=desc",
-     "Number of sort dirs does not match the number of sort keys"),
-    ("name=in:%22open", 'Invalid filter value "open. The quote is not closed.'),
-    ("locations=x", "Unable to filter on attribute 'locations'."),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("limit=ten", "limit param must be an integer"),
+        ("limit=-2", "limit param must be positive"),
+        ("visibility=everyone", "Invalid visibility value: everyone"),
+        ("member_status=maybe", "Invalid status: maybe"),
+        ("changes-since=2020-01-01", 'The "changes-since" filter is no longer available on v2.'),
+        (
+            "os_hidden=1",
+            "Invalid value '1' for 'os_hidden' filter. Valid values are 'true' or 'false'.",
+        ),
+        (
+            "protected=yes",
+            "Invalid value 'yes' for 'protected' filter. Valid values are 'true' or 'false'.",
+        ),
+        ("size_min=small", "Unable to filter on a range with a non-numeric value."),
+        (
+            "created_at=gt:soon",
+            'Bad "created_at" query filter format. Use ISO 8601 DateTime notation.',
+        ),
+        ("updated_at=since:2020-01-01T00:00:00Z", "Unable to filter on a unknown operator."),
+        ("name=like:cirros", "Unable to filter by unknown operator 'like'."),
+        (
+            "sort_key=owner",
+            "Invalid sort key: owner. It must be one of the following: name, status, "
+            "container_format, disk_format, size, id, created_at, updated_at.",
+        ),
+        ("sort_dir=sideways", "Invalid sort direction: sideways"),
+        ("sort=name&sort_dir=asc", "Old and new sorting syntax cannot be combined"),
+        (
+            "sort_key=name&sort_dir=asc&sort_dir=desc",
+            "Number of sort dirs does not match the number of sort keys",
+        ),
+        ("name=in:%22open", 'Invalid filter value "open. The quote is not closed.'),
+        ("locations=x", "Unable to filter on attribute 'locations'."),
+    ],
+)
 def test_bad_queries(plain: Seed, query: str, message: str) -> None:
     response = plain.client.get(f"/v2/images?{query}", headers=plain.headers("p", READER))
     assert response.status_code == 400
@@ -668,12 +761,30 @@ def test_body_refused(client: FlaskClient, users: Any) -> None:
 # --- every filter and sort uses an index ---------------------------------------------------
 
 PLANNED = [
-    "", "name=x", "id=in:a,b", "status=active", "disk_format=raw", "container_format=bare",
-    "owner=p", "protected=true", "checksum=c", "os_hash_value=h", "size_min=1&size_max=9",
-    "created_at=gte:2024-01-01T00:00:00Z", "updated_at=lt:2024-01-01T00:00:00Z", "tag=a&tag=b",
-    "os_distro=ubuntu", "visibility=shared&member_status=all", "visibility=community",
-    "os_hidden=true", "sort_key=name&sort_dir=asc", "sort=size:desc,disk_format:asc",
-    "sort_key=status", "sort_key=container_format", "sort_key=updated_at", "sort_key=id",
+    "",
+    "name=x",
+    "id=in:a,b",
+    "status=active",
+    "disk_format=raw",
+    "container_format=bare",
+    "owner=p",
+    "protected=true",
+    "checksum=c",
+    "os_hash_value=h",
+    "size_min=1&size_max=9",
+    "created_at=gte:2024-01-01T00:00:00Z",
+    "updated_at=lt:2024-01-01T00:00:00Z",
+    "tag=a&tag=b",
+    "os_distro=ubuntu",
+    "visibility=shared&member_status=all",
+    "visibility=community",
+    "os_hidden=true",
+    "sort_key=name&sort_dir=asc",
+    "sort=size:desc,disk_format:asc",
+    "sort_key=status",
+    "sort_key=container_format",
+    "sort_key=updated_at",
+    "sort_key=id",
 ]
 
 

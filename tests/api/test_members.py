@@ -19,13 +19,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from emulator import clock
-from emulator.config import Config
-from emulator.domain.members import new_membership
-from emulator.domain.roles import expand
-from emulator.services import accounts, tokens
-from emulator.store import members as member_store
-from emulator.store.db import atomic
+from emulator.core import clock
+from emulator.core.config import Config
+from emulator.core.db import atomic
+from emulator.identity.domain.roles import expand
+from emulator.identity.services import accounts, tokens
+from emulator.image.domain.members import new_membership
+from emulator.image.store import members as member_store
 
 JSON_PATCH = "application/openstack-images-v2.1-json-patch"
 MEMBER_KEYS = ["member_id", "image_id", "status", "created_at", "updated_at", "schema"]
@@ -59,6 +59,7 @@ def moving_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
 
 # --- helpers ---------------------------------------------------------------------------------
 
+
 def message(response: Any) -> str:
     """The explanation inside Glance's JSON error body."""
     body = response.get_json()
@@ -81,16 +82,20 @@ def members_url(image_id: str, member_id: str | None = None) -> str:
     return url if member_id is None else f"{url}/{member_id}"
 
 
-def add(client: FlaskClient, users: Any, image_id: str, member_id: str,
-        who: str = "producer") -> Any:
-    return client.post(members_url(image_id), json={"member": member_id},
-                       headers=users.headers(who))
+def add(
+    client: FlaskClient, users: Any, image_id: str, member_id: str, who: str = "producer"
+) -> Any:
+    return client.post(
+        members_url(image_id), json={"member": member_id}, headers=users.headers(who)
+    )
 
 
-def set_status(client: FlaskClient, users: Any, image_id: str, member_id: str, status: Any,
-               who: str) -> Any:
-    return client.put(members_url(image_id, member_id), json={"status": status},
-                      headers=users.headers(who))
+def set_status(
+    client: FlaskClient, users: Any, image_id: str, member_id: str, status: Any, who: str
+) -> Any:
+    return client.put(
+        members_url(image_id, member_id), json={"status": status}, headers=users.headers(who)
+    )
 
 
 def rows(client: FlaskClient, users: Any, image_id: str, who: str = "producer") -> list[dict]:
@@ -120,17 +125,20 @@ def reader_only_headers(app: Flask, name: str) -> dict[str, str]:
         user = accounts.find_user(db, name, accounts.DEFAULT_DOMAIN_ID)
         assert user is not None and user.default_project_id is not None
         token, _ = tokens.issue(
-            db, user_id=user.id, project_id=user.default_project_id, roles=expand(["reader"]),
-            methods=["password"], ttl_seconds=3600,
+            db,
+            user_id=user.id,
+            project_id=user.default_project_id,
+            roles=expand(["reader"]),
+            methods=["password"],
+            ttl_seconds=3600,
         )
     return {"X-Auth-Token": token, "Accept": "application/json"}
 
 
 # --- create ----------------------------------------------------------------------------------
 
-def test_create_answers_200_with_a_pending_member_document(
-    client: FlaskClient, users: Any
-) -> None:
+
+def test_create_answers_200_with_a_pending_member_document(client: FlaskClient, users: Any) -> None:
     image = create_image(client, users)
     consumer = users.project("consumer")
     response = add(client, users, image["id"], consumer)
@@ -167,9 +175,7 @@ def test_any_project_id_may_be_added(client: FlaskClient, users: Any) -> None:
     assert response.get_json()["member_id"] == "not-a-known-project"
 
 
-def test_admin_may_add_members_to_anyones_shared_image(
-    client: FlaskClient, users: Any
-) -> None:
+def test_admin_may_add_members_to_anyones_shared_image(client: FlaskClient, users: Any) -> None:
     image = create_image(client, users)
     response = add(client, users, image["id"], users.project("consumer"), who="admin")
     assert response.status_code == 200
@@ -221,7 +227,8 @@ def test_create_unparsable_bodies(
 ) -> None:
     image = create_image(client, users)
     response = client.post(
-        members_url(image["id"]), data=data,
+        members_url(image["id"]),
+        data=data,
         headers=users.headers("producer", **{"Content-Type": "application/json"}),
     )
     assert response.status_code == 400
@@ -245,14 +252,16 @@ def test_consumer_cannot_add_members(client: FlaskClient, users: Any, shared: st
 
 def test_reader_only_owner_cannot_add_members(app: Flask, client: FlaskClient, users: Any) -> None:
     image = create_image(client, users)
-    response = client.post(members_url(image["id"]), json={"member": "p"},
-                           headers=reader_only_headers(app, "producer"))
+    response = client.post(
+        members_url(image["id"]), json={"member": "p"}, headers=reader_only_headers(app, "producer")
+    )
     assert response.status_code == 403
     assert message(response) == "You are not authorized to complete add_member action."
     assert rows(client, users, image["id"]) == []
 
 
 # --- quota -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("config", [{"image_member_quota": 10}], indirect=True)
 def test_member_quota_413_on_the_eleventh(client: FlaskClient, users: Any) -> None:
@@ -269,8 +278,9 @@ def test_member_quota_413_on_the_eleventh(client: FlaskClient, users: Any) -> No
     # The quota is counted before the duplicate check (glance/quota wraps the factory).
     assert add(client, users, image["id"], "project-0").status_code == 413
     # Room again once a member is removed.
-    deleted = client.delete(members_url(image["id"], "project-3"),
-                            headers=users.headers("producer"))
+    deleted = client.delete(
+        members_url(image["id"], "project-3"), headers=users.headers("producer")
+    )
     assert deleted.status_code == 204
     assert add(client, users, image["id"], "project-10").status_code == 200
     assert add(client, users, image["id"], "project-11").status_code == 413
@@ -310,6 +320,7 @@ def test_default_member_quota_is_128(app: Flask, client: FlaskClient, users: Any
 
 # --- index -----------------------------------------------------------------------------------
 
+
 def test_owner_and_admin_list_every_row_members_only_their_own(
     client: FlaskClient, users: Any, shared: str
 ) -> None:
@@ -343,6 +354,7 @@ def test_a_member_in_any_status_lists_its_row(
 
 # --- show ------------------------------------------------------------------------------------
 
+
 def test_show_member(client: FlaskClient, users: Any, shared: str) -> None:
     consumer = users.project("consumer")
     listed = rows(client, users, shared)[0]
@@ -371,6 +383,7 @@ def test_a_member_cannot_see_another_members_row(
 
 
 # --- update ----------------------------------------------------------------------------------
+
 
 def test_member_moves_between_statuses(
     client: FlaskClient, users: Any, shared: str, moving_clock: Clock
@@ -433,8 +446,9 @@ def test_reader_only_member_cannot_change_its_status(
     headers = reader_only_headers(app, "consumer")
     shown = client.get(members_url(shared, consumer), headers=headers)
     assert shown.status_code == 200
-    response = client.put(members_url(shared, consumer), json={"status": "accepted"},
-                          headers=headers)
+    response = client.put(
+        members_url(shared, consumer), json={"status": "accepted"}, headers=headers
+    )
     assert response.status_code == 403
     assert message(response) == "You are not authorized to complete modify_member action."
     assert statuses(client, users, shared) == {consumer: "pending"}
@@ -464,8 +478,9 @@ def test_update_body_errors(
     client: FlaskClient, users: Any, shared: str, body: Any, explanation: str
 ) -> None:
     consumer = users.project("consumer")
-    response = client.put(members_url(shared, consumer), json=body,
-                          headers=users.headers("consumer"))
+    response = client.put(
+        members_url(shared, consumer), json=body, headers=users.headers("consumer")
+    )
     assert response.status_code == 400
     assert message(response) == explanation
     assert statuses(client, users, shared) == {consumer: "pending"}
@@ -501,6 +516,7 @@ def test_update_unknown_member_is_404(client: FlaskClient, users: Any, shared: s
 
 
 # --- delete ----------------------------------------------------------------------------------
+
 
 def test_owner_removes_a_member(client: FlaskClient, users: Any, shared: str) -> None:
     consumer = users.project("consumer")
@@ -538,8 +554,10 @@ def test_re_adding_a_removed_member_starts_over(
     consumer = users.project("consumer")
     first = rows(client, users, shared)[0]
     assert set_status(client, users, shared, consumer, "accepted", "consumer").status_code == 200
-    assert client.delete(members_url(shared, consumer),
-                         headers=users.headers("producer")).status_code == 204
+    assert (
+        client.delete(members_url(shared, consumer), headers=users.headers("producer")).status_code
+        == 204
+    )
     moving_clock.advance(5)
     response = add(client, users, shared, consumer)
     assert response.status_code == 200
@@ -550,6 +568,7 @@ def test_re_adding_a_removed_member_starts_over(
 
 
 # --- who cannot see the image: 404, never 403, and no leaks ---------------------------------
+
 
 def test_outsider_gets_404_everywhere(client: FlaskClient, users: Any, shared: str) -> None:
     consumer = users.project("consumer")
@@ -620,10 +639,12 @@ def test_members_of_a_deleted_image_are_gone(
 
 # --- only shared images have members ---------------------------------------------------------
 
+
 def _non_shared_image(client: FlaskClient, users: Any, visibility: str) -> str:
     if visibility == "public":  # publicize_image is admin-only; the producer still owns it
-        image = create_image(client, users, who="admin", visibility="public",
-                             owner=users.project("producer"))
+        image = create_image(
+            client, users, who="admin", visibility="public", owner=users.project("producer")
+        )
     else:
         image = create_image(client, users, visibility=visibility)
     assert image["visibility"] == visibility
@@ -653,8 +674,9 @@ def test_non_shared_images_have_no_members(
     assert response.status_code == 404
     assert message(response) == "Only shared images have members."
 
-    response = client.put(members_url(image_id, consumer), json={"status": "accepted"},
-                          headers=headers)
+    response = client.put(
+        members_url(image_id, consumer), json={"status": "accepted"}, headers=headers
+    )
     assert response.status_code == 403
     assert message(response) == f"Not allowed to update members for image {image_id}."
 
@@ -668,8 +690,9 @@ def test_anyone_who_sees_a_non_shared_image_gets_the_shared_only_answer(
     client: FlaskClient, users: Any, visibility: str
 ) -> None:
     image_id = _non_shared_image(client, users, visibility)
-    response = client.post(members_url(image_id), json={"member": "x"},
-                           headers=users.headers("outsider"))
+    response = client.post(
+        members_url(image_id), json={"member": "x"}, headers=users.headers("outsider")
+    )
     assert response.status_code == 403
     assert message(response) == f"Not allowed to create members for image {image_id}."
 
@@ -707,13 +730,15 @@ def test_visibility_change_keeps_member_rows_without_granting_access(
 
 # --- what a member can do to the image itself (§1.11) ----------------------------------------
 
+
 def test_a_member_cannot_change_or_delete_the_image(
     client: FlaskClient, users: Any, shared: str
 ) -> None:
     consumer = users.project("consumer")
     assert set_status(client, users, shared, consumer, "accepted", "consumer").status_code == 200
     response = client.patch(
-        f"/v2/images/{shared}", json=[{"op": "replace", "path": "/name", "value": "mine"}],
+        f"/v2/images/{shared}",
+        json=[{"op": "replace", "path": "/name", "value": "mine"}],
         headers=users.headers("consumer", **{"Content-Type": JSON_PATCH}),
     )
     assert response.status_code == 403
@@ -725,6 +750,7 @@ def test_a_member_cannot_change_or_delete_the_image(
 
 # --- routing ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("suffix", ["", "/x"])
 def test_get_and_delete_refuse_a_body(
     client: FlaskClient, users: Any, shared: str, suffix: str
@@ -732,7 +758,9 @@ def test_get_and_delete_refuse_a_body(
     methods = ["get"] if suffix == "" else ["get", "delete"]
     for method in methods:
         response = getattr(client, method)(
-            members_url(shared) + suffix, data='{"a": 1}', headers=users.headers("producer"),
+            members_url(shared) + suffix,
+            data='{"a": 1}',
+            headers=users.headers("producer"),
         )
         assert response.status_code == 400
         assert message(response) == "A body is not expected with this request."
@@ -741,14 +769,19 @@ def test_get_and_delete_refuse_a_body(
 
 @pytest.mark.parametrize(
     ("method", "suffix", "allowed"),
-    [("put", "", {"GET", "POST"}), ("patch", "", {"GET", "POST"}),
-     ("post", "/x", {"GET", "PUT", "DELETE"}), ("patch", "/x", {"GET", "PUT", "DELETE"})],
+    [
+        ("put", "", {"GET", "POST"}),
+        ("patch", "", {"GET", "POST"}),
+        ("post", "/x", {"GET", "PUT", "DELETE"}),
+        ("patch", "/x", {"GET", "PUT", "DELETE"}),
+    ],
 )
 def test_other_methods_are_405(
     client: FlaskClient, users: Any, shared: str, method: str, suffix: str, allowed: set[str]
 ) -> None:
-    response = getattr(client, method)(members_url(shared) + suffix,
-                                       headers=users.headers("producer"))
+    response = getattr(client, method)(
+        members_url(shared) + suffix, headers=users.headers("producer")
+    )
     assert response.status_code == 405
     assert allowed <= {m.strip() for m in response.headers["Allow"].split(",")}
 
@@ -760,6 +793,7 @@ def test_members_need_a_token(client: FlaskClient, users: Any, shared: str) -> N
 
 # --- the revocation story --------------------------------------------------------------------
 
+
 def test_revocation_leaves_the_consumers_own_copy_untouched(
     client: FlaskClient, users: Any
 ) -> None:
@@ -770,12 +804,18 @@ def test_revocation_leaves_the_consumers_own_copy_untouched(
     data = b"golden image bytes\n" * 100
     octets = {"Content-Type": "application/octet-stream"}
     original = create_image(
-        client, users, name="golden", min_disk=2, min_ram=256, os_distro="cirros",
+        client,
+        users,
+        name="golden",
+        min_disk=2,
+        min_ram=256,
+        os_distro="cirros",
         tags=["base"],
     )
     image_id = original["id"]
-    uploaded = client.put(f"/v2/images/{image_id}/file", data=data,
-                          headers=users.headers("producer", **octets))
+    uploaded = client.put(
+        f"/v2/images/{image_id}/file", data=data, headers=users.headers("producer", **octets)
+    )
     assert uploaded.status_code == 204
     assert add(client, users, image_id, consumer).status_code == 200
     assert set_status(client, users, image_id, consumer, "accepted", "consumer").status_code == 200
@@ -788,25 +828,46 @@ def test_revocation_leaves_the_consumers_own_copy_untouched(
     assert downloaded.status_code == 200
     assert downloaded.data == data
 
-    copy_fields = ("name", "disk_format", "container_format", "min_disk", "min_ram",
-                   "os_distro", "tags")
-    copy = create_image(client, users, who="consumer", visibility="private",
-                        **{k: seen_doc[k] for k in copy_fields})
+    copy_fields = (
+        "name",
+        "disk_format",
+        "container_format",
+        "min_disk",
+        "min_ram",
+        "os_distro",
+        "tags",
+    )
+    copy = create_image(
+        client, users, who="consumer", visibility="private", **{k: seen_doc[k] for k in copy_fields}
+    )
     assert copy["owner"] == consumer
-    assert client.put(f"/v2/images/{copy['id']}/file", data=downloaded.data,
-                      headers=users.headers("consumer", **octets)).status_code == 204
+    assert (
+        client.put(
+            f"/v2/images/{copy['id']}/file",
+            data=downloaded.data,
+            headers=users.headers("consumer", **octets),
+        ).status_code
+        == 204
+    )
     copy_before = client.get(f"/v2/images/{copy['id']}", headers=users.headers("consumer"))
     assert copy_before.get_json()["checksum"] == seen_doc["checksum"]
     assert copy_before.get_json()["os_hash_value"] == seen_doc["os_hash_value"]
 
     # Revoke, then delete.
-    assert client.delete(members_url(image_id, consumer),
-                         headers=users.headers("producer")).status_code == 204
-    for url in (f"/v2/images/{image_id}", f"/v2/images/{image_id}/file", members_url(image_id),
-                members_url(image_id, consumer)):
+    assert (
+        client.delete(
+            members_url(image_id, consumer), headers=users.headers("producer")
+        ).status_code
+        == 204
+    )
+    for url in (
+        f"/v2/images/{image_id}",
+        f"/v2/images/{image_id}/file",
+        members_url(image_id),
+        members_url(image_id, consumer),
+    ):
         assert client.get(url, headers=users.headers("consumer")).status_code == 404, url
-    assert set_status(client, users, image_id, consumer, "accepted",
-                      "consumer").status_code == 404
+    assert set_status(client, users, image_id, consumer, "accepted", "consumer").status_code == 404
     producer = users.headers("producer")
     assert client.delete(f"/v2/images/{image_id}", headers=producer).status_code == 204
     assert client.get(f"/v2/images/{image_id}", headers=producer).status_code == 404
@@ -820,7 +881,8 @@ def test_revocation_leaves_the_consumers_own_copy_untouched(
     assert again.status_code == 200
     assert again.data == data
     renamed = client.patch(
-        f"/v2/images/{copy['id']}", json=[{"op": "replace", "path": "/name", "value": "mine"}],
+        f"/v2/images/{copy['id']}",
+        json=[{"op": "replace", "path": "/name", "value": "mine"}],
         headers=users.headers("consumer", **{"Content-Type": JSON_PATCH}),
     )
     assert renamed.status_code == 200

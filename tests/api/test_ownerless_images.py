@@ -32,8 +32,9 @@ def test_ownerless_private_image_is_readable_by_all_and_changed_by_none(
         headers=users.headers("producer", **{"Content-Type": PATCH}),
     )
     assert refused.status_code == 403
-    assert client.delete(
-        f"/v2/images/{image['id']}", headers=users.headers("producer")
-    ).status_code == 403
+    assert (
+        client.delete(f"/v2/images/{image['id']}", headers=users.headers("producer")).status_code
+        == 403
+    )
     after = client.get(f"/v2/images/{image['id']}", headers=users.headers("admin")).get_json()
     assert after["name"] == "nobody's"

@@ -11,9 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from emulator.app import create_app
-from emulator.config import Config
+from emulator.control.services import state
+from emulator.core.config import Config
+from emulator.identity.services import accounts, tokens
 from emulator.server import ServerThread
-from emulator.services import accounts, state, tokens
 
 
 def _create(client: FlaskClient, users, user: str = "producer", **body) -> dict:

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from emulator.config import Config
-from emulator.schemas import glance_json, metadef_json
+from emulator.core.config import Config
+from emulator.image.documents import image_schemas as glance_json
+from emulator.image.documents import metadef_schemas as metadef_json
 
 SCHEMA_PATHS = {
     "/v2/schemas/image": "image",

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from emulator.config import Config
+from emulator.core.config import Config
 
 DATA = b"shared image bytes\n" * 64
 PROFILES = ("glance", "strict")
@@ -54,17 +54,25 @@ def create_image(client: FlaskClient, users: Any, who: str = "producer", **body:
 
 def upload(client: FlaskClient, users: Any, image_id: str, who: str = "producer") -> None:
     response = client.put(
-        f"/v2/images/{image_id}/file", data=DATA,
+        f"/v2/images/{image_id}/file",
+        data=DATA,
         headers=users.headers(who, **{"Content-Type": "application/octet-stream"}),
     )
     assert response.status_code == 204, response.get_data(as_text=True)
 
 
-def set_status(client: FlaskClient, users: Any, image_id: str, status: Any,
-               who: str = "consumer", member: str | None = None) -> Any:
+def set_status(
+    client: FlaskClient,
+    users: Any,
+    image_id: str,
+    status: Any,
+    who: str = "consumer",
+    member: str | None = None,
+) -> Any:
     member = member or users.project(who)
-    return client.put(members_url(image_id, member), json={"status": status},
-                      headers=users.headers(who))
+    return client.put(
+        members_url(image_id, member), json={"status": status}, headers=users.headers(who)
+    )
 
 
 def owner_view(client: FlaskClient, users: Any, image_id: str) -> dict[str, str]:
@@ -78,8 +86,11 @@ def shared(client: FlaskClient, users: Any) -> str:
     """An active shared image of the producer's; the consumer is a pending member."""
     image_id = create_image(client, users)
     upload(client, users, image_id)
-    response = client.post(members_url(image_id), json={"member": users.project("consumer")},
-                           headers=users.headers("producer"))
+    response = client.post(
+        members_url(image_id),
+        json={"member": users.project("consumer")},
+        headers=users.headers("producer"),
+    )
     assert response.status_code == 200
     return image_id
 
@@ -170,21 +181,30 @@ def test_a_member_that_has_not_accepted_reaches_nothing_else(
 ) -> None:
     """Other rows, removing itself, adding others: Glance's answers, or 404 under strict."""
     consumer, outsider = users.project("consumer"), users.project("outsider")
-    assert client.post(members_url(shared), json={"member": outsider},
-                       headers=users.headers("producer")).status_code == 200
+    assert (
+        client.post(
+            members_url(shared), json={"member": outsider}, headers=users.headers("producer")
+        ).status_code
+        == 200
+    )
     if status != "pending":
         assert set_status(client, users, shared, status).status_code == 200
     headers = users.headers("consumer")
     answers = {
         "get_other_row": client.get(members_url(shared, outsider), headers=headers),
-        "put_other_row": client.put(members_url(shared, outsider), json={"status": "accepted"},
-                                    headers=headers),
+        "put_other_row": client.put(
+            members_url(shared, outsider), json={"status": "accepted"}, headers=headers
+        ),
         "delete_own_row": client.delete(members_url(shared, consumer), headers=headers),
         "add_member": client.post(members_url(shared), json={"member": "x"}, headers=headers),
     }
     if profile == "glance":
-        want = {"get_other_row": 404, "put_other_row": 404, "delete_own_row": 403,
-                "add_member": 403}
+        want = {
+            "get_other_row": 404,
+            "put_other_row": 404,
+            "delete_own_row": 403,
+            "add_member": 403,
+        }
     else:
         want = dict.fromkeys(answers, 404)
     assert {name: r.status_code for name, r in answers.items()} == want
@@ -218,18 +238,23 @@ def test_owner_admin_and_outsider_are_unaffected(
     for who in ("producer", "admin"):
         assert client.get(f"/v2/images/{shared}", headers=users.headers(who)).status_code == 200
         assert client.get(f"/v2/images/{shared}/file", headers=users.headers(who)).data == DATA
-        assert client.get(members_url(shared, consumer),
-                          headers=users.headers(who)).status_code == 200
+        assert (
+            client.get(members_url(shared, consumer), headers=users.headers(who)).status_code == 200
+        )
     response = set_status(client, users, shared, "accepted", who="producer", member=consumer)
     assert response.status_code == 403
     assert message(response) == "You are not authorized to complete modify_member action."
-    assert set_status(client, users, shared, "accepted", who="admin",
-                      member=consumer).status_code == 200
+    assert (
+        set_status(client, users, shared, "accepted", who="admin", member=consumer).status_code
+        == 200
+    )
     outsider = users.headers("outsider")
     assert client.get(f"/v2/images/{shared}", headers=outsider).status_code == 404
     assert client.get(members_url(shared), headers=outsider).status_code == 404
-    assert client.get(members_url(shared, users.project("outsider")),
-                      headers=outsider).status_code == 404
+    assert (
+        client.get(members_url(shared, users.project("outsider")), headers=outsider).status_code
+        == 404
+    )
 
 
 def test_removed_member_loses_everything_in_both_profiles(
@@ -237,10 +262,15 @@ def test_removed_member_loses_everything_in_both_profiles(
 ) -> None:
     consumer = users.project("consumer")
     assert set_status(client, users, shared, "accepted").status_code == 200
-    assert client.delete(members_url(shared, consumer),
-                         headers=users.headers("producer")).status_code == 204
+    assert (
+        client.delete(members_url(shared, consumer), headers=users.headers("producer")).status_code
+        == 204
+    )
     assert consumer_access(client, users, shared) == {
-        "show": 404, "download": 404, "list_members": 404, "get_own_row": 404,
+        "show": 404,
+        "download": 404,
+        "list_members": 404,
+        "get_own_row": 404,
     }
     assert set_status(client, users, shared, "accepted").status_code == 404
 
@@ -265,14 +295,18 @@ def test_rows_left_on_a_no_longer_shared_image_grant_nothing(
     if status != "pending":
         assert set_status(client, users, shared, status).status_code == 200
     response = client.patch(
-        f"/v2/images/{shared}", json=[{"op": "replace", "path": "/visibility", "value": "private"}],
+        f"/v2/images/{shared}",
+        json=[{"op": "replace", "path": "/visibility", "value": "private"}],
         headers=users.headers(
             "producer", **{"Content-Type": "application/openstack-images-v2.1-json-patch"}
         ),
     )
     assert response.status_code == 200
     assert consumer_access(client, users, shared) == {
-        "show": 404, "download": 404, "list_members": 404, "get_own_row": 404,
+        "show": 404,
+        "download": 404,
+        "list_members": 404,
+        "get_own_row": 404,
     }
     response = set_status(client, users, shared, "accepted")
     assert response.status_code == 404

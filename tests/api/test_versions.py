@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from emulator.config import Config
+from emulator.core.config import Config
 
 # glance/api/versions.py with image_cache_dir unset and enabled_backends unset, in its order.
 GLANCE_VERSIONS = [

@@ -29,7 +29,7 @@ import pytest
 import yaml
 
 from emulator.app import create_app
-from emulator.config import Config
+from emulator.core.config import Config
 from emulator.server import ServerThread
 
 DEMO_USERS = ("admin", "producer", "consumer", "outsider")

@@ -7,9 +7,11 @@ from typing import Any
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    module = sys.modules.get("tests.fuzz.test_schemathesis") or sys.modules.get(
-        "fuzz.test_schemathesis"
-    ) or sys.modules.get("test_schemathesis")
+    module = (
+        sys.modules.get("tests.fuzz.test_schemathesis")
+        or sys.modules.get("fuzz.test_schemathesis")
+        or sys.modules.get("test_schemathesis")
+    )
     stats = getattr(module, "STATS", None)
     if not stats or not stats["requests"]:
         return

@@ -40,9 +40,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from emulator.app import create_app
-from emulator.config import Config
+from emulator.core.config import Config
+from emulator.identity.services import accounts, tokens
 from emulator.server import ServerThread
-from emulator.services import accounts, tokens
 
 OPENAPI_PATH = Path(__file__).resolve().parents[2] / "api-ref" / "openapi.yaml"
 EXAMPLES = int(os.environ.get("GLANCE_EMULATOR_FUZZ_EXAMPLES", "25"))
@@ -106,11 +106,17 @@ class World:
                 accounts.ensure_demo_accounts(db)
                 user = accounts.find_user(db, name, accounts.DEFAULT_DOMAIN_ID)
             assert user is not None and user.default_project_id is not None
-            from emulator.domain.roles import expand
+            from emulator.identity.domain.roles import expand
 
             roles = expand(accounts.roles_on_project(db, user.id, user.default_project_id))
-            token, _ = tokens.issue(db, user_id=user.id, project_id=user.default_project_id,
-                                    roles=roles, methods=["password"], ttl_seconds=3600)
+            token, _ = tokens.issue(
+                db,
+                user_id=user.id,
+                project_id=user.default_project_id,
+                roles=roles,
+                methods=["password"],
+                ttl_seconds=3600,
+            )
         self._tokens[name] = token
         return token
 
@@ -127,8 +133,9 @@ class World:
 
     def _call(self, method: str, path: str, who: str = "producer", **kwargs: Any) -> Any:
         headers = {**self.headers(who), **kwargs.pop("headers", {})}
-        response = requests.request(method, self.base_url + path, headers=headers,
-                                    timeout=30, **kwargs)
+        response = requests.request(
+            method, self.base_url + path, headers=headers, timeout=30, **kwargs
+        )
         assert response.status_code < 500, (method, path, response.status_code, response.text)
         return response
 
@@ -140,10 +147,15 @@ class World:
 
     def rebuild(self) -> None:
         """Fresh images: shared with data and a pending member, private, public, community."""
-        shared = self._create("producer", name="fuzz-shared", visibility="shared",
-                              tags=["fuzz"], os_distro="cirros")
-        self._call("PUT", f"/v2/images/{shared}/file", data=b"\0" * 1024,
-                   headers={"Content-Type": "application/octet-stream"})
+        shared = self._create(
+            "producer", name="fuzz-shared", visibility="shared", tags=["fuzz"], os_distro="cirros"
+        )
+        self._call(
+            "PUT",
+            f"/v2/images/{shared}/file",
+            data=b"\0" * 1024,
+            headers={"Content-Type": "application/octet-stream"},
+        )
         consumer = self.project("consumer")
         self._call("POST", f"/v2/images/{shared}/members", json={"member": consumer})
         private = self._create("producer", name="fuzz-private", visibility="private")

@@ -1,4 +1,4 @@
-"""The who-may table in ``emulator.domain.access``, every cell, against Glance's rules.
+"""The who-may table in ``emulator.image.domain.access``, every cell, against Glance's rules.
 
 The expected outcome of each cell is computed here, independently of ``access``: from the
 policy check strings of ``glance/policies/base.py`` and ``glance/policies/image.py`` (new
@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from emulator import errors
-from emulator.domain import access
-from emulator.domain.context import RequestContext
+from emulator.core import errors
+from emulator.core.context import RequestContext
+from emulator.image.domain import access
 
 VISIBILITIES = ("public", "community", "shared", "private")
 PROFILES = ("glance", "strict")
@@ -57,8 +57,11 @@ def _reader_or_member_or_visible(role: str) -> Callable[[Target], bool]:
     def check(t: Target) -> bool:
         return t.is_admin or (
             role in t.roles
-            and (t.project_is_owner or t.member_is_caller
-                 or t.visibility in ("community", "public", "shared"))
+            and (
+                t.project_is_owner
+                or t.member_is_caller
+                or t.visibility in ("community", "public", "shared")
+            )
         )
 
     return check
@@ -79,11 +82,11 @@ GLANCE_POLICIES: dict[str, Callable[[Target], bool]] = {
     "delete_image_location": lambda t: t.is_admin,
     "add_member": _admin_or_project_member,
     "delete_member": _admin_or_project_member,
-    "get_member": lambda t: t.is_admin or (
-        "reader" in t.roles and (t.project_is_owner or t.member_is_caller)
+    "get_member": lambda t: (
+        t.is_admin or ("reader" in t.roles and (t.project_is_owner or t.member_is_caller))
     ),
-    "get_members": lambda t: t.is_admin or (
-        "reader" in t.roles and (t.project_is_owner or t.member_is_caller)
+    "get_members": lambda t: (
+        t.is_admin or ("reader" in t.roles and (t.project_is_owner or t.member_is_caller))
     ),
     "modify_member": lambda t: t.is_admin or ("member" in t.roles and t.member_is_caller),
 }
@@ -100,11 +103,15 @@ def visible_in_db(profile: str, rel: str, visibility: str) -> bool:
     return False
 
 
-def expected(profile: str, roles: frozenset[str], rel: str, visibility: str, action: str,
-             own_row: bool) -> int:
+def expected(
+    profile: str, roles: frozenset[str], rel: str, visibility: str, action: str, own_row: bool
+) -> int:
     reachable = visible_in_db(profile, rel, visibility) or (
-        profile == "strict" and own_row and action in ("get_member", "modify_member")
-        and visibility == "shared" and rel.startswith("member:")
+        profile == "strict"
+        and own_row
+        and action in ("get_member", "modify_member")
+        and visibility == "shared"
+        and rel.startswith("member:")
     )
     if not reachable:
         return 404
@@ -149,8 +156,9 @@ def _cells() -> list[tuple[str, str, str, str, str, bool]]:
 CELLS = _cells()
 
 
-def _outcome(profile: str, roles: frozenset[str], rel: str, visibility: str, action: str,
-             own_row: bool) -> int:
+def _outcome(
+    profile: str, roles: frozenset[str], rel: str, visibility: str, action: str, own_row: bool
+) -> int:
     context = RequestContext(project_id="caller", roles=roles)
     try:
         access.enforce(action, context, rel, visibility, "img", profile, own_membership=own_row)
@@ -180,8 +188,9 @@ def test_every_outcome_occurs() -> None:
     CELLS,
     ids=[f"{p}-{r}-{rel}-{v}-{a}{'-own' if o else ''}" for p, r, rel, v, a, o in CELLS],
 )
-def test_cell(profile: str, role_name: str, rel: str, visibility: str, action: str,
-              own_row: bool) -> None:
+def test_cell(
+    profile: str, role_name: str, rel: str, visibility: str, action: str, own_row: bool
+) -> None:
     roles = ROLE_SETS[role_name]
     want = expected(profile, roles, rel, visibility, action, own_row)
     assert _outcome(profile, roles, rel, visibility, action, own_row) == want
@@ -225,8 +234,9 @@ def test_a_token_without_reader_is_refused_member_calls_as_404() -> None:
         (frozenset({"member", "reader"}), None, None, "other"),
     ],
 )
-def test_relation(roles: frozenset[str], owner: str | None, member_status: str | None,
-                  want: str) -> None:
+def test_relation(
+    roles: frozenset[str], owner: str | None, member_status: str | None, want: str
+) -> None:
     context = RequestContext(project_id="caller", roles=roles)
     assert access.relation(context, owner, member_status) == want
 

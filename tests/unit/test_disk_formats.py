@@ -14,8 +14,8 @@ import uuid
 
 import pytest
 
-from emulator.domain import disk_formats
-from emulator.domain.disk_formats import Finding, Verdict
+from emulator.image.domain import disk_formats
+from emulator.image.domain.disk_formats import Finding, Verdict
 
 KiB = 1024
 GiB = 1 << 30

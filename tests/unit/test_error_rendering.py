@@ -1,4 +1,4 @@
-"""The Glance error renderer (``emulator.api.errors``) against webob's own output.
+"""The Glance error renderer (``emulator.core.http.errors``) against webob's own output.
 
 Glance raises ``webob.exc.HTTP*`` and lets webob write the body
 (``webob/exc.py`` ``WSGIHTTPException.generate_response``, webob 1.8.9, the version in
@@ -16,8 +16,8 @@ import json
 
 import pytest
 
-from emulator import errors
-from emulator.api.errors import glance_error_response, negotiate
+from emulator.core import errors
+from emulator.core.http.errors import glance_error_response, negotiate
 
 # (Accept header, webob 1.8.9's match among text/html and application/json; None = text/plain)
 WEBOB_NEGOTIATION = [

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from emulator.config import Config
-from emulator.errors import BadRequest
-from emulator.schemas import glance_json, metadef_json
+from emulator.core.config import Config
+from emulator.core.errors import BadRequest
+from emulator.image.documents import image_schemas as glance_json
+from emulator.image.documents import metadef_schemas as metadef_json
 
 DISK = Config().disk_formats
 CONTAINER = Config().container_formats

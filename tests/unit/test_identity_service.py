@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from emulator import clock, errors
-from emulator.domain.context import RequestContext
-from emulator.schemas.identity import Scope, parse_auth_request
-from emulator.services import accounts, identity, tokens
-from emulator.store import Store
+from emulator.core import clock, errors
+from emulator.core.context import RequestContext
+from emulator.core.db import Store
+from emulator.identity.domain.auth_request import Scope, parse_auth_request
+from emulator.identity.services import accounts, identity, tokens
 
 IDENTITY_URL = "http://emu.test/identity"
 IMAGE_URL = "http://emu.test"

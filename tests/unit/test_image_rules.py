@@ -1,4 +1,4 @@
-"""The image entity's rules in ``emulator.domain.images``, checked against Glance's own tables.
+"""The image rules in ``emulator.image.domain.images``, checked against Glance's own tables.
 
 Sources (read in Glance's source, HEAD of openstack/glance):
 ``glance/domain/__init__.py`` (``ImageFactory`` read-only/reserved lists and defaults,
@@ -14,9 +14,9 @@ import itertools
 
 import pytest
 
-from emulator import errors
-from emulator.domain import images as rules
-from emulator.domain.images import Image
+from emulator.core import errors
+from emulator.image.domain import images as rules
+from emulator.image.domain.images import Image
 
 # glance/domain/__init__.py Image.valid_state_targets, copied by hand as the expectation.
 GLANCE_TRANSITIONS = {

@@ -14,16 +14,17 @@ import pytest
 import emulator
 
 PACKAGE_ROOT = Path(emulator.__file__).resolve().parent
-DOMAIN = PACKAGE_ROOT / "domain"
+DOMAIN = PACKAGE_ROOT / "image" / "domain"
 FORBIDDEN_IN_DOMAIN = ("flask", "sqlite_utils", "sqlite3", "marshmallow")
-# One-way layers: the domain may use emulator.errors and its own modules, never the layers
+# One-way layers: the domain may use emulator.core.errors and its own modules, never the layers
 # that sit on top of it or beside it.
 FORBIDDEN_EMULATOR_LAYERS = (
-    "emulator.api",
-    "emulator.services",
-    "emulator.store",
+    "emulator.image.api",
+    "emulator.image.services",
+    "emulator.image.store",
     "emulator.identity",
-    "emulator.schemas",
+    "emulator.core.http",
+    "emulator.core.db",
     "emulator.app",
 )
 
@@ -122,11 +123,11 @@ def test_checker_catches_banned_imports(source: str) -> None:
 @pytest.mark.parametrize(
     ("source", "layer"),
     [
-        ("from ..store import images\n", "emulator.store"),
-        ("from .. import services\n", "emulator.services"),
-        ("from emulator.api import errors\n", "emulator.api"),
-        ("import emulator.store.db\n", "emulator.store"),
-        ("from emulator import schemas\n", "emulator.schemas"),
+        ("from ..store import images\n", "emulator.image.store"),
+        ("from .. import services\n", "emulator.image.services"),
+        ("from emulator.core.http import errors\n", "emulator.core.http"),
+        ("import emulator.core.db\n", "emulator.core.db"),
+        ("from emulator.image import api\n", "emulator.image.api"),
     ],
 )
 def test_checker_catches_higher_layers(source: str, layer: str) -> None:
@@ -136,10 +137,11 @@ def test_checker_catches_higher_layers(source: str, layer: str) -> None:
 
 def test_checker_allows_the_domains_own_imports() -> None:
     source = (
-        "from emulator import errors\nfrom . import images\nfrom .context import RequestContext\n"
+        "from emulator.core import errors\nfrom . import images\n"
+        "from emulator.core.context import RequestContext\n"
         "import re\nfrom dataclasses import dataclass\n"
     )
     modules = [m for _, m in modules_in(source, PROBE)]
     assert not any(_is_under(m, FORBIDDEN_IN_DOMAIN + FORBIDDEN_EMULATOR_LAYERS) for m in modules)
-    assert "emulator.domain.images" in modules
-    assert "emulator.domain.context" in modules
+    assert "emulator.image.domain.images" in modules
+    assert "emulator.core.context" in modules

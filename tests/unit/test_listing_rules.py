@@ -16,10 +16,10 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from emulator import clock, errors
-from emulator.domain import filter_syntax, list_filters, listing
-from emulator.domain.context import RequestContext
-from emulator.domain.list_filters import NEVER, AnyOf, Compare, OneOf
+from emulator.core import clock, errors
+from emulator.core.context import RequestContext
+from emulator.image.domain import filter_syntax, list_filters, listing
+from emulator.image.domain.list_filters import NEVER, AnyOf, Compare, OneOf
 
 SORT_KEY_LIST = "name, status, container_format, disk_format, size, id, created_at, updated_at"
 CHANGES_SINCE = 'The "changes-since" filter is no longer available on v2.'
@@ -43,11 +43,19 @@ def parse(query: str, default_limit: int = 25, max_limit: int = 1000) -> listing
 
 # --- defaults and limit ------------------------------------------------------------------
 
+
 def test_defaults() -> None:
     query = parse("")
     assert query == listing.ListQuery(
-        limit=25, marker=None, member_status="accepted", visibility=None, os_hidden=False,
-        conditions=(), properties=(), tags=(), sort=(("created_at", "desc"), ("id", "desc")),
+        limit=25,
+        marker=None,
+        member_status="accepted",
+        visibility=None,
+        os_hidden=False,
+        conditions=(),
+        properties=(),
+        tags=(),
+        sort=(("created_at", "desc"), ("id", "desc")),
     )
 
 
@@ -97,8 +105,10 @@ BAD_REQUESTS = [
     ("sort=name,", bad_sort_key("")),
     ("sort=name&sort_key=id", "Old and new sorting syntax cannot be combined"),
     ("sort_dir=asc&sort=name", "Old and new sorting syntax cannot be combined"),
-    ("sort_key=name&sort_dir=asc&sort_dir=desc",
-     "Number of sort dirs does not match the number of sort keys"),
+    (
+        "sort_key=name&sort_dir=asc&sort_dir=desc",
+        "Number of sort dirs does not match the number of sort keys",
+    ),
     ("sort_dir=asc&sort_dir=desc", "Number of sort dirs does not match the number of sort keys"),
     ("os_hidden=yes", bad_flag("os_hidden", "yes")),
     ("os_hidden=NOPE", bad_flag("os_hidden", "nope")),
@@ -112,18 +122,24 @@ BAD_REQUESTS = [
     ("min_ram_min=x", "Unable to filter on a range with a non-numeric value."),
     ("os_distro_max=x", "Unable to filter on a range with a non-numeric value."),
     # Glance: a 500 (AttributeError) or a meaningless text comparison; ours: a clear 400.
-    ("name_min=3", "Unable to filter on a range of 'name': range filters apply to "
-                   "size, virtual_size, min_disk, min_ram."),
-    ("os_distro_max=3", "Unable to filter on a range of 'os_distro': range filters apply to "
-                        "size, virtual_size, min_disk, min_ram."),
+    (
+        "name_min=3",
+        "Unable to filter on a range of 'name': range filters apply to "
+        "size, virtual_size, min_disk, min_ram.",
+    ),
+    (
+        "os_distro_max=3",
+        "Unable to filter on a range of 'os_distro': range filters apply to "
+        "size, virtual_size, min_disk, min_ram.",
+    ),
     ("created_at=gt:yesterday", bad_time("created_at")),
     ("created_at=", bad_time("created_at")),
-    ("updated_at=lte:2020-13-01T00:00:00Z",
-     bad_time("updated_at")),
-    ("updated_at=2020-01-01T00:00:00%2B25:00",
-     bad_time("updated_at")),
-    ("created_at=gt:0001-01-01T00:00:00%2B01:00",  # Glance: OverflowError, a 500
-     bad_time("created_at")),
+    ("updated_at=lte:2020-13-01T00:00:00Z", bad_time("updated_at")),
+    ("updated_at=2020-01-01T00:00:00%2B25:00", bad_time("updated_at")),
+    (
+        "created_at=gt:0001-01-01T00:00:00%2B01:00",  # Glance: OverflowError, a 500
+        bad_time("created_at"),
+    ),
     ("created_at=after:2020-01-01T00:00:00Z", "Unable to filter on a unknown operator."),
     ("created_at=in:2020-01-01", "Unable to filter on a unknown operator."),
     ("name=like:foo", "Unable to filter by unknown operator 'like'."),
@@ -162,8 +178,10 @@ def test_bad_request(query: str, message: str) -> None:
         ("protected=x&os_hidden=x", bad_flag("os_hidden", "x")),
         ("size_min=x&protected=x", bad_flag("protected", "x")),
         ("size_min=x&created_at=x", "Unable to filter on a range with a non-numeric value."),
-        ("created_at=x&size_min=x", 'Bad "created_at" query filter format. '
-                                    "Use ISO 8601 DateTime notation."),
+        (
+            "created_at=x&size_min=x",
+            'Bad "created_at" query filter format. Use ISO 8601 DateTime notation.',
+        ),
         ("locations=x&name=bad:op", "Unable to filter by unknown operator 'bad'."),
     ],
 )
@@ -174,6 +192,7 @@ def test_which_error_comes_first(query: str, winner: str) -> None:
 
 
 # --- filters -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("query", "conditions"),
@@ -258,8 +277,13 @@ def test_tags(query: str, tags: tuple[str, ...]) -> None:
 
 @pytest.mark.parametrize(
     ("query", "os_hidden"),
-    [("", False), ("os_hidden=true", True), ("os_hidden=TRUE", True), ("os_hidden=False", False),
-     ("os_hidden=true&os_hidden=false", False)],
+    [
+        ("", False),
+        ("os_hidden=true", True),
+        ("os_hidden=TRUE", True),
+        ("os_hidden=False", False),
+        ("os_hidden=true&os_hidden=false", False),
+    ],
 )
 def test_os_hidden(query: str, os_hidden: bool) -> None:
     assert parse(query).os_hidden is os_hidden
@@ -267,8 +291,12 @@ def test_os_hidden(query: str, os_hidden: bool) -> None:
 
 @pytest.mark.parametrize(
     ("query", "member_status", "marker"),
-    [("", "accepted", None), ("member_status=all&marker=m", "all", "m"),
-     ("marker=", "accepted", ""), ("member_status=rejected", "rejected", None)],
+    [
+        ("", "accepted", None),
+        ("member_status=all&marker=m", "all", "m"),
+        ("marker=", "accepted", ""),
+        ("member_status=rejected", "rejected", None),
+    ],
 )
 def test_member_status_and_marker(query: str, member_status: str, marker: str | None) -> None:
     parsed = parse(query)
@@ -276,6 +304,7 @@ def test_member_status_and_marker(query: str, member_status: str, marker: str | 
 
 
 # --- filter value grammar -------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("value", "expected"),
@@ -317,13 +346,37 @@ def test_split_in_list(value: str, items: list[str]) -> None:
 
 
 ISO_SAMPLES = [
-    "2020", "2020-01", "202001", "20200102", "2020-1-2", "2020-01-02T03", "2020-01-02T0304",
-    "2020-01-02T03:04", "2020-01-02T03:04:05", "2020-01-02T03:04:05Z",
-    "2020-01-02T03:04:05.123456789Z", "2020-01-02T03:04:05,5Z", "2020-01-02 03:04:05+01:00",
-    "2020-01-02T03:04:05-0130", "2020-01-02T03:04:05+01", "2020-01-02T101", "20200102T030405Z",
-    "2020-01-02T24:00:00", "2020-02-30", "2020-01-02T03:04:05+25:00", "0000-01-01", "2020\n",
-    "2020-01-02T03:04:05Zjunk", "garbage", "", "20", "2020-01-02T03:04:5", "2020-01-02t03:04:05",
-    "2020-01-02T03:04:05.Z", "9999-12-31T23:59:59.999999Z", "2020-01-02T03:04:05-00:00",
+    "2020",
+    "2020-01",
+    "202001",
+    "20200102",
+    "2020-1-2",
+    "2020-01-02T03",
+    "2020-01-02T0304",
+    "2020-01-02T03:04",
+    "2020-01-02T03:04:05",
+    "2020-01-02T03:04:05Z",
+    "2020-01-02T03:04:05.123456789Z",
+    "2020-01-02T03:04:05,5Z",
+    "2020-01-02 03:04:05+01:00",
+    "2020-01-02T03:04:05-0130",
+    "2020-01-02T03:04:05+01",
+    "2020-01-02T101",
+    "20200102T030405Z",
+    "2020-01-02T24:00:00",
+    "2020-02-30",
+    "2020-01-02T03:04:05+25:00",
+    "0000-01-01",
+    "2020\n",
+    "2020-01-02T03:04:05Zjunk",
+    "garbage",
+    "",
+    "20",
+    "2020-01-02T03:04:5",
+    "2020-01-02t03:04:05",
+    "2020-01-02T03:04:05.Z",
+    "9999-12-31T23:59:59.999999Z",
+    "2020-01-02T03:04:05-00:00",
     "١٢٣٤-01-01",
 ]
 
@@ -346,14 +399,28 @@ def test_parse_isotime_agrees_with_iso8601(value: str) -> None:
 
 
 STORED = [
-    "2024-05-01T11:59:59.999999Z", "2024-05-01T12:00:00.000000Z", "2024-05-01T12:00:00.500000Z",
-    "2024-05-01T12:00:00.999999Z", "2024-05-01T12:00:01.000000Z", "2024-05-01T12:00:01.000001Z",
+    "2024-05-01T11:59:59.999999Z",
+    "2024-05-01T12:00:00.000000Z",
+    "2024-05-01T12:00:00.500000Z",
+    "2024-05-01T12:00:00.999999Z",
+    "2024-05-01T12:00:01.000000Z",
+    "2024-05-01T12:00:01.000001Z",
 ]
-THRESHOLDS = ["2024-05-01T12:00:00Z", "2024-05-01T12:00:00.5Z", "2024-05-01T13:00:00+01:00",
-              "2024-05-01T11:59:59.999999Z"]
+THRESHOLDS = [
+    "2024-05-01T12:00:00Z",
+    "2024-05-01T12:00:00.5Z",
+    "2024-05-01T13:00:00+01:00",
+    "2024-05-01T11:59:59.999999Z",
+]
 _OPS = {"=": operator.eq, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
-_GLANCE_OPS = {"gt": operator.gt, "gte": operator.ge, "eq": operator.eq, "neq": operator.ne,
-               "lt": operator.lt, "lte": operator.le}
+_GLANCE_OPS = {
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "eq": operator.eq,
+    "neq": operator.ne,
+    "lt": operator.lt,
+    "lte": operator.le,
+}
 
 
 def _holds(condition: object, row: dict[str, object]) -> bool:
@@ -397,6 +464,7 @@ def test_storage_format_matches_the_clock() -> None:
 
 # --- sorting --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("query", "sort"),
     [
@@ -406,16 +474,20 @@ def test_storage_format_matches_the_clock() -> None:
         ("sort_dir=asc", "created_at:asc id:asc"),
         ("sort_key=+name+&sort_dir=+asc+", "name:asc created_at:asc id:asc"),
         ("sort_key=name&sort_key=size&sort_dir=asc", "name:asc size:asc created_at:asc id:asc"),
-        ("sort_key=name&sort_key=size&sort_dir=asc&sort_dir=desc",
-         "name:asc size:desc created_at:desc id:desc"),
+        (
+            "sort_key=name&sort_key=size&sort_dir=asc&sort_dir=desc",
+            "name:asc size:desc created_at:desc id:desc",
+        ),
         ("sort_key=id&sort_dir=asc", "id:asc created_at:asc"),
         ("sort_key=created_at&sort_key=id", "created_at:desc id:desc"),
         ("sort=name:asc", "name:asc created_at:asc id:asc"),
         ("sort=name:asc,size", "name:asc size:desc created_at:desc id:desc"),
         ("sort=+name+:+asc+,+status", "name:asc status:desc created_at:desc id:desc"),
         ("sort=updated_at", "updated_at:desc created_at:desc id:desc"),
-        ("sort=disk_format:asc,container_format:asc",
-         "disk_format:asc container_format:asc created_at:desc id:desc"),
+        (
+            "sort=disk_format:asc,container_format:asc",
+            "disk_format:asc container_format:asc created_at:desc id:desc",
+        ),
     ],
 )
 def test_sorting(query: str, sort: str) -> None:
@@ -425,18 +497,25 @@ def test_sorting(query: str, sort: str) -> None:
 
 # --- links ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("query", "first", "next_"),
     [
         ("", "/v2/images", "/v2/images?marker=M"),
         ("marker=x", "/v2/images", "/v2/images?marker=M"),
-        ("limit=2&marker=x&name=a b", "/v2/images?limit=2&name=a+b",
-         "/v2/images?limit=2&name=a+b&marker=M"),
+        (
+            "limit=2&marker=x&name=a b",
+            "/v2/images?limit=2&name=a+b",
+            "/v2/images?limit=2&name=a+b&marker=M",
+        ),
         ("marker=x&limit=2", "/v2/images?limit=2", "/v2/images?limit=2&marker=M"),
         # dict(request.params): first-seen order, last value of a repeated key.
         ("tag=a&limit=1&tag=b", "/v2/images?tag=b&limit=1", "/v2/images?tag=b&limit=1&marker=M"),
-        ('name=in:"a, b",c', "/v2/images?name=in%3A%22a%2C+b%22%2Cc",
-         "/v2/images?name=in%3A%22a%2C+b%22%2Cc&marker=M"),
+        (
+            'name=in:"a, b",c',
+            "/v2/images?name=in%3A%22a%2C+b%22%2Cc",
+            "/v2/images?name=in%3A%22a%2C+b%22%2Cc&marker=M",
+        ),
         ("limit=5000", "/v2/images?limit=5000", "/v2/images?limit=5000&marker=M"),
     ],
 )
@@ -459,14 +538,18 @@ def _context(project: str | None, role: str) -> RequestContext:
 
 
 def _listed(
-    context: RequestContext, visibility: str | None = None, member_status: str = "accepted",
-    profile: str = "glance", images: list[tuple[str | None, str]] | None = None,
+    context: RequestContext,
+    visibility: str | None = None,
+    member_status: str = "accepted",
+    profile: str = "glance",
+    images: list[tuple[str | None, str]] | None = None,
     members: dict[int, dict[str, str]] | None = None,
 ) -> list[tuple[str | None, str]]:
     scope = listing.scope_for(context, visibility, member_status, profile)
     chosen = IMAGES if images is None else images
     return [
-        image for index, image in enumerate(chosen)
+        image
+        for index, image in enumerate(chosen)
         if listing.in_scope(scope, image[0], image[1], (members or {}).get(index, {}))
     ]
 
@@ -501,8 +584,9 @@ VISIBILITY_MATRIX = [
 
 
 @pytest.mark.parametrize(("project", "role", "visibility", "count"), VISIBILITY_MATRIX)
-def test_visibility_matrix(project: str | None, role: str, visibility: str | None,
-                           count: int) -> None:
+def test_visibility_matrix(
+    project: str | None, role: str, visibility: str | None, count: int
+) -> None:
     listed = _listed(_context(project, role), visibility)
     assert len(listed) == count
     if visibility not in (None, "all"):
@@ -513,8 +597,11 @@ def test_visibility_matrix(project: str | None, role: str, visibility: str | Non
 
 # glance/tests/functional/v2/test_image_members.py test_image_member_lifecycle: tenant1,
 # tenant2 and admin own one image of each visibility; tenant1-shared (index 3) gets TENANT3.
-MEMBER_IMAGES = [(o, v) for o in ("tenant1", "tenant2", "admin")
-                 for v in ("community", "private", "public", "shared")]
+MEMBER_IMAGES = [
+    (o, v)
+    for o in ("tenant1", "tenant2", "admin")
+    for v in ("community", "private", "public", "shared")
+]
 SHARING_MATRIX = [
     # (member status of TENANT3 or None, member_status, visibility, count, profile)
     (None, "accepted", None, 3, "glance"),
@@ -538,17 +625,20 @@ SHARING_MATRIX = [
 ]
 
 
-@pytest.mark.parametrize(("status", "member_status", "visibility", "count", "profile"),
-                         SHARING_MATRIX)
-def test_sharing_matrix(status: str | None, member_status: str, visibility: str | None,
-                        count: int, profile: str) -> None:
+@pytest.mark.parametrize(
+    ("status", "member_status", "visibility", "count", "profile"), SHARING_MATRIX
+)
+def test_sharing_matrix(
+    status: str | None, member_status: str, visibility: str | None, count: int, profile: str
+) -> None:
     members = {} if status is None else {3: {"tenant3": status}}
-    listed = _listed(_context("tenant3", "reader"), visibility, member_status, profile,
-                     MEMBER_IMAGES, members)
+    listed = _listed(
+        _context("tenant3", "reader"), visibility, member_status, profile, MEMBER_IMAGES, members
+    )
     assert len(listed) == count
-    assert _listed(_context("tenant1", "reader"), images=MEMBER_IMAGES, members=members,
-                   profile=profile) == [(o, v) for o, v in MEMBER_IMAGES
-                                        if v == "public" or o == "tenant1"]
+    assert _listed(
+        _context("tenant1", "reader"), images=MEMBER_IMAGES, members=members, profile=profile
+    ) == [(o, v) for o, v in MEMBER_IMAGES if v == "public" or o == "tenant1"]
 
 
 def test_a_project_less_caller_sees_every_shared_image_with_members() -> None:
@@ -587,8 +677,15 @@ def test_member_rows_of_non_shared_images_do_not_count() -> None:
         (None, "reader", "q", "shared", None, "glance", False),
     ],
 )
-def test_marker_visible(project: str | None, role: str, owner: str | None, visibility: str,
-                        status: str | None, profile: str, visible: bool) -> None:
+def test_marker_visible(
+    project: str | None,
+    role: str,
+    owner: str | None,
+    visibility: str,
+    status: str | None,
+    profile: str,
+    visible: bool,
+) -> None:
     context = _context(project, role)
     assert listing.marker_visible(context, owner, visibility, status, profile) is visible
 

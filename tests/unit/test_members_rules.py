@@ -1,4 +1,4 @@
-"""``emulator.domain.members``: statuses, request bodies and the members API's own rules,
+"""``emulator.image.domain.members``: statuses, request bodies and the members API's own rules,
 with the messages of glance/api/v2/image_members.py, glance/domain/__init__.py and
 glance/quota/__init__.py; and the member rows in a real SQLite store."""
 
@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from emulator import errors
-from emulator.domain import members
-from emulator.domain.members import Membership
-from emulator.store import Store
-from emulator.store import members as member_store
+from emulator.core import errors
+from emulator.core.db import Store
+from emulator.image.domain import members
+from emulator.image.domain.members import Membership
+from emulator.image.store import members as member_store
 
 EXPECT_MEMBER = 'Expected a member in the form: {"member": "image_id"}'
 EXPECT_STATUS = 'Expected a status in the form: {"status": "status"}'
@@ -34,6 +34,7 @@ def test_new_membership_is_pending_with_one_timestamp() -> None:
 
 
 # --- POST body (RequestDeserializer.create) -------------------------------------------------
+
 
 @pytest.mark.parametrize("body", [{"member": "p1"}, {"member": "p1", "extra": 1}])
 def test_create_body_gives_the_member(body: dict[str, Any]) -> None:
@@ -72,6 +73,7 @@ def test_create_body_takes_a_255_character_member() -> None:
 
 
 # --- PUT body (RequestDeserializer.update) and the status setter -----------------------------
+
 
 @pytest.mark.parametrize(
     "body", [{"status": "accepted"}, {"status": "accepted", "member": "ignored", "x": [1]}]
@@ -133,8 +135,11 @@ def test_shared_images_pass(action: str) -> None:
         ("create", errors.Forbidden, "Not allowed to create members for image img."),
         ("update", errors.Forbidden, "Not allowed to update members for image img."),
         ("delete", errors.Forbidden, "Not allowed to delete members for image img."),
-        ("index", errors.Forbidden,
-         "Not allowed to list members for image img: Only shared images have members."),
+        (
+            "index",
+            errors.Forbidden,
+            "Not allowed to list members for image img: Only shared images have members.",
+        ),
         ("show", errors.NotFound, "Only shared images have members."),
     ],
 )
@@ -149,10 +154,20 @@ def test_other_visibilities_have_no_members(
 
 # --- quota, storage, messages ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("count", "quota", "refused"),
-    [(0, 0, True), (0, 1, False), (9, 10, False), (10, 10, True), (11, 10, True),
-     (0, -1, False), (10_000, -1, False), (127, 128, False), (128, 128, True)],
+    [
+        (0, 0, True),
+        (0, 1, False),
+        (9, 10, False),
+        (10, 10, True),
+        (11, 10, True),
+        (0, -1, False),
+        (10_000, -1, False),
+        (127, 128, False),
+        (128, 128, True),
+    ],
 )
 def test_member_quota(count: int, quota: int, refused: bool) -> None:
     if not refused:
@@ -204,6 +219,7 @@ def test_domain_module_is_pure() -> None:
 
 # --- rows in a real store --------------------------------------------------------------------
 
+
 @pytest.fixture
 def db(tmp_path: Path):  # noqa: ANN201
     store = Store(tmp_path / "e.db", tmp_path / "blobs")
@@ -235,7 +251,9 @@ def test_store_round_trip(db) -> None:  # noqa: ANN001
     stored = member_store.get(db, "img", "b")
     assert stored is not None
     assert (stored.status, stored.created_at, stored.updated_at) == (
-        "accepted", "2030-01-01T00:00:00.000001Z", "2030-01-01T00:00:09.000000Z"
+        "accepted",
+        "2030-01-01T00:00:00.000001Z",
+        "2030-01-01T00:00:09.000000Z",
     )
     assert member_store.get(db, "img", "a") == second  # untouched
 

@@ -1,4 +1,4 @@
-"""Glance's JSON-patch dialect (``emulator.domain.patch``), case by case.
+"""Glance's JSON-patch dialect (``emulator.image.domain.patch``), case by case.
 
 Expected behaviour comes from ``glance/api/v2/images.py``: ``RequestDeserializer.update``
 (media types, operation/path/value parsing, ``_validate_json_pointer``, ``_validate_path``,
@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from emulator import errors
-from emulator.domain import patch
-from emulator.domain.images import Image
+from emulator.core import errors
+from emulator.image.domain import patch
+from emulator.image.domain.images import Image
 
 V21 = "application/openstack-images-v2.1-json-patch"
 V20 = "application/openstack-images-v2.0-json-patch"

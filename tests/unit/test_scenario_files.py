@@ -12,10 +12,10 @@ import pytest
 from marshmallow import Schema
 
 from emulator.app import create_app
-from emulator.config import Config
-from emulator.schemas import scenario as schema
-from emulator.services import scenario_files, state
-from emulator.services.scenario_files import ScenarioError
+from emulator.control import scenario_format as schema
+from emulator.control.services import scenario_files, state
+from emulator.control.services.scenario_files import ScenarioError
+from emulator.core.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")

@@ -1,1 +1,0 @@
-"""Flask blueprints named after Glance's controllers, plus auth and error rendering."""

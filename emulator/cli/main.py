@@ -1,0 +1,317 @@
+"""``glance-emulator``: the command line.
+
+argparse (stdlib) rather than click: one sub-command with plain options does not need a
+dependency, and the emulator's install stays small. Only the standard library is imported
+until ``serve`` actually starts, so ``--help`` and usage errors answer at once.
+
+Exit codes: 0 after a clean stop (SIGINT or SIGTERM), 1 when the server cannot start
+(port taken, data dir unusable), 2 for a usage error (bad option or config file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from emulator import __version__
+from emulator.cli import tools as cli_tools
+from emulator.cli.settings import LOG_LEVELS, ServerSettings, Settings, SettingsError, build
+from emulator.core.config import SHARING_PROFILES, Config
+
+PROG = "glance-emulator"
+
+# Flag -> Config field, for the options that change the emulated service.
+CONFIG_FLAGS: dict[str, str] = {
+    "data_dir": "data_dir",
+    "sharing_profile": "sharing_profile",
+    "token_ttl": "token_ttl_seconds",
+    "image_member_quota": "image_member_quota",
+    "image_property_quota": "image_property_quota",
+    "image_tag_quota": "image_tag_quota",
+    "image_size_cap": "image_size_cap",
+    "max_request_body_size": "max_request_body_size",
+    "inspect_image_format": "inspect_image_format",
+    "public_endpoint": "public_endpoint",
+}
+SERVER_FLAGS = ("host", "port", "threads", "log_level")
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    defaults, server = Config(), ServerSettings()
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="A local emulator of the OpenStack Image service (Glance) API v2, "
+        "with the Keystone v3 subset clients need to log in.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    serve = commands.add_parser(
+        "serve",
+        help="serve the API until stopped (Ctrl+C / SIGTERM)",
+        description="Serve the Image API v2 and the Keystone v3 subset on one port. "
+        "Settings come from the defaults, then --config FILE.toml, then these flags "
+        "(a flag beats the file).",
+    )
+    net = serve.add_argument_group("serving")
+    net.add_argument("--host", metavar="H", help=f"address to listen on (default: {server.host})")
+    net.add_argument(
+        "--port",
+        metavar="P",
+        type=_integer,
+        help=f"TCP port; 0 picks a free port and prints it (default: {server.port})",
+    )
+    net.add_argument(
+        "--threads",
+        metavar="N",
+        type=_integer,
+        help=f"worker threads serving requests (default: {server.threads})",
+    )
+    net.add_argument(
+        "--public-endpoint",
+        metavar="URL",
+        help="base URL to put in version documents, links and the Keystone "
+        "catalog (Glance's public_endpoint), e.g. when behind a proxy "
+        "(default: taken from each request's Host)",
+    )
+    net.add_argument(
+        "--log-level",
+        metavar="LEVEL",
+        type=str.lower,
+        choices=LOG_LEVELS,
+        help=f"one of {', '.join(LOG_LEVELS)}; 'info' logs one line per request "
+        f"to stderr (default: {server.log_level})",
+    )
+    net.add_argument(
+        "--config",
+        metavar="FILE.toml",
+        type=Path,
+        help="TOML file of settings: Config field names at the top level "
+        "(e.g. image_member_quota = 10) and a [server] table "
+        "(host, port, threads, log_level)",
+    )
+
+    state = serve.add_argument_group("state").add_mutually_exclusive_group()
+    state.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        type=Path,
+        help="folder for the SQLite database and image files; kept between "
+        f"runs (default: ./{defaults.data_dir})",
+    )
+    state.add_argument(
+        "--ephemeral", action="store_true", help="use a new temporary data dir, removed on exit"
+    )
+
+    rules = serve.add_argument_group("emulated behaviour")
+    rules.add_argument(
+        "--sharing-profile",
+        choices=SHARING_PROFILES,
+        help="'glance': Glance's rules (a pending or rejected member can still "
+        "show and download a shared image by ID); 'strict': a member sees "
+        f"nothing until it accepts (default: {defaults.sharing_profile})",
+    )
+    rules.add_argument(
+        "--token-ttl",
+        metavar="S",
+        type=_integer,
+        help=f"token lifetime in seconds (default: {defaults.token_ttl_seconds})",
+    )
+    rules.add_argument(
+        "--image-member-quota",
+        metavar="N",
+        type=_integer,
+        help="most members per image; negative = unlimited "
+        f"(default: {defaults.image_member_quota})",
+    )
+    rules.add_argument(
+        "--image-property-quota",
+        metavar="N",
+        type=_integer,
+        help="most additional properties per image; negative = unlimited "
+        f"(default: {defaults.image_property_quota})",
+    )
+    rules.add_argument(
+        "--image-tag-quota",
+        metavar="N",
+        type=_integer,
+        help=f"most tags per image; negative = unlimited (default: {defaults.image_tag_quota})",
+    )
+    rules.add_argument(
+        "--image-size-cap",
+        metavar="BYTES",
+        type=_integer,
+        help=f"largest image upload in bytes (default: {defaults.image_size_cap})",
+    )
+    rules.add_argument(
+        "--max-request-body-size",
+        metavar="BYTES",
+        type=_integer,
+        help=f"largest JSON request body in bytes (default: {defaults.max_request_body_size})",
+    )
+    rules.add_argument(
+        "--no-inspect-image-format",
+        dest="inspect_image_format",
+        action="store_const",
+        const=False,
+        default=None,
+        help="do not check uploaded data of 'bare' images against their "
+        "disk_format (Glance does; default: check)",
+    )
+    serve.add_argument(
+        "--scenario",
+        metavar="NAME|FILE",
+        help="load this scenario (a packaged name, see 'scenarios', or a YAML file) into a "
+        "new data dir; a data dir that already has state keeps it",
+    )
+    serve.set_defaults(handler=serve_command)
+    cli_tools.add_commands(commands)
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace, ephemeral_dir: Path | None) -> Settings:
+    settings = build(
+        config_file=args.config,
+        config_overrides={field: getattr(args, flag) for flag, field in CONFIG_FLAGS.items()},
+        server_overrides={name: getattr(args, name) for name in SERVER_FLAGS},
+        ephemeral_dir=ephemeral_dir,
+    )
+    return dataclasses.replace(settings, scenario=args.scenario)
+
+
+def _install_signal_handlers(stopping: threading.Event) -> None:
+    """SIGINT/SIGTERM only set ``stopping``: raising from a handler could land inside the
+    server's own code (a bare ``except`` there would swallow it and the server run on)."""
+
+    def stop(signum: int, frame: Any) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
+def serve_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    stopping = threading.Event()
+    _install_signal_handlers(stopping)
+    ephemeral_dir = Path(tempfile.mkdtemp(prefix="glance-emulator-")) if args.ephemeral else None
+    server = None
+    try:
+        try:
+            settings = settings_from_args(args, ephemeral_dir)
+        except SettingsError as exc:
+            parser.error(str(exc))  # exits with 2
+        server = _start(settings)
+        if server is None:
+            return 1
+        serving = threading.Thread(target=server.serve, name="glance-emulator", daemon=True)
+        serving.start()
+        while not stopping.wait(0.25):
+            if not serving.is_alive():
+                return 1  # the server loop died on its own
+        return 0
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
+        if server is not None:
+            # Finishes requests in flight (committed data is never lost), then closes.
+            server.stop()
+        if ephemeral_dir is not None:
+            shutil.rmtree(ephemeral_dir, ignore_errors=True)
+
+
+def _start(settings: Settings) -> Any:
+    """Build the app, bind the port, print the banner. None (after a message) on failure."""
+    from emulator.app import create_app
+    from emulator.cli import banner, logging_setup
+    from emulator.server import bound_port, bound_url, make_server
+
+    logging_setup.configure(settings.server.log_level)
+    config, net = settings.config, settings.server
+    fresh = not Path(config.db_path).exists()
+    try:
+        app = create_app(config)
+    except OSError as exc:
+        print(f"{PROG}: cannot use data dir {config.data_dir}: {exc}", file=sys.stderr)
+        return None
+    if settings.scenario is not None and not _load_scenario(app, settings.scenario, fresh):
+        return None
+    logging_setup.install(app)
+    # Only the serving process may sweep: a tool opening the same data dir must never
+    # remove the temp file of an upload a running server is writing.
+    app.extensions["emulator.blobs"].sweep_uploads()
+    try:
+        server = make_server(app, host=net.host, port=net.port, threads=net.threads)
+    except OSError as exc:
+        print(
+            f"{PROG}: cannot listen on {net.host}:{net.port}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return None
+    try:
+        listening = bound_url(server)
+        text = banner.render(
+            version=__version__,
+            listening_url=listening,
+            base_url=banner.client_base_url(
+                listening, net.host, bound_port(server), config.public_endpoint
+            ),
+            data_dir=str(Path(config.data_dir).resolve()),
+            ephemeral=settings.ephemeral,
+            sharing_profile=config.sharing_profile,
+            users=banner.read_accounts(app.extensions["emulator.store"]),
+        )
+        print(text, flush=True)
+    except BaseException:
+        # The bound server's worker threads would otherwise keep the process alive.
+        server.stop()
+        raise
+    return server
+
+
+def _load_scenario(app: Any, scenario: str, fresh: bool) -> bool:
+    from emulator.control.services import scenario_files, state
+    from emulator.core import errors
+
+    if not fresh:
+        print(
+            f"{PROG}: the data dir already has state; scenario {scenario!r} not loaded "
+            "(use 'glance-emulator reset --scenario' to start over)",
+            file=sys.stderr,
+        )
+        return True
+    try:
+        document, base_dir = scenario_files.read(scenario)
+        # A reset, not a load: the new dir's demo accounts give way to the scenario's own
+        # (demo_accounts: false removes them; an export's ids replace their random ones).
+        with app.extensions["emulator.store"].session() as db:
+            state.reset(
+                db, app.extensions["emulator.blobs"], app.config["EMULATOR"], document, base_dir
+            )
+    except errors.EmulatorError as exc:
+        print(f"{PROG}: {exc.message}", file=sys.stderr)
+        return False
+    return True
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.handler(args, parser))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

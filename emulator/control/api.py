@@ -1,0 +1,165 @@
+"""``/_emulator/``: the emulator's own control API (health, reset, scenario, export).
+
+Scenario, reset and export code (marshmallow, YAML) is imported on first use: it is a
+quarter of the start-up time otherwise.
+
+Not part of Glance. Errors take the Keystone-like ``{"error": {...}}`` shape. Every route but
+``health`` needs an admin token, unless the server runs with ``control_api_loopback_only``:
+then no token is needed and only loopback clients are answered.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from importlib import resources
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, g, request
+
+from emulator import __version__
+from emulator.core import errors
+from emulator.core.http import bodies
+from emulator.core.http.render import json_response
+from emulator.core.http.request_scope import db
+
+bp = Blueprint("control", __name__, url_prefix="/_emulator")
+
+
+def _is_loopback(address: str | None) -> bool:
+    try:
+        return ipaddress.ip_address(address or "").is_loopback
+    except ValueError:
+        return False
+
+
+def _require_operator() -> None:
+    config = current_app.config["EMULATOR"]
+    if config.control_api_loopback_only:
+        if not _is_loopback(request.remote_addr):
+            raise errors.Forbidden("The control API only answers loopback clients.")
+        return
+    context = g.get("context")
+    if context is None:
+        raise errors.Unauthorized("The request you have made requires authentication.")
+    if not context.is_admin:
+        raise errors.Forbidden("The control API needs an admin token.")
+
+
+def _summary_response(summary: object) -> Response:
+    return json_response(
+        {
+            "scenario": summary.name,  # type: ignore[attr-defined]
+            "projects": summary.projects,  # type: ignore[attr-defined]
+            "images": summary.images,  # type: ignore[attr-defined]
+            "shares": summary.shares,  # type: ignore[attr-defined]
+        }
+    )
+
+
+def _scenario_from_body(body: object) -> dict | None:
+    """``{"scenario": "<packaged name>"}`` or ``{"document": {...scenario...}}`` or nothing."""
+    from emulator.control.services import scenario_files
+
+    if bodies.is_missing(body) or body is None or body == {}:
+        return None
+    if not isinstance(body, dict):
+        raise errors.BadRequest("The request body must be a JSON object.")
+    unknown = set(body) - {"scenario", "document"}
+    if unknown or len(body) != 1:
+        raise errors.BadRequest('Give one of "scenario" (a packaged name) or "document".')
+    if "scenario" in body:
+        if not isinstance(body["scenario"], str):
+            raise errors.BadRequest('"scenario" must be the name of a packaged scenario.')
+        text, source = scenario_files.read_packaged(body["scenario"])
+        return scenario_files.parse(text, source)
+    return scenario_files.validate(body["document"], "document")
+
+
+def _files_root() -> Path:
+    """A posted scenario has no folder of its own: its relative ``data.file`` paths are
+    relative to the data dir, and no path may lead out of it (``..``, symlinks)."""
+    return Path(current_app.config["EMULATOR"].data_dir)
+
+
+def _body(required: bool) -> object:
+    limit = current_app.config["EMULATOR"].max_scenario_body_size
+    return bodies.json_body(required=required, limit=limit)
+
+
+@bp.get("/health")
+def health() -> Response:
+    count = db().execute("SELECT count(*) FROM images WHERE deleted = 0").fetchone()[0]
+    started = current_app.extensions.get("emulator.started", time.time())
+    return json_response(
+        {
+            "status": "ok",
+            "version": __version__,
+            "images": count,
+            "sharing_profile": current_app.config["EMULATOR"].sharing_profile,
+            "uptime_seconds": round(time.time() - started, 3),
+        }
+    )
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    _require_operator()
+    from emulator.control.services import state
+
+    scenario = _scenario_from_body(_body(required=False))
+    summary = state.reset(
+        db(),
+        current_app.extensions["emulator.blobs"],
+        current_app.config["EMULATOR"],
+        scenario,
+        _files_root(),
+        files_within=_files_root(),
+    )
+    return _summary_response(summary)
+
+
+@bp.post("/scenario")
+def load_scenario() -> Response:
+    _require_operator()
+    scenario = _scenario_from_body(_body(required=True))
+    if scenario is None:
+        raise errors.BadRequest('Give one of "scenario" (a packaged name) or "document".')
+    from emulator.control.services import scenarios
+
+    summary = scenarios.load(
+        db(),
+        current_app.extensions["emulator.blobs"],
+        current_app.config["EMULATOR"],
+        scenario,
+        _files_root(),
+        files_within=_files_root(),
+    )
+    return _summary_response(summary)
+
+
+@bp.get("/export")
+def export() -> Response:
+    _require_operator()
+    from emulator.control.services import state
+
+    mode = request.args.get("data", "inline")
+    if mode not in state.DATA_MODES:
+        raise errors.BadRequest(f"data must be one of {', '.join(state.DATA_MODES)}.")
+    return json_response(state.export(db(), current_app.extensions["emulator.blobs"], mode))
+
+
+@bp.get("/openapi.yaml")
+def openapi_document() -> Response:
+    text = _openapi_text()
+    return Response(text, content_type="application/yaml; charset=UTF-8")
+
+
+def _openapi_text() -> str:
+    """The packaged copy (``emulator/openapi.yaml`` links to ``api-ref/openapi.yaml`` in the
+    source tree; a wheel carries the file itself)."""
+    cached = current_app.extensions.get("emulator.openapi")
+    if cached is None:
+        cached = (resources.files("emulator") / "openapi.yaml").read_text(encoding="utf-8")
+        current_app.extensions["emulator.openapi"] = cached
+    return cached

@@ -1,0 +1,106 @@
+"""Connections and migrations.
+
+A connection per serving thread, reused by its requests (sqlite-utils objects must not cross
+threads; opening one per request cost more than serving a page of images), WAL mode and a
+busy timeout so concurrent writers wait instead of failing. Migrations are a numbered list
+applied in order and recorded in ``PRAGMA user_version``: a dozen lines, so no extra
+dependency (sqlite-migrate is alpha and would add a package for this alone).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from emulator.core.migrations import MIGRATIONS
+
+
+class Store:
+    """Where state lives: one SQLite file and a folder of image data files."""
+
+    def __init__(self, db_path: Path, blob_dir: Path):
+        self.db_path = Path(db_path)
+        self.blob_dir = Path(blob_dir)
+        self._local = threading.local()
+
+    def open(self) -> None:
+        """Create folders and bring the schema up to date. Called once by the app factory."""
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        self.blob_dir.mkdir(parents=True, exist_ok=True)
+        db = self.connect()
+        try:
+            # WAL is a property of the database file: set once, not per connection.
+            db.execute("PRAGMA journal_mode=WAL")
+            migrate(db)
+        finally:
+            db.close()
+
+    def connect(self) -> sqlite_utils.Database:
+        conn = sqlite3.connect(
+            self.db_path, timeout=30, isolation_level=None, check_same_thread=True
+        )
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        return sqlite_utils.Database(conn)
+
+    def thread_connection(self) -> sqlite_utils.Database:
+        """This thread's own connection, opened once and reused by its later requests.
+
+        Opening a connection (and its PRAGMAs) cost more than a whole indexed page of
+        images; a per-thread connection still never crosses threads.
+        """
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = self.connect()
+        return db
+
+    def release(self, db: sqlite_utils.Database) -> None:
+        """End of a request: never leave a transaction open on a reused connection."""
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+
+    @contextmanager
+    def session(self) -> Iterator[sqlite_utils.Database]:
+        """A connection for one unit of work (a request, a CLI command)."""
+        db = self.connect()
+        try:
+            yield db
+        finally:
+            db.close()
+
+
+@contextmanager
+def atomic(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """All-or-nothing writes: BEGIN IMMEDIATE so writers queue instead of deadlocking."""
+    conn = db.conn
+    if conn.in_transaction:
+        yield db
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply pending migrations; return the schema version reached."""
+    current = db.execute("PRAGMA user_version").fetchone()[0]
+    for number, statements in enumerate(MIGRATIONS, start=1):
+        if number <= current:
+            continue
+        with atomic(db):
+            for statement in statements:
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {number}")
+        current = number
+    return current

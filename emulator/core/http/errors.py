@@ -1,0 +1,122 @@
+"""The one renderer: every error response is built here, and nowhere else.
+
+Under ``/v2`` (and the version documents) errors are rendered by webob itself, exactly as
+Glance's are: Glance raises ``webob.exc.HTTP*`` and webob negotiates text/html,
+application/json or text/plain on ``Accept``, escapes, and fills per-status templates (405
+and 415 have their own). Doing this with webob rather than by hand is the only way to match
+every corner (an absent Accept header gives text/plain; an invalid one gives HTML).
+Under ``/identity`` errors take Keystone's ``{"error": {...}}`` shape; the control API too.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+with warnings.catch_warnings():
+    # webob 1.8 imports the stdlib ``cgi`` module, deprecated since Python 3.11.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import webob.exc
+    from webob.acceptparse import create_accept_header
+
+from emulator.core import errors
+
+_OFFERS = ["text/html", "application/json"]
+
+
+def negotiate(accept_header: str | None) -> str | None:
+    """webob's ``acceptable_offers(['text/html', 'application/json'])[0]``, or None."""
+    offers = create_accept_header(accept_header or "").acceptable_offers(offers=_OFFERS)
+    return offers[0][0] if offers else None
+
+
+def _webob_exception(error: errors.EmulatorError) -> webob.exc.WSGIHTTPException:
+    cls = webob.exc.status_map.get(error.status, webob.exc.HTTPInternalServerError)
+    exc = cls(detail=error.detail, comment=error.comment)
+    exc.explanation = error.explanation
+    return exc
+
+
+def glance_error_response(
+    error: errors.EmulatorError, accept: str | None, environ: dict | None = None
+) -> Response:
+    exc = _webob_exception(error)
+    env = dict(environ or {})
+    env["HTTP_ACCEPT"] = accept or ""
+    match = negotiate(accept)
+    if match == "text/html":
+        body, content_type = exc.html_body(env), "text/html; charset=UTF-8"
+    elif match == "application/json":
+        body, content_type = exc.json_body(env), "application/json"
+    else:
+        body, content_type = exc.plain_body(env), "text/plain; charset=UTF-8"
+    return Response(body, status=error.status, content_type=content_type)
+
+
+def keystone_error_response(error: errors.EmulatorError) -> Response:
+    payload = {"error": {"code": error.status, "title": error.title, "message": error.message}}
+    return Response(json.dumps(payload), status=error.status, content_type="application/json")
+
+
+def _is_keystone_style(path: str) -> bool:
+    return path.startswith("/identity") or path.startswith("/_emulator")
+
+
+def render(error: errors.EmulatorError) -> Response:
+    if _is_keystone_style(request.path):
+        response = keystone_error_response(error)
+    else:
+        response = glance_error_response(error, request.headers.get("Accept"), request.environ)
+    for name, value in error.headers.items():
+        response.headers[name] = value
+    if error.status == 401:
+        from emulator.core.http.urls import identity_url  # late: avoids a cycle at import
+
+        # Glance's authtoken points at the unversioned identity endpoint (devstack's
+        # www_authenticate_uri); Keystone's own 401s at its versioned base URL.
+        uri = identity_url()
+        if request.path.startswith("/identity"):
+            uri += "/v3"
+        response.headers["WWW-Authenticate"] = f'Keystone uri="{uri}"'
+    return response
+
+
+def _from_werkzeug(exc: HTTPException) -> errors.EmulatorError:
+    if exc.code == 404:
+        return errors.NotFound()
+    if exc.code == 405:
+        from emulator.image.api.routing import allowed_methods
+
+        err = errors.MethodNotAllowed()
+        err.headers["Allow"] = allowed_methods(request.path, getattr(exc, "valid_methods", None))
+        return err
+    if exc.code == 413:
+        return errors.RequestEntityTooLarge()
+    if exc.code == 415:
+        return errors.UnsupportedMediaType()
+    if exc.code == 400:
+        return errors.BadRequest()
+    generic = errors.EmulatorError(exc.description)
+    generic.status = exc.code or 500
+    generic.title = exc.name
+    return generic
+
+
+def register(app: Flask) -> None:
+    """Handlers live on the app, so routing 404/405s are rendered like every other error."""
+
+    @app.errorhandler(errors.EmulatorError)
+    def _emulator_error(exc: errors.EmulatorError) -> Response:
+        return render(exc)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        return render(_from_werkzeug(exc))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:  # pragma: no cover - a bug if reached
+        app.logger.exception("unhandled error", exc_info=exc)
+        return render(errors.EmulatorError())

@@ -1,0 +1,27 @@
+"""``/v2/images/{id}/actions/deactivate|reactivate``: glance/api/v2/image_actions.py."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app
+
+from emulator.core.http import bodies
+from emulator.core.http.render import no_content
+from emulator.core.http.request_scope import db
+from emulator.identity.api.auth import current_context
+from emulator.image.services import images as image_service
+
+bp = Blueprint("image_actions", __name__)
+
+
+@bp.post("/v2/images/<image_id>/actions/deactivate")
+def deactivate(image_id: str) -> Response:
+    bodies.refuse_body()
+    image_service.deactivate(db(), current_context(), current_app.config["EMULATOR"], image_id)
+    return no_content()
+
+
+@bp.post("/v2/images/<image_id>/actions/reactivate")
+def reactivate(image_id: str) -> Response:
+    bodies.refuse_body()
+    image_service.reactivate(db(), current_context(), current_app.config["EMULATOR"], image_id)
+    return no_content()

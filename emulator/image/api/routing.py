@@ -1,0 +1,48 @@
+"""What Glance's router answers for methods a path does not take.
+
+``glance/api/v2/router.py`` connects a ``RejectMethodController`` to every path with a
+literal ``allowed_methods`` string: any other method (HEAD and OPTIONS included, since
+``routes`` does not treat HEAD as GET) is a 405 carrying that string in ``Allow``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask, request
+
+from emulator.core import errors
+
+_UUID_FREE_SEGMENT = r"[^/]+"
+GLANCE_ALLOWED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(f"^/v2{pattern}/?$"), allowed)
+    for pattern, allowed in (
+        ("/images", "GET, POST"),
+        (f"/images/{_UUID_FREE_SEGMENT}", "GET, PATCH, DELETE"),
+        (f"/images/{_UUID_FREE_SEGMENT}/file", "GET, PUT"),
+        (f"/images/{_UUID_FREE_SEGMENT}/actions/(deactivate|reactivate)", "POST"),
+        (f"/images/{_UUID_FREE_SEGMENT}/tags/{_UUID_FREE_SEGMENT}", "PUT, DELETE"),
+        (f"/images/{_UUID_FREE_SEGMENT}/members", "GET, POST"),
+        (f"/images/{_UUID_FREE_SEGMENT}/members/{_UUID_FREE_SEGMENT}", "GET, PUT, DELETE"),
+        (f"/schemas/{_UUID_FREE_SEGMENT}", "GET"),
+        (f"/schemas/metadefs/{_UUID_FREE_SEGMENT}", "GET"),
+    )
+)
+
+
+def allowed_methods(path: str, valid: object = None) -> str:
+    """The ``Allow`` value for ``path``: Glance's literal string under /v2, else ours."""
+    for pattern, allowed in GLANCE_ALLOWED:
+        if pattern.match(path):
+            return allowed
+    methods = sorted(set(valid or ()) - {"HEAD", "OPTIONS"})  # type: ignore[call-overload]
+    return ", ".join(methods)
+
+
+def register(app: Flask) -> None:
+    @app.before_request
+    def _reject_implicit_methods() -> None:
+        # Flask answers HEAD (as GET) and OPTIONS itself; Glance's router does not.
+        if request.method in ("HEAD", "OPTIONS") and request.path.startswith("/v2"):
+            if request.url_rule is not None:
+                raise errors.MethodNotAllowed(headers={"Allow": allowed_methods(request.path)})

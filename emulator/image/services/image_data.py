@@ -1,0 +1,305 @@
+"""Image data use cases: ``upload`` (PUT /file) and ``download`` (GET /file).
+
+Follows ``glance/api/v2/image_data.py`` (ImageDataController, RequestDeserializer.upload,
+ResponseSerializer.download), the checks glance_store's filesystem driver makes while
+writing (``glance_store/_drivers/filesystem.py`` ``add``), the size cap
+(``glance/common/utils.py`` ``LimitingReader``) and the format inspection of
+``glance/location.py`` ``ImageProxy.set_data``.
+
+Data streams through a temp file while md5 and sha512 are computed, and is renamed into
+place only once everything has passed: an image never shows half-written data, and memory
+use does not grow with the image.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import sqlite_utils
+
+from emulator.core import clock, errors
+from emulator.core.blobs import BlobStore, FileChunks, PendingBlob
+from emulator.core.config import Config
+from emulator.core.context import RequestContext
+from emulator.core.db import atomic
+from emulator.image.domain import access, byte_ranges, disk_formats
+from emulator.image.domain import images as rules
+from emulator.image.domain.images import Image
+from emulator.image.services import images as image_service
+from emulator.image.store import images as image_store
+
+log = logging.getLogger(__name__)
+
+UPLOAD_MEDIA_TYPE = "application/octet-stream"
+#: glance_store's filesystem WRITE_CHUNKSIZE: the body is read this much at a time, which
+#: also decides the "got N bytes" of a "Size exceeds" refusal.
+WRITE_CHUNK_SIZE = 64 * 1024
+#: Bytes hashed and written per step: large enough that handing md5 to another thread
+#: costs little next to the hashing itself.
+HASH_BATCH_SIZE = 1 << 20
+#: glance's ``[DEFAULT] hashing_algorithm``.
+HASHING_ALGORITHM = "sha512"
+
+DEACTIVATED = "The requested image has been deactivated. Image data download is forbidden."
+GONE_DURING_UPLOAD = (
+    "Image {id} could not be found after upload. The image may have been deleted during the "
+    "upload, cleaning up the chunks uploaded."
+)
+TOO_LARGE = "The incoming image is too large: The provided image is too large."
+
+
+# --- request checks (RequestDeserializer.upload) ---------------------------------------
+
+
+def check_media_type(content_type: str | None) -> None:
+    """415 unless the body is ``application/octet-stream`` (parameters allowed).
+
+    webob's ``Request.content_type`` is the header up to the first ``;``, compared as is:
+    no case folding, no trimming.
+    """
+    # Glance raises HTTPUnsupportedMediaType(detail=...): webob's 415 template names the
+    # request's media type, then the detail.
+    if content_type is None:
+        raise errors.UnsupportedMediaType(detail="Invalid content type None")
+    media_type = content_type.split(";", 1)[0]
+    if media_type != UPLOAD_MEDIA_TYPE:
+        raise errors.UnsupportedMediaType(detail=f"Invalid content type {media_type}")
+
+
+def declared_size(size_header: str | None, content_length: int | None) -> int | None:
+    """``x-openstack-image-size`` if sent (must be an integer), else Content-Length."""
+    if size_header is not None:
+        try:
+            return int(size_header)
+        except ValueError as exc:
+            raise errors.BadRequest("Invalid or missing image size in request headers.") from exc
+    return content_length or None
+
+
+# --- upload ---------------------------------------------------------------------------
+
+
+def upload(
+    db: sqlite_utils.Database,
+    context: RequestContext,
+    config: Config,
+    blobs: BlobStore,
+    image_id: str,
+    chunks: Iterable[bytes],
+    size: int | None = None,
+) -> Image:
+    """Store the image's data: queued -> saving -> active.
+
+    Any refusal after ``saving`` (too large, wrong size, content not matching disk_format,
+    client gone) puts the image back to ``queued`` and keeps nothing.
+    """
+    image = _begin_saving(db, context, config, image_id)
+    pending: PendingBlob | None = None
+    kept = False
+    try:
+        pending = blobs.begin()
+        md5, sha = _write(pending, chunks, size or 0, config.image_size_cap)
+        virtual_size = _inspect(image, pending, config)
+        with atomic(db):
+            current = image_store.get(db, image.id)
+            if current is None or current.status != "saving":
+                # Deleted while the data came in (Glance: NotFound/Conflict on save -> 410).
+                raise errors.Gone(GONE_DURING_UPLOAD.format(id=image.id))
+            rules.set_status(current, "active")
+            current.size = pending.size
+            current.virtual_size = virtual_size
+            current.checksum = md5.hexdigest()
+            current.os_hash_algo = HASHING_ALGORITHM
+            current.os_hash_value = sha.hexdigest()
+            current.updated_at = clock.to_storage(clock.now())
+            blobs.keep(pending, current.id)
+            kept = True
+            image_store.update_fields(
+                db,
+                current.id,
+                status=current.status,
+                size=current.size,
+                virtual_size=current.virtual_size,
+                checksum=current.checksum,
+                os_hash_algo=current.os_hash_algo,
+                os_hash_value=current.os_hash_value,
+                updated_at=current.updated_at,
+            )
+    except BaseException:
+        if kept:
+            blobs.delete(image.id)
+        elif pending is not None:
+            pending.discard()
+        _restore(db, image.id)
+        raise
+    return current
+
+
+def _begin_saving(
+    db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str
+) -> Image:
+    """One atomic write: who may upload (404/403), then queued -> saving (409/400)."""
+    with atomic(db):
+        image, _ = image_service.load(db, context, config, image_id, "upload_image")
+        rules.set_status(image, "saving")
+        image.updated_at = clock.to_storage(clock.now())
+        image_store.update_fields(db, image.id, status=image.status, updated_at=image.updated_at)
+    return image
+
+
+def _write(
+    pending: PendingBlob, chunks: Iterable[bytes], expected: int, cap: int
+) -> tuple[hashlib._Hash, hashlib._Hash]:
+    """Append ``chunks`` while hashing; ``expected`` 0 means the size was not declared.
+
+    Size checks run per received chunk (so refusals report Glance's byte counts); hashing
+    and writing run per ~1 MiB batch, md5 on a helper thread while sha512 and the write run
+    here: hashlib releases the GIL on large buffers, so the two digests use two cores.
+    """
+    md5 = hashlib.md5(usedforsecurity=False)
+    sha = hashlib.new(HASHING_ALGORITHM)
+    batch = bytearray()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="md5") as helper:
+
+        def flush() -> None:
+            nonlocal batch
+            if not batch:
+                return
+            block, batch = batch, bytearray()  # handed over, not copied
+            pending_md5 = helper.submit(md5.update, block)
+            sha.update(block)
+            pending.write(block)
+            pending_md5.result()
+
+        received = 0
+        for chunk in chunks:
+            if not chunk:
+                continue
+            received += len(chunk)
+            if received > cap:  # LimitingReader wraps the data before the store sees it
+                raise errors.RequestEntityTooLarge(TOO_LARGE)
+            if expected and received > expected:
+                raise errors.BadRequest(
+                    f"Size exceeds: expected {expected} bytes, got {received} bytes"
+                )
+            batch += chunk
+            if len(batch) >= HASH_BATCH_SIZE:
+                flush()
+        flush()
+    if expected and pending.size != expected:
+        raise errors.BadRequest(
+            f"Size mismatch: expected {expected} bytes, got {pending.size} bytes"
+        )
+    return md5, sha
+
+
+def _inspect(image: Image, pending: PendingBlob, config: Config) -> int | None:
+    """The virtual size Glance records, or 415 if the content is refused."""
+    findings: tuple[disk_formats.Finding, ...] = ()
+    if image.container_format == "bare":
+        findings = disk_formats.inspect(pending.read_at, pending.size)
+    verdict = disk_formats.judge(
+        image.disk_format,
+        image.container_format,
+        findings,
+        pending.size,
+        require_match=config.inspect_image_format,
+    )
+    if not verdict.accepted:  # InvalidImageData -> HTTPUnsupportedMediaType(detail=...)
+        raise errors.UnsupportedMediaType(detail=verdict.reason)
+    return verdict.virtual_size
+
+
+def _restore(db: sqlite_utils.Database, image_id: str) -> None:
+    """Back to ``queued`` (clearing size) unless gone: ImageDataController._restore."""
+    try:
+        with atomic(db):
+            current = image_store.get(db, image_id)
+            if current is None or current.status != "saving":
+                return
+            rules.set_status(current, "queued")
+            image_store.update_fields(
+                db,
+                image_id,
+                status=current.status,
+                size=None,
+                virtual_size=None,
+                updated_at=clock.to_storage(clock.now()),
+            )
+    except Exception:  # Glance logs and carries on: the original error is what the client gets
+        log.exception("Unable to restore image %s", image_id)
+
+
+# --- download -------------------------------------------------------------------------
+
+
+@dataclass
+class Download:
+    """What ``GET /file`` sends: nothing (204), the whole image (200) or a slice (206)."""
+
+    image: Image
+    status: int
+    offset: int = 0
+    length: int = 0
+    content_range: str | None = None
+    handle: BinaryIO | None = None
+
+    def chunks(self) -> Iterable[bytes]:
+        if self.handle is None:
+            return ()
+        return FileChunks(self.handle, self.offset, self.length)
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
+def download(
+    db: sqlite_utils.Database,
+    context: RequestContext,
+    config: Config,
+    blobs: BlobStore,
+    image_id: str,
+    range_header: str | None = None,
+    content_range_header: str | None = None,
+) -> Download:
+    image = image_store.get(db, image_id)
+    if image is None:
+        raise rules.not_found(image_id)
+    rel = access.relation(
+        context, image.owner, image_store.member_status(db, image.id, context.project_id)
+    )
+    if not access.can_see(
+        rel, access.visibility_for(image.owner, image.visibility), config.sharing_profile
+    ):
+        raise rules.not_found(image_id)
+    # Checked before the download policy (ImageDataController.download).
+    if image.status == "deactivated" and not context.is_admin:
+        raise errors.Forbidden(DEACTIVATED)
+    access.enforce(
+        "download_image",
+        context,
+        rel,
+        access.visibility_for(image.owner, image.visibility),
+        image.id,
+        config.sharing_profile,
+    )
+    byte_ranges.refuse_multiple(range_header)
+    handle = None
+    if image.status in ("active", "deactivated") and image.size is not None:
+        handle = blobs.open(image.id)
+    if handle is None or image.size is None:
+        return Download(image, 204)  # no data (glance_store.NotFound -> HTTPNoContent)
+    try:
+        part = byte_ranges.select(range_header, content_range_header, image.size)
+    except BaseException:
+        handle.close()
+        raise
+    if part is None:
+        return Download(image, 200, 0, image.size, None, handle)
+    return Download(image, 206, part.offset, part.length, part.content_range, handle)

@@ -1,0 +1,141 @@
+"""Image rows, their properties and tags: load, insert, save, delete."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlite_utils
+
+from emulator.image.domain.images import Image
+
+# Every scalar attribute of the entity is a column; tags and properties have their tables.
+COLUMNS = tuple(
+    field.name
+    for field in dataclasses.fields(Image)
+    if field.name not in ("tags", "extra_properties")
+)
+_SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM images"
+
+
+def _row_to_image(row: Sequence[Any]) -> Image:
+    values = dict(zip(COLUMNS, row, strict=True))
+    values["protected"] = bool(values["protected"])
+    values["os_hidden"] = bool(values["os_hidden"])
+    return Image(**values)
+
+
+def _attach(db: sqlite_utils.Database, images: list[Image]) -> list[Image]:
+    """Fill tags and extra properties for a batch of images with two queries."""
+    if not images:
+        return images
+    by_id = {image.id: image for image in images}
+    marks = ",".join("?" * len(by_id))
+    ids = list(by_id)
+    for image_id, name, value in db.execute(
+        f"SELECT image_id, name, value FROM image_properties WHERE image_id IN ({marks}) "
+        "ORDER BY rowid",
+        ids,
+    ):
+        by_id[image_id].extra_properties[name] = value
+    for image_id, value in db.execute(
+        f"SELECT image_id, value FROM image_tags WHERE image_id IN ({marks}) ORDER BY rowid", ids
+    ):
+        by_id[image_id].tags.append(value)
+    return images
+
+
+def get(db: sqlite_utils.Database, image_id: str) -> Image | None:
+    """A live (not deleted) image, or None."""
+    row = db.execute(
+        _SELECT + " WHERE id = ? COLLATE NOCASE AND deleted = 0", [image_id]
+    ).fetchone()
+    if row is None:
+        return None
+    return _attach(db, [_row_to_image(row)])[0]
+
+
+def get_many(db: sqlite_utils.Database, image_ids: Iterable[str]) -> list[Image]:
+    """Live images in the order of ``image_ids``."""
+    ids = list(image_ids)
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    rows = db.execute(_SELECT + f" WHERE id IN ({marks}) AND deleted = 0", ids).fetchall()
+    found = {image.id: image for image in (_row_to_image(r) for r in rows)}
+    ordered = [found[i] for i in ids if i in found]
+    return _attach(db, ordered)
+
+
+def exists_any(db: sqlite_utils.Database, image_id: str) -> bool:
+    """Including deleted rows: Glance refuses to reuse a deleted image's id (409)."""
+    return (
+        db.execute("SELECT 1 FROM images WHERE id = ? COLLATE NOCASE", [image_id]).fetchone()
+        is not None
+    )
+
+
+def _row(image: Image) -> dict[str, Any]:
+    row = {name: getattr(image, name) for name in COLUMNS}
+    row["protected"] = int(image.protected)
+    row["os_hidden"] = int(image.os_hidden)
+    return row
+
+
+def _write_children(db: sqlite_utils.Database, image: Image) -> None:
+    db.execute("DELETE FROM image_properties WHERE image_id = ?", [image.id])
+    db.execute("DELETE FROM image_tags WHERE image_id = ?", [image.id])
+    if image.extra_properties:
+        db.conn.executemany(
+            "INSERT INTO image_properties (image_id, name, value) VALUES (?, ?, ?)",
+            [(image.id, k, v) for k, v in image.extra_properties.items()],
+        )
+    if image.tags:
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO image_tags (image_id, value) VALUES (?, ?)",
+            [(image.id, tag) for tag in image.tags],
+        )
+
+
+def insert(db: sqlite_utils.Database, image: Image) -> None:
+    """Call inside ``atomic``."""
+    db["images"].insert(_row(image))
+    _write_children(db, image)
+
+
+def save(db: sqlite_utils.Database, image: Image, *, children: bool = True) -> None:
+    """Write every column (and, unless told not to, properties and tags). Inside ``atomic``."""
+    row = _row(image)
+    image_id = row.pop("id")
+    assignments = ", ".join(f"{name} = ?" for name in row)
+    db.execute(f"UPDATE images SET {assignments} WHERE id = ?", [*row.values(), image_id])
+    if children:
+        _write_children(db, image)
+
+
+def update_fields(db: sqlite_utils.Database, image_id: str, **fields: Any) -> None:
+    assignments = ", ".join(f"{name} = ?" for name in fields)
+    db.execute(f"UPDATE images SET {assignments} WHERE id = ?", [*fields.values(), image_id])
+
+
+def mark_deleted(db: sqlite_utils.Database, image_id: str, when: str) -> None:
+    """Keep a tombstone row (the id stays taken) and drop everything hanging off it."""
+    db.execute(
+        "UPDATE images SET deleted = 1, deleted_at = ?, updated_at = ?, status = 'deleted' "
+        "WHERE id = ?",
+        [when, when, image_id],
+    )
+    for table in ("image_properties", "image_tags", "image_members"):
+        db.execute(f"DELETE FROM {table} WHERE image_id = ?", [image_id])
+
+
+def member_status(db: sqlite_utils.Database, image_id: str, project_id: str | None) -> str | None:
+    """The caller's membership status on an image, or None."""
+    if project_id is None:
+        return None
+    row = db.execute(
+        "SELECT status FROM image_members WHERE image_id = ? AND member = ?",
+        [image_id, project_id],
+    ).fetchone()
+    return row[0] if row else None

@@ -1,1 +1,0 @@
-"""Schema documents: Glance's served JSON schemas (``glance_json``) and request/response shapes."""

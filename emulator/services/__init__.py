@@ -1,1 +1,0 @@
-"""One function per use case. The API, the CLI and the scenario loader all call these."""

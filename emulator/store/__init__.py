@@ -1,5 +1,0 @@
-"""SQLite (through sqlite-utils) and the image blob files."""
-
-from emulator.store.db import Store
-
-__all__ = ["Store"]
