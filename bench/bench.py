@@ -72,8 +72,7 @@ def producer_token(data_dir: Path) -> str:
     sys.path.insert(0, str(ROOT))
     from emulator.app import create_app
     from emulator.identity.domain.roles import expand
-    from emulator.identity.services import accounts
-    from emulator.identity.services import tokens
+    from emulator.identity.services import accounts, tokens
 
     app = create_app(data_dir=data_dir)
     with app.extensions["emulator.store"].session() as db:

@@ -6,12 +6,16 @@ Nothing happens at import time; tests build apps with their own config and temp 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from emulator.core.config import Config
+from emulator.core.context import admin_context
+from emulator.core.unit_of_work import UnitOfWork
 
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
@@ -19,7 +23,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from emulator.core.blobs import BlobStore
     from emulator.core.db import Store
     from emulator.core.http import errors as api_errors
-    from emulator.core.http import request_scope as api_store
+    from emulator.core.http import request_scope
     from emulator.identity.api import auth
     from emulator.identity.api import keystone as identity_api
     from emulator.identity.services import accounts
@@ -52,10 +56,10 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         with store.session() as db:
             accounts.ensure_demo_accounts(db)
 
-    api_store.register(app)
+    request_scope.register(app)
     auth.register(app)
     routing.register(app)
-    api_errors.register(app)
+    api_errors.register(app, allow_header=routing.allowed_methods)
     for blueprint in (
         versions.bp,
         images.bp,
@@ -71,3 +75,16 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
 
     app.wsgi_app = versions.VersionNegotiation(app.wsgi_app)  # type: ignore[method-assign]
     return app
+
+
+@contextmanager
+def operator_unit_of_work(app: Flask) -> Iterator[UnitOfWork]:
+    """A unit of work outside any request, as the operator (an admin without a project):
+    for the CLI tools, the pytest plugin and tests. Its connection is its own."""
+    with app.extensions["emulator.store"].session() as db:
+        yield UnitOfWork(
+            db=db,
+            config=app.config["EMULATOR"],
+            blobs=app.extensions["emulator.blobs"],
+            context=admin_context(),
+        )

@@ -89,14 +89,10 @@ class Emulator:
         document, base_dir = (None, None)
         if scenario is not None:
             document, base_dir = scenario_files.read(scenario)
-        with self._store().session() as db:
-            state.reset(
-                db,
-                self.app.extensions["emulator.blobs"],
-                self.app.config["EMULATOR"],
-                document,
-                base_dir,
-            )
+        from emulator.app import operator_unit_of_work
+
+        with operator_unit_of_work(self.app) as uow:
+            state.reset(uow, document, base_dir)
         self._refresh()
 
     def stop(self) -> None:

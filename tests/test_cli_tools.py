@@ -25,7 +25,7 @@ import pytest
 import requests
 import yaml
 
-from emulator.app import create_app
+from emulator.app import create_app, operator_unit_of_work
 from emulator.cli import banner
 from emulator.cli.main import build_parser
 from emulator.control.services import scenario_files, state
@@ -187,8 +187,8 @@ def server_reset(url: str, body: dict[str, Any] | None = None) -> None:
 
 def local_export(data_dir: Path) -> dict[str, Any]:
     app = create_app(Config(data_dir=data_dir))
-    with app.extensions["emulator.store"].session() as db:
-        return state.export(db, app.extensions["emulator.blobs"], "inline")
+    with operator_unit_of_work(app) as uow:
+        return state.export(uow, "inline")
 
 
 def local_reset(data_dir: Path, scenario: str | dict[str, Any] | None) -> None:
@@ -198,8 +198,8 @@ def local_reset(data_dir: Path, scenario: str | dict[str, Any] | None) -> None:
         if isinstance(scenario, str)
         else (None if scenario is None else scenario_files.validate(scenario))
     )
-    with app.extensions["emulator.store"].session() as db:
-        state.reset(db, app.extensions["emulator.blobs"], app.config["EMULATOR"], document)
+    with operator_unit_of_work(app) as uow:
+        state.reset(uow, document)
 
 
 @pytest.fixture(scope="module")

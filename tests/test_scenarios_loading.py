@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from emulator.app import create_app
+from emulator.app import create_app, operator_unit_of_work
 from emulator.control.services import scenario_files, scenarios, state
 from emulator.core.config import Config
 from tests.store_snapshot import unchanged
@@ -468,20 +468,17 @@ shares:
   - {image: nowhere, project: consumer}
 """
     document = scenario_files.parse(text, "half.yaml")
-    store, blobs = app.extensions["emulator.store"], app.extensions["emulator.blobs"]
-    with unchanged(app, tmp_path), store.session() as db:
+    with unchanged(app, tmp_path), operator_unit_of_work(app) as uow:
         with pytest.raises(scenario_files.ScenarioError) as failure:
-            scenarios.load(db, blobs, app.config["EMULATOR"], document)
+            scenarios.load(uow, document)
     assert failure.value.message == "shares.1: unknown image 'nowhere'"
     assert failure.value.status == 400
 
 
 def test_a_reset_failing_half_way_restores_rows_and_files(app: Flask, tmp_path: Path) -> None:
-    store, blobs = app.extensions["emulator.store"], app.extensions["emulator.blobs"]
-    config = app.config["EMULATOR"]
     good, _ = scenario_files.read("sharing-101")
-    with store.session() as db:
-        state.reset(db, blobs, config, good)
+    with operator_unit_of_work(app) as uow:
+        state.reset(uow, good)
     bad = scenario_files.validate(
         {
             "images": [
@@ -496,9 +493,9 @@ def test_a_reset_failing_half_way_restores_rows_and_files(app: Flask, tmp_path: 
             ]
         }
     )
-    with unchanged(app, tmp_path), store.session() as db:
+    with unchanged(app, tmp_path), operator_unit_of_work(app) as uow:
         with pytest.raises(scenario_files.ScenarioError) as failure:
-            state.reset(db, blobs, config, bad)
+            state.reset(uow, bad)
     assert failure.value.message == "images.0: status 'queued' cannot have data"
 
 

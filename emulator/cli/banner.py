@@ -8,6 +8,7 @@ a demo user's password is shown only if ``<name>-pass`` still matches.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from typing import Any
 
 from emulator.cli.client_config import Account, known_accounts
@@ -65,7 +66,7 @@ def _example_account(users: list[Account]) -> Account | None:
     return usable[0] if usable else None
 
 
-def _table(rows: list[tuple[str, ...]]) -> list[str]:
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
         "  "

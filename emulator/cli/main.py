@@ -283,6 +283,7 @@ def _start(settings: Settings) -> Any:
 
 
 def _load_scenario(app: Any, scenario: str, fresh: bool) -> bool:
+    from emulator.app import operator_unit_of_work
     from emulator.control.services import scenario_files, state
     from emulator.core import errors
 
@@ -297,10 +298,8 @@ def _load_scenario(app: Any, scenario: str, fresh: bool) -> bool:
         document, base_dir = scenario_files.read(scenario)
         # A reset, not a load: the new dir's demo accounts give way to the scenario's own
         # (demo_accounts: false removes them; an export's ids replace their random ones).
-        with app.extensions["emulator.store"].session() as db:
-            state.reset(
-                db, app.extensions["emulator.blobs"], app.config["EMULATOR"], document, base_dir
-            )
+        with operator_unit_of_work(app) as uow:
+            state.reset(uow, document, base_dir)
     except errors.EmulatorError as exc:
         print(f"{PROG}: {exc.message}", file=sys.stderr)
         return False

@@ -188,10 +188,11 @@ def _local(args: argparse.Namespace) -> Any:
 
 
 def _run_local(args: argparse.Namespace, work: Any) -> Any:
-    app = _local(args)
-    store = app.extensions["emulator.store"]
-    with store.session() as db:
-        return work(db, app.extensions["emulator.blobs"], app.config["EMULATOR"])
+    """``work(uow)`` on the data dir, as the operator."""
+    from emulator.app import operator_unit_of_work
+
+    with operator_unit_of_work(_local(args)) as uow:
+        return work(uow)
 
 
 def _print_summary(summary: Any) -> None:
@@ -240,9 +241,7 @@ def reset_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         from emulator.control.services import scenario_files, state
 
         document, base_dir = scenario_files.read(args.scenario) if args.scenario else (None, None)
-        _print_summary(
-            _run_local(args, lambda db, blobs, cfg: state.reset(db, blobs, cfg, document, base_dir))
-        )
+        _print_summary(_run_local(args, lambda uow: state.reset(uow, document, base_dir)))
 
     return _guard(work)
 
@@ -255,11 +254,7 @@ def load_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
         from emulator.control.services import scenario_files, scenarios
 
         document, base_dir = scenario_files.read(args.scenario)
-        _print_summary(
-            _run_local(
-                args, lambda db, blobs, cfg: scenarios.load(db, blobs, cfg, document, base_dir)
-            )
-        )
+        _print_summary(_run_local(args, lambda uow: scenarios.load(uow, document, base_dir)))
 
     return _guard(work)
 
@@ -271,7 +266,7 @@ def export_command(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
         else:
             from emulator.control.services import state
 
-            document = _run_local(args, lambda db, blobs, cfg: state.export(db, blobs, args.data))
+            document = _run_local(args, lambda uow: state.export(uow, args.data))
         text = json.dumps(document, indent=2) + "\n"
         if args.output:
             Path(args.output).write_text(text, encoding="utf-8")
@@ -286,7 +281,8 @@ def _accounts(args: argparse.Namespace) -> list[Any]:
 
     if not (Path(args.data_dir) / "emulator.db").is_file():
         raise ToolError(f"no emulator data in {args.data_dir} (use --data-dir)")
-    return _run_local(args, lambda db, blobs, cfg: client_config.known_accounts(db))
+    found: list[Any] = _run_local(args, lambda uow: client_config.known_accounts(uow.db))
+    return found
 
 
 def clouds_yaml_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

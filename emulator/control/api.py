@@ -14,14 +14,16 @@ import ipaddress
 import time
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, request
 
 from emulator import __version__
 from emulator.core import errors
 from emulator.core.http import bodies
 from emulator.core.http.render import json_response
-from emulator.core.http.request_scope import db
+from emulator.core.http.request_scope import config, unit_of_work
+from emulator.image.services import images as image_service
 
 bp = Blueprint("control", __name__, url_prefix="/_emulator")
 
@@ -34,13 +36,12 @@ def _is_loopback(address: str | None) -> bool:
 
 
 def _require_operator() -> None:
-    config = current_app.config["EMULATOR"]
-    if config.control_api_loopback_only:
+    if config().control_api_loopback_only:
         if not _is_loopback(request.remote_addr):
             raise errors.Forbidden("The control API only answers loopback clients.")
         return
-    context = g.get("context")
-    if context is None:
+    context = unit_of_work().context
+    if context.user_id is None:
         raise errors.Unauthorized("The request you have made requires authentication.")
     if not context.is_admin:
         raise errors.Forbidden("The control API needs an admin token.")
@@ -57,7 +58,7 @@ def _summary_response(summary: object) -> Response:
     )
 
 
-def _scenario_from_body(body: object) -> dict | None:
+def _scenario_from_body(body: object) -> dict[str, Any] | None:
     """``{"scenario": "<packaged name>"}`` or ``{"document": {...scenario...}}`` or nothing."""
     from emulator.control.services import scenario_files
 
@@ -79,24 +80,24 @@ def _scenario_from_body(body: object) -> dict | None:
 def _files_root() -> Path:
     """A posted scenario has no folder of its own: its relative ``data.file`` paths are
     relative to the data dir, and no path may lead out of it (``..``, symlinks)."""
-    return Path(current_app.config["EMULATOR"].data_dir)
+    return Path(config().data_dir)
 
 
 def _body(required: bool) -> object:
-    limit = current_app.config["EMULATOR"].max_scenario_body_size
+    limit = config().max_scenario_body_size
     return bodies.json_body(required=required, limit=limit)
 
 
 @bp.get("/health")
 def health() -> Response:
-    count = db().execute("SELECT count(*) FROM images WHERE deleted = 0").fetchone()[0]
+    count = image_service.count(unit_of_work())
     started = current_app.extensions.get("emulator.started", time.time())
     return json_response(
         {
             "status": "ok",
             "version": __version__,
             "images": count,
-            "sharing_profile": current_app.config["EMULATOR"].sharing_profile,
+            "sharing_profile": config().sharing_profile,
             "uptime_seconds": round(time.time() - started, 3),
         }
     )
@@ -109,9 +110,7 @@ def reset() -> Response:
 
     scenario = _scenario_from_body(_body(required=False))
     summary = state.reset(
-        db(),
-        current_app.extensions["emulator.blobs"],
-        current_app.config["EMULATOR"],
+        unit_of_work(),
         scenario,
         _files_root(),
         files_within=_files_root(),
@@ -128,9 +127,7 @@ def load_scenario() -> Response:
     from emulator.control.services import scenarios
 
     summary = scenarios.load(
-        db(),
-        current_app.extensions["emulator.blobs"],
-        current_app.config["EMULATOR"],
+        unit_of_work(),
         scenario,
         _files_root(),
         files_within=_files_root(),
@@ -146,7 +143,7 @@ def export() -> Response:
     mode = request.args.get("data", "inline")
     if mode not in state.DATA_MODES:
         raise errors.BadRequest(f"data must be one of {', '.join(state.DATA_MODES)}.")
-    return json_response(state.export(db(), current_app.extensions["emulator.blobs"], mode))
+    return json_response(state.export(unit_of_work(), mode))
 
 
 @bp.get("/openapi.yaml")

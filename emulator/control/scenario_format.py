@@ -116,7 +116,8 @@ def load_document(document: Any) -> dict[str, Any]:
     """Validate a parsed document; raises marshmallow.ValidationError."""
     if not isinstance(document, dict):
         raise ValidationError({"_schema": ["a scenario must be a mapping"]})
-    return ScenarioSchema().load(document)
+    loaded: dict[str, Any] = ScenarioSchema().load(document)
+    return loaded
 
 
 __all__ = ["EXCLUDE", "ScenarioSchema", "ValidationError", "load_document"]

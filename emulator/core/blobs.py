@@ -28,7 +28,7 @@ class PendingBlob:
         self._file: BinaryIO = os.fdopen(fd, "w+b")
         self.size = 0
 
-    def write(self, chunk: bytes) -> None:
+    def write(self, chunk: bytes | bytearray) -> None:
         self._file.write(chunk)
         self.size += len(chunk)
 
@@ -126,8 +126,3 @@ class BlobStore:
             entry.unlink(missing_ok=True)
             removed += 1
         return removed
-
-    def clear(self) -> None:
-        for entry in self.root.iterdir() if self.root.exists() else ():
-            if entry.is_file():
-                entry.unlink(missing_ok=True)

@@ -7,7 +7,7 @@ reader can look each one up in ``glance/common/config.py``.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,6 @@ class Config:
         "docker",
         "compressed",
     )
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def db_path(self) -> Path:
@@ -87,4 +86,4 @@ class Config:
 
 
 def config_field_names() -> list[str]:
-    return [f.name for f in dataclasses.fields(Config) if f.name != "extra"]
+    return [f.name for f in dataclasses.fields(Config)]

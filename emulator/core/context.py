@@ -22,14 +22,13 @@ class RequestContext:
         """Glance's new-default policies need ``role:reader`` for reads."""
         return self.is_admin or "reader" in self.roles
 
-    @property
-    def can_write(self) -> bool:
-        """...and ``role:member`` for writes and downloads."""
-        return self.is_admin or "member" in self.roles
-
 
 def admin_context(project_id: str | None = None) -> RequestContext:
     """A context for the emulator's own tools (seed loader, control API)."""
     return RequestContext(
         project_id=project_id, user_id=None, roles=frozenset({"admin", "member", "reader"})
     )
+
+
+#: The context of a request that carries no (valid) token.
+ANONYMOUS = RequestContext(project_id=None)

@@ -9,6 +9,7 @@ dependency (sqlite-migrate is alpha and would add a package for this alone).
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -75,12 +76,28 @@ class Store:
             db.close()
 
 
+_savepoints = itertools.count(1)
+
+
 @contextmanager
 def atomic(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """All-or-nothing writes: BEGIN IMMEDIATE so writers queue instead of deadlocking."""
+    """All-or-nothing writes: BEGIN IMMEDIATE so writers queue instead of deadlocking.
+
+    Inside a transaction already open, a savepoint: a failure rolls back this block's
+    writes only, and the caller decides whether the whole transaction fails.
+    """
     conn = db.conn
     if conn.in_transaction:
-        yield db
+        name = f"sp{next(_savepoints)}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield db
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            conn.execute(f"RELEASE {name}")
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -94,7 +111,7 @@ def atomic(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 
 def migrate(db: sqlite_utils.Database) -> int:
     """Apply pending migrations; return the schema version reached."""
-    current = db.execute("PRAGMA user_version").fetchone()[0]
+    current = int(db.execute("PRAGMA user_version").fetchone()[0])
     for number, statements in enumerate(MIGRATIONS, start=1):
         if number <= current:
             continue

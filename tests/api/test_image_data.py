@@ -19,8 +19,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
+from emulator.app import operator_unit_of_work
 from emulator.core.config import Config
-from emulator.core.context import admin_context
 from emulator.identity.domain.roles import expand
 from emulator.identity.services import accounts, tokens
 from emulator.image.services import image_data
@@ -415,14 +415,8 @@ class DeletingStream(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         if self._data.tell() >= len(DATA) // 2 and self._image_id:
-            with self._app.extensions["emulator.store"].session() as db:
-                image_service.delete(
-                    db,
-                    admin_context(),
-                    self._app.config["EMULATOR"],
-                    self._app.extensions["emulator.blobs"],
-                    self._image_id,
-                )
+            with operator_unit_of_work(self._app) as uow:
+                image_service.delete(uow, self._image_id)
             self._image_id = ""
         chunk = self._data.read(len(buffer))
         buffer[: len(chunk)] = chunk
@@ -454,13 +448,11 @@ def test_any_failure_while_streaming_restores_queued(
         assert row(app, image_id).status == "saving"  # set before the first byte is read
         raise RuntimeError("storage fell over")
 
-    with app.extensions["emulator.store"].session() as db:
-        context = tokens.context_for_token(db, users.tokens["producer"])
+    with operator_unit_of_work(app) as uow:
+        context = tokens.context_for_token(uow.db, users.tokens["producer"])
         assert context is not None
         with pytest.raises(RuntimeError):
-            image_data.upload(
-                db, context, config, app.extensions["emulator.blobs"], image_id, chunks()
-            )
+            image_data.upload(uow.acting_as(context), image_id, chunks())
     assert_untouched(app, config, image_id)
 
 

@@ -21,9 +21,10 @@ from emulator.core import clock
 from emulator.core.config import Config
 from emulator.core.context import RequestContext
 from emulator.core.db import atomic
+from emulator.core.unit_of_work import UnitOfWork
 from emulator.identity.domain.roles import expand
 from emulator.identity.services import tokens
-from emulator.image.domain import listing
+from emulator.image.domain import list_query, list_scope
 from emulator.image.domain.images import Image
 from emulator.image.services import listing as list_service
 from emulator.image.store import image_queries
@@ -324,12 +325,13 @@ def test_sql_agrees_with_the_rule_table(
         args["visibility"] = visibility
     config = seed.app.config["EMULATOR"].replace(sharing_profile=profile)
     with seed.store.session() as db:
-        page = list_service.list_images(db, context, config, args)
-    scope = listing.scope_for(context, visibility, member_status, profile)
+        uow = UnitOfWork(db, config, seed.app.extensions["emulator.blobs"], context)
+        page = list_service.list_images(uow, list(args.items()))
+    scope = list_scope.scope_for(context, visibility, member_status, profile)
     expected = [
         r["id"]
         for r in reversed(rows)
-        if listing.in_scope(scope, r["owner"], r["visibility"], r["members"])
+        if list_scope.in_scope(scope, r["owner"], r["visibility"], r["members"])
     ]
     assert [image.id for image in page.images] == expected
 
@@ -530,7 +532,7 @@ def test_paging_walks_every_image_once_in_order(sortable: Seed, query: str, limi
     whole = sortable.client.get(f"/v2/images?{query}&limit=100", headers=headers)
     listed = whole.get_json()["images"]
     assert len(listed) == 8
-    sort = listing.parse([tuple(p.split("=", 1)) for p in query.split("&") if p], 25, 1000).sort
+    sort = list_query.parse([tuple(p.split("=", 1)) for p in query.split("&") if p], 25, 1000).sort
     assert [i["id"] for i in listed] == _expected_order(listed, list(sort))
     seen: list[str] = []
     url: str | None = f"/v2/images?{query}&limit={limit}"
@@ -796,8 +798,8 @@ def test_query_plans_use_indexes(plain: Seed, query: str, who: str) -> None:
         "admin": RequestContext("p", roles=frozenset({"admin", "reader"})),
         "project-less": RequestContext(None, roles=frozenset(READER)),
     }[who]
-    parsed = listing.parse([tuple(p.split("=", 1)) for p in query.split("&") if p], 25, 1000)
-    scope = listing.scope_for(context, parsed.visibility, parsed.member_status, "glance")
+    parsed = list_query.parse([tuple(p.split("=", 1)) for p in query.split("&") if p], 25, 1000)
+    scope = list_scope.scope_for(context, parsed.visibility, parsed.member_status, "glance")
     with plain.store.session() as db:
         marker_id = db.execute("SELECT id FROM images WHERE name = 'marker'").fetchone()[0]
         for marker in (None, image_queries.marker_row(db, marker_id, True)):

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from emulator.app import create_app
+from emulator.app import create_app, operator_unit_of_work
 from emulator.control.services import state
 from emulator.core.config import Config
 from emulator.identity.services import accounts, tokens
@@ -104,8 +104,8 @@ def test_reset_leaves_uploads_in_flight_alone(app: Flask) -> None:
     blobs = app.extensions["emulator.blobs"]
     in_flight = blobs.root / ".upload-xyz"
     in_flight.write_bytes(b"still arriving")
-    with app.extensions["emulator.store"].session() as db:
-        state.reset(db, blobs, app.config["EMULATOR"])
+    with operator_unit_of_work(app) as uow:
+        state.reset(uow)
     assert in_flight.read_bytes() == b"still arriving"
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pytest
 
 from emulator.core import errors
+from emulator.core.config import SHARING_PROFILES
 from emulator.core.context import RequestContext
 from emulator.image.domain import access
 
@@ -172,7 +173,7 @@ def _outcome(
 def test_table_covers_exactly_glances_actions() -> None:
     assert set(access.IMAGE_ACTIONS) == set(GLANCE_POLICIES)
     assert set(access.RELATIONS) == {"admin", *NON_ADMIN_RELATIONS}
-    assert set(access.PROFILES) == set(PROFILES)
+    assert set(access.VISIBLE) == set(PROFILES) == set(SHARING_PROFILES)
     for profile in PROFILES:
         assert set(access.VISIBLE[profile]) == set(VISIBILITIES)
 

@@ -13,8 +13,9 @@ import sqlite_utils
 from emulator.core import clock, errors
 from emulator.core.context import RequestContext
 from emulator.core.db import Store
+from emulator.identity.api import documents
 from emulator.identity.domain.auth_request import Scope, parse_auth_request
-from emulator.identity.services import accounts, identity, tokens
+from emulator.identity.services import accounts, auth, projects, tokens
 
 IDENTITY_URL = "http://emu.test/identity"
 IMAGE_URL = "http://emu.test"
@@ -55,8 +56,8 @@ def token_body(token_id: str, scope: Any = None) -> dict[str, Any]:
     return {"auth": auth}
 
 
-def issue(db: sqlite_utils.Database, body: dict[str, Any]) -> identity.IssuedToken:
-    return identity.issue_token(db, parse_auth_request(body), ttl_seconds=TTL)
+def issue(db: sqlite_utils.Database, body: dict[str, Any]) -> auth.IssuedToken:
+    return auth.issue_token(db, parse_auth_request(body), ttl_seconds=TTL)
 
 
 def project_id(db: sqlite_utils.Database, name: str) -> str:
@@ -275,7 +276,7 @@ def test_failed_authentication_is_a_bare_401(
 ) -> None:
     with pytest.raises(errors.Unauthorized) as raised:
         issue(db, body)
-    assert raised.value.message == identity.AUTH_REQUIRED
+    assert raised.value.message == auth.AUTH_REQUIRED
 
 
 @pytest.mark.parametrize(
@@ -359,8 +360,8 @@ def test_password_and_token_must_name_the_same_user(db: sqlite_utils.Database) -
 
 def test_token_document_for_a_project_token(db: sqlite_utils.Database) -> None:
     record = issue(db, password_body("producer")).record
-    catalog = identity.catalog(IDENTITY_URL, IMAGE_URL)
-    token = identity.token_document(db, record, catalog)["token"]
+    catalog = documents.catalog(IDENTITY_URL, IMAGE_URL)
+    token = documents.token_document(record, *auth.holder(db, record), catalog)["token"]
     assert token["methods"] == ["password"]
     assert token["user"]["name"] == "producer"
     assert token["user"]["domain"] == {"id": "default", "name": "Default"}
@@ -377,7 +378,8 @@ def test_unscoped_token_document_has_no_project_roles_or_catalog(
     db: sqlite_utils.Database,
 ) -> None:
     record = issue(db, password_body("producer", scope="unscoped")).record
-    token = identity.token_document(db, record, identity.catalog(IDENTITY_URL, IMAGE_URL))
+    catalog = documents.catalog(IDENTITY_URL, IMAGE_URL)
+    token = documents.token_document(record, *auth.holder(db, record), catalog)
     assert not {"project", "roles", "catalog", "is_domain"} & set(token["token"])
 
 
@@ -386,10 +388,10 @@ def _catalog_ids(catalog: list[dict[str, Any]]) -> list[str]:
 
 
 def test_catalog_ids_are_stable_and_distinct() -> None:
-    catalog = identity.catalog(IDENTITY_URL, IMAGE_URL)
+    catalog = documents.catalog(IDENTITY_URL, IMAGE_URL)
     ids = _catalog_ids(catalog)
     assert len(set(ids)) == len(ids) == 8
-    assert ids == _catalog_ids(identity.catalog("http://x/identity", "http://x"))
+    assert ids == _catalog_ids(documents.catalog("http://x/identity", "http://x"))
     image = next(s for s in catalog if s["type"] == "image")
     assert image["name"] == "glance"
     assert {e["url"] for e in image["endpoints"]} == {IMAGE_URL}
@@ -408,19 +410,19 @@ def test_catalog_ids_are_stable_and_distinct() -> None:
 def test_anyone_may_validate_their_own_token(db: sqlite_utils.Database) -> None:
     issued = issue(db, password_body("producer"))
     caller = context_of(db, "producer")
-    record = identity.subject_token(db, caller, issued.token_id, "identity:validate_token")
+    record = auth.subject_token(db, caller, issued.token_id, "identity:validate_token")
     assert record == issued.record
 
 
 def test_admin_may_validate_any_token(db: sqlite_utils.Database) -> None:
     issued = issue(db, password_body("producer"))
-    assert identity.subject_token(db, context_of(db, "admin"), issued.token_id, "x")
+    assert auth.subject_token(db, context_of(db, "admin"), issued.token_id, "x")
 
 
 def test_others_may_not_validate_a_token(db: sqlite_utils.Database) -> None:
     issued = issue(db, password_body("producer"))
     with pytest.raises(errors.Forbidden) as raised:
-        identity.subject_token(
+        auth.subject_token(
             db, context_of(db, "consumer"), issued.token_id, "identity:validate_token"
         )
     assert raised.value.message == (
@@ -431,20 +433,20 @@ def test_others_may_not_validate_a_token(db: sqlite_utils.Database) -> None:
 @pytest.mark.parametrize("name", ["admin", "consumer"])
 def test_a_dead_subject_token_is_404_for_everyone(db: sqlite_utils.Database, name: str) -> None:
     with pytest.raises(errors.NotFound):
-        identity.subject_token(db, context_of(db, name), "gAAAAAbogus", "x")
+        auth.subject_token(db, context_of(db, name), "gAAAAAbogus", "x")
 
 
 def test_missing_subject_token(db: sqlite_utils.Database) -> None:
     with pytest.raises(errors.NotFound) as raised:
-        identity.subject_token(db, context_of(db, "admin"), None, "x")
+        auth.subject_token(db, context_of(db, "admin"), None, "x")
     assert raised.value.message == "No token in the request"
     with pytest.raises(errors.Forbidden):
-        identity.subject_token(db, context_of(db, "producer"), None, "x")
+        auth.subject_token(db, context_of(db, "producer"), None, "x")
 
 
 def test_revoke_token(db: sqlite_utils.Database) -> None:
     issued = issue(db, password_body("producer"))
-    identity.revoke_token(db, context_of(db, "producer"), issued.token_id)
+    auth.revoke_token(db, context_of(db, "producer"), issued.token_id)
     assert tokens.lookup(db, issued.token_id) is None
 
 
@@ -452,8 +454,8 @@ def test_revoke_token(db: sqlite_utils.Database) -> None:
 
 
 def test_own_project_is_visible(db: sqlite_utils.Database) -> None:
-    project = identity.get_project(db, context_of(db, "producer"), project_id(db, "producer"))
-    assert project == {
+    project = projects.get_project(db, context_of(db, "producer"), project_id(db, "producer"))
+    assert documents.project_document(project) == {
         "id": project_id(db, "producer"),
         "name": "producer",
         "domain_id": "default",
@@ -472,36 +474,34 @@ def test_other_or_unknown_projects_are_403_for_tenants(
 ) -> None:
     wanted = project_id(db, target) if target else "missing"
     with pytest.raises(errors.Forbidden) as raised:
-        identity.get_project(db, context_of(db, "producer"), wanted)
+        projects.get_project(db, context_of(db, "producer"), wanted)
     assert raised.value.message.endswith("identity:get_project.")
 
 
 def test_admin_sees_any_project_and_404_for_unknown(db: sqlite_utils.Database) -> None:
     admin = context_of(db, "admin")
-    assert identity.get_project(db, admin, project_id(db, "consumer"))["name"] == "consumer"
+    assert projects.get_project(db, admin, project_id(db, "consumer")).name == "consumer"
     with pytest.raises(errors.NotFound) as raised:
-        identity.get_project(db, admin, "missing")
+        projects.get_project(db, admin, "missing")
     assert raised.value.message == "Could not find project: missing."
 
 
 def test_list_projects(db: sqlite_utils.Database) -> None:
     admin = context_of(db, "admin")
-    names = [p["name"] for p in identity.list_projects(db, admin, {})]
+    names = [p.name for p in projects.list_projects(db, admin, {})]
     assert names == ["admin", "consumer", "outsider", "producer"]
-    assert [p["name"] for p in identity.list_projects(db, admin, {"name": "consumer"})] == [
-        "consumer"
-    ]
-    assert identity.list_projects(db, admin, {"name": "nope"}) == []
+    assert [p.name for p in projects.list_projects(db, admin, {"name": "consumer"})] == ["consumer"]
+    assert projects.list_projects(db, admin, {"name": "nope"}) == []
     with pytest.raises(errors.Forbidden):
-        identity.list_projects(db, context_of(db, "producer"), {"name": "consumer"})
+        projects.list_projects(db, context_of(db, "producer"), {"name": "consumer"})
 
 
 def test_auth_projects_are_the_callers_own(db: sqlite_utils.Database) -> None:
-    projects = identity.list_auth_projects(db, context_of(db, "consumer"))
-    assert [p["name"] for p in projects] == ["consumer"]
+    found = projects.list_auth_projects(db, context_of(db, "consumer"))
+    assert [p.name for p in found] == ["consumer"]
 
 
 def test_auth_catalog_needs_a_project_token() -> None:
-    assert identity.auth_catalog(RequestContext("p", "u"), IDENTITY_URL, IMAGE_URL)
+    projects.require_project_scope(RequestContext("p", "u"))
     with pytest.raises(errors.Forbidden):
-        identity.auth_catalog(RequestContext(None, "u"), IDENTITY_URL, IMAGE_URL)
+        projects.require_project_scope(RequestContext(None, "u"))

@@ -15,6 +15,7 @@ import itertools
 import pytest
 
 from emulator.core import errors
+from emulator.image.domain import access
 from emulator.image.domain import images as rules
 from emulator.image.domain.images import Image
 
@@ -370,8 +371,8 @@ def test_unify_tags_drops_duplicates_keeping_first_seen_order() -> None:
 
 
 def test_not_found_and_policy_messages() -> None:
-    assert rules.not_found("abc").message == "No image found with ID abc"
-    assert rules.not_found("abc").status == 404
-    refusal = rules.policy_forbidden("add_image")
+    assert access.hidden("abc").message == "No image found with ID abc"
+    assert access.hidden("abc").status == 404
+    refusal = access.policy_refusal("add_image")
     assert refusal.status == 403
     assert refusal.message == "You are not authorized to complete add_image action."

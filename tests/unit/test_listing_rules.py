@@ -18,7 +18,8 @@ import pytest
 
 from emulator.core import clock, errors
 from emulator.core.context import RequestContext
-from emulator.image.domain import filter_syntax, list_filters, listing
+from emulator.image.api import list_links
+from emulator.image.domain import filter_syntax, list_filters, list_query, list_scope
 from emulator.image.domain.list_filters import NEVER, AnyOf, Compare, OneOf
 
 SORT_KEY_LIST = "name, status, container_format, disk_format, size, id, created_at, updated_at"
@@ -37,8 +38,8 @@ def bad_time(column: str) -> str:
     return f'Bad "{column}" query filter format. Use ISO 8601 DateTime notation.'
 
 
-def parse(query: str, default_limit: int = 25, max_limit: int = 1000) -> listing.ListQuery:
-    return listing.parse(parse_qsl(query, keep_blank_values=True), default_limit, max_limit)
+def parse(query: str, default_limit: int = 25, max_limit: int = 1000) -> list_query.ListQuery:
+    return list_query.parse(parse_qsl(query, keep_blank_values=True), default_limit, max_limit)
 
 
 # --- defaults and limit ------------------------------------------------------------------
@@ -46,7 +47,7 @@ def parse(query: str, default_limit: int = 25, max_limit: int = 1000) -> listing
 
 def test_defaults() -> None:
     query = parse("")
-    assert query == listing.ListQuery(
+    assert query == list_query.ListQuery(
         limit=25,
         marker=None,
         member_status="accepted",
@@ -521,8 +522,8 @@ def test_sorting(query: str, sort: str) -> None:
 )
 def test_links(query: str, first: str, next_: str) -> None:
     pairs = parse_qsl(query, keep_blank_values=True)
-    assert listing.first_link(pairs) == first
-    assert listing.next_link(pairs, "M") == next_
+    assert list_links.first_link(pairs) == first
+    assert list_links.next_link(pairs, "M") == next_
 
 
 # --- who sees what -------------------------------------------------------------------------
@@ -545,12 +546,12 @@ def _listed(
     images: list[tuple[str | None, str]] | None = None,
     members: dict[int, dict[str, str]] | None = None,
 ) -> list[tuple[str | None, str]]:
-    scope = listing.scope_for(context, visibility, member_status, profile)
+    scope = list_scope.scope_for(context, visibility, member_status, profile)
     chosen = IMAGES if images is None else images
     return [
         image
         for index, image in enumerate(chosen)
-        if listing.in_scope(scope, image[0], image[1], (members or {}).get(index, {}))
+        if list_scope.in_scope(scope, image[0], image[1], (members or {}).get(index, {}))
     ]
 
 
@@ -687,23 +688,25 @@ def test_marker_visible(
     visible: bool,
 ) -> None:
     context = _context(project, role)
-    assert listing.marker_visible(context, owner, visibility, status, profile) is visible
+    assert list_scope.marker_visible(context, owner, visibility, status, profile) is visible
 
 
 @pytest.mark.parametrize(("marker", "refused"), [("a" * 36, False), ("a" * 37, True)])
 def test_marker_longer_than_an_id_is_not_found(marker: str, refused: bool) -> None:
     if refused:
         with pytest.raises(errors.BadRequest) as caught:
-            listing.check_marker_length(marker)
+            list_query.check_marker_length(marker)
         # ImageNotFound() raised without arguments: Glance shows its template as is.
         assert caught.value.message == "Image with the given id %(image_id)s was not found"
     else:
-        listing.check_marker_length(marker)
+        list_query.check_marker_length(marker)
 
 
-@pytest.mark.parametrize("module", ["listing.py", "list_filters.py", "filter_syntax.py"])
+@pytest.mark.parametrize(
+    "module", ["list_query.py", "list_scope.py", "list_filters.py", "filter_syntax.py"]
+)
 def test_rules_stay_pure(module: str) -> None:
-    source = (Path(listing.__file__).parent / module).read_text()
+    source = (Path(list_query.__file__).parent / module).read_text()
     imported = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):

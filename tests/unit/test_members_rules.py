@@ -12,7 +12,7 @@ import pytest
 
 from emulator.core import errors
 from emulator.core.db import Store
-from emulator.image.domain import members
+from emulator.image.domain import access, members
 from emulator.image.domain.members import Membership
 from emulator.image.store import members as member_store
 
@@ -200,7 +200,7 @@ def test_messages() -> None:
     assert members.member_not_found("m", "i").message == (
         "m not found in the member list of the image i."
     )
-    assert members.policy_forbidden("add_member").message == (
+    assert access.policy_refusal("add_member").message == (
         "You are not authorized to complete add_member action."
     )
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from marshmallow import Schema
 
-from emulator.app import create_app
+from emulator.app import create_app, operator_unit_of_work
 from emulator.control import scenario_format as schema
 from emulator.control.services import scenario_files, state
 from emulator.control.services.scenario_files import ScenarioError
@@ -262,7 +262,6 @@ def test_the_export_example_in_the_docs_has_the_shape_of_a_real_export(tmp_path:
     scenario_files.validate(example, "docs")
 
     app = create_app(Config(data_dir=tmp_path))
-    store, blobs = app.extensions["emulator.store"], app.extensions["emulator.blobs"]
     lab = scenario_files.validate(
         {
             "images": [
@@ -280,9 +279,9 @@ def test_the_export_example_in_the_docs_has_the_shape_of_a_real_export(tmp_path:
             "shares": [{"image": "hello", "project": "consumer", "status": "accepted"}],
         }
     )
-    with store.session() as db:
-        state.reset(db, blobs, app.config["EMULATOR"], lab)
-        real = state.export(db, blobs)
+    with operator_unit_of_work(app) as uow:
+        state.reset(uow, lab)
+        real = state.export(uow)
     assert list(example) == list(real)
     for part in ("projects", "users", "images", "shares"):
         assert list(example[part][0]) == list(real[part][0]), part

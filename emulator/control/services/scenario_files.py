@@ -13,6 +13,8 @@ from emulator.control.scenario_format import load_document
 from emulator.core import errors
 
 PACKAGED = "emulator.scenarios"
+#: Where a value sits in a document: keys and list positions from the top.
+Path_ = tuple[str | int, ...]
 
 
 class ScenarioError(errors.BadRequest):
@@ -42,7 +44,7 @@ def _line_index(text: str) -> dict[tuple[str | int, ...], int]:
     return index
 
 
-def _flatten(messages: Any, path: tuple[str | int, ...] = ()) -> list[tuple[tuple, str]]:
+def _flatten(messages: Any, path: tuple[str | int, ...] = ()) -> list[tuple[Path_, str]]:
     if isinstance(messages, dict):
         found = []
         for key, value in messages.items():
@@ -56,7 +58,7 @@ def _flatten(messages: Any, path: tuple[str | int, ...] = ()) -> list[tuple[tupl
     return [(path, str(messages))]
 
 
-def _describe(path: tuple, lines: dict[tuple, int]) -> str:
+def _describe(path: Path_, lines: dict[Path_, int]) -> str:
     dotted = ".".join(str(p) for p in path) or "(top level)"
     probe = path
     while probe and probe not in lines:
@@ -77,7 +79,7 @@ def parse(text: str, source: str = "<scenario>") -> dict[str, Any]:
 
 
 def validate(
-    document: Any, source: str = "<scenario>", lines: dict[tuple, int] | None = None
+    document: Any, source: str = "<scenario>", lines: dict[Path_, int] | None = None
 ) -> dict[str, Any]:
     try:
         return load_document(document)

@@ -1,10 +1,10 @@
 """Loading a validated scenario through the same services the API uses.
 
 Same rules, same errors: images are created by their owner's context with
-``services.images.create``, data goes through ``services.image_data.upload``, shares through
-``services.members``, and a final visibility other than ``shared`` on an image that has
-shares through ``services.images.update``. The whole load is one transaction: a scenario
-that fails half-way stores nothing (and its image files are removed).
+``image.services.images.create``, data goes through ``image.services.image_data.upload``,
+shares through ``image.services.members``, and a final visibility other than ``shared`` on
+an image that has shares through ``image.services.images.update``. The whole load is one
+transaction: a scenario that fails half-way stores nothing (and its image files are removed).
 """
 
 from __future__ import annotations
@@ -20,14 +20,12 @@ import sqlite_utils
 
 from emulator.control.services.scenario_files import ScenarioError
 from emulator.core import clock, errors
-from emulator.core.blobs import BlobStore
-from emulator.core.config import Config
 from emulator.core.context import RequestContext, admin_context
-from emulator.core.db import atomic
+from emulator.core.unit_of_work import UnitOfWork
 from emulator.identity.services import accounts
-from emulator.image.services import image_data, members
+from emulator.image.domain import patch
+from emulator.image.services import image_data, maintenance, members
 from emulator.image.services import images as image_service
-from emulator.image.store import images as image_store
 
 CHUNK = 1 << 20
 IMAGE_ATTRIBUTES = (
@@ -136,27 +134,17 @@ def _owner_context(owner: str | None, visibility: str | None) -> RequestContext:
     return _member_context(owner)
 
 
-def ensure_demo_accounts(
+def restore_demo_accounts(
     db: sqlite_utils.Database, *, reset_passwords: bool, scenario: dict[str, Any] | None = None
 ) -> None:
     """The four demo accounts. A missing one is created with the id ``scenario`` gives its
     project or user, if any, so that the scenario's own entries for it then agree."""
-    project_ids = {p["name"]: p["id"] for p in (scenario or {}).get("projects", []) if "id" in p}
-    user_ids = {u["name"]: u["id"] for u in (scenario or {}).get("users", []) if "id" in u}
-    for name, roles in accounts.DEMO_ACCOUNTS:
-        project = accounts.find_project(
-            db, name, accounts.DEFAULT_DOMAIN_ID
-        ) or accounts.upsert_project(db, name, project_ids.get(name))
-        user = accounts.find_user(db, name, accounts.DEFAULT_DOMAIN_ID)
-        if user is None or reset_passwords:
-            accounts.upsert_user(
-                db,
-                name,
-                project.id,
-                roles,
-                password=f"{name}-pass",
-                user_id=user_ids.get(name) if user is None else None,
-            )
+    accounts.restore_demo_accounts(
+        db,
+        reset_passwords=reset_passwords,
+        project_ids={p["name"]: p["id"] for p in (scenario or {}).get("projects", []) if "id" in p},
+        user_ids={u["name"]: u["id"] for u in (scenario or {}).get("users", []) if "id" in u},
+    )
 
 
 def _shared_refs(scenario: dict[str, Any]) -> set[int]:
@@ -171,16 +159,14 @@ def _shared_refs(scenario: dict[str, Any]) -> set[int]:
             by_id.setdefault(item["id"], index)
     found = set()
     for share in scenario["shares"]:
-        index = by_name.get(share["image"], by_id.get(share["image"]))
-        if index is not None:
-            found.add(index)
+        position = by_name.get(share["image"], by_id.get(share["image"]))
+        if position is not None:
+            found.add(position)
     return found
 
 
 def load(
-    db: sqlite_utils.Database,
-    blobs: BlobStore,
-    config: Config,
+    uow: UnitOfWork,
     scenario: dict[str, Any],
     base_dir: Path | None = None,
     *,
@@ -194,6 +180,7 @@ def load(
     files inside the data directory). ``replacing``: called by a reset, which has already
     made way for the scenario's project and user ids.
     """
+    db = uow.db
     summary = LoadSummary(name=scenario["name"])
     created: list[str] = []
     # Images with shares whose final visibility is not "shared": (position, id, item).
@@ -201,9 +188,9 @@ def load(
     with_shares = _shared_refs(scenario)
     step = "scenario"
     try:
-        with atomic(db):
+        with uow.atomic():
             if scenario["demo_accounts"]:
-                ensure_demo_accounts(db, reset_passwords=False, scenario=scenario)
+                restore_demo_accounts(db, reset_passwords=False, scenario=scenario)
             for index, item in enumerate(scenario["projects"]):
                 step = f"projects.{index}"
                 project = accounts.upsert_project(
@@ -212,13 +199,13 @@ def load(
                 summary.projects[project.name] = project.id
             for index, item in enumerate(scenario["users"]):
                 step = f"users.{index}"
-                project = accounts.find_project(db, item["project"], accounts.DEFAULT_DOMAIN_ID)
-                if project is None:
+                home = accounts.find_project(db, item["project"], accounts.DEFAULT_DOMAIN_ID)
+                if home is None:
                     raise ScenarioError(f"unknown project {item['project']!r}")
                 accounts.upsert_user(
                     db,
                     item["name"],
-                    project.id,
+                    home.id,
                     item["roles"],
                     password=item.get("password"),
                     password_hash=item.get("password_hash"),
@@ -233,9 +220,7 @@ def load(
                 final = item.get("visibility", "shared")
                 keeps_members = index in with_shares and final != "shared"
                 image_id = _load_image(
-                    db,
-                    blobs,
-                    config,
+                    uow,
                     item,
                     _data_seed(item, index),
                     "shared" if keeps_members else item.get("visibility"),
@@ -251,14 +236,14 @@ def load(
                 summary.images[item.get("name") or image_id] = image_id
             for index, item in enumerate(scenario["shares"]):
                 step = f"shares.{index}"
-                _load_share(db, config, item, names)
+                _load_share(uow, item, names)
                 summary.shares += 1
             for index, image_id, item in deferred:
                 step = f"images.{index}"
-                _change_visibility(db, config, image_id, item)
+                _change_visibility(uow, image_id, item)
     except errors.EmulatorError as exc:
         for image_id in created:
-            blobs.delete(image_id)
+            uow.blobs.delete(image_id)
         if isinstance(exc, ScenarioError) and exc.message.startswith(step):
             raise
         message = f"{step}: {exc.message}"
@@ -270,9 +255,7 @@ def load(
 
 
 def _load_image(
-    db: sqlite_utils.Database,
-    blobs: BlobStore,
-    config: Config,
+    uow: UnitOfWork,
     item: dict[str, Any],
     seed: str,
     visibility: str | None,
@@ -281,57 +264,49 @@ def _load_image(
     relocate: Callable[[Path], Path],
     created: list[str],
 ) -> str:
-    owner = None if item["owner"] is None else _project_id(db, item["owner"])
+    owner = None if item["owner"] is None else _project_id(uow.db, item["owner"])
     body: dict[str, Any] = {k: item[k] for k in IMAGE_ATTRIBUTES if k in item}
     body.update(item.get("properties", {}))
     if visibility is None:
         body.pop("visibility", None)
     else:
         body["visibility"] = visibility
-    context = _owner_context(owner, visibility)
-    if context.is_admin:
+    as_owner = uow.acting_as(_owner_context(owner, visibility))
+    if as_owner.context.is_admin:
         # An admin names the owner (or None); an owner's own image needs no "owner" key.
         body["owner"] = owner
-    image = image_service.create(db, context, config, body)
+    image = image_service.create(as_owner, body)
     created.append(image.id)
     wants = item.get("status", "active" if "data" in item else "queued")
     if "data" in item:
         chunks, size = _data_source(item["data"], seed, base_dir, files_within, relocate)
-        image_data.upload(db, context, config, blobs, image.id, chunks, size)
+        image_data.upload(as_owner, image.id, chunks, size)
     elif wants != "queued":
         raise ScenarioError(f"status {wants!r} needs data")
     if wants == "queued" and "data" in item:
         raise ScenarioError("status 'queued' cannot have data")
     if wants == "deactivated":
-        image_service.deactivate(db, context, config, image.id)
-    restored = _timestamps(item)
-    if restored:
-        image_store.update_fields(db, image.id, **restored)
+        image_service.deactivate(as_owner, image.id)
+    maintenance.restore_times(uow, image.id, _timestamps(item))
     return image.id
 
 
-def _change_visibility(
-    db: sqlite_utils.Database, config: Config, image_id: str, item: dict[str, Any]
-) -> None:
+def _change_visibility(uow: UnitOfWork, image_id: str, item: dict[str, Any]) -> None:
     """Shared -> the scenario's visibility, by a JSON-patch replace as a client would send
     it (the owner's context, an admin's for public): same rules, same errors."""
-    owner = None if item["owner"] is None else _project_id(db, item["owner"])
+    owner = None if item["owner"] is None else _project_id(uow.db, item["owner"])
     image_service.update(
-        db,
-        _owner_context(owner, item["visibility"]),
-        config,
+        uow.acting_as(_owner_context(owner, item["visibility"])),
         image_id,
-        "application/openstack-images-v2.1-json-patch",
+        patch.draft_for("application/openstack-images-v2.1-json-patch"),
         [{"op": "replace", "path": "/visibility", "value": item["visibility"]}],
     )
-    restored = _timestamps(item)
-    if restored:
-        image_store.update_fields(db, image_id, **restored)
+    maintenance.restore_times(uow, image_id, _timestamps(item))
 
 
 def _timestamps(item: dict[str, Any]) -> dict[str, str]:
     """Restore-only timestamps, in Glance's format or ours (with microseconds)."""
-    restored = {}
+    restored: dict[str, str] = {}
     for key in ("created_at", "updated_at"):
         if key not in item:
             continue
@@ -344,32 +319,16 @@ def _timestamps(item: dict[str, Any]) -> dict[str, str]:
     return restored
 
 
-def _load_share(
-    db: sqlite_utils.Database, config: Config, item: dict[str, Any], names: dict[str, str]
-) -> None:
-    image_id = names.get(item["image"], item["image"])
-    image = image_store.get(db, image_id)
+def _load_share(uow: UnitOfWork, item: dict[str, Any], names: dict[str, str]) -> None:
+    image = maintenance.find(uow, names.get(item["image"], item["image"]))
     if image is None:
         raise ScenarioError(f"unknown image {item['image']!r}")
-    member_id = _project_id(db, item["project"])
-    owner_context = _owner_context(image.owner, image.visibility)
-    members.create(db, owner_context, config, image.id, {"member": member_id})
+    member_id = _project_id(uow.db, item["project"])
+    as_owner = uow.acting_as(_owner_context(image.owner, image.visibility))
+    members.create(as_owner, image.id, {"member": member_id})
     if item["status"] != "pending":
         # The member answers for itself. An image nobody owns counts as public to its
         # members (glance/db/utils.py is_image_visible), so there only an admin can.
         answering = admin_context() if image.owner is None else _member_context(member_id)
-        members.update(
-            db,
-            answering,
-            config,
-            image.id,
-            member_id,
-            {"status": item["status"]},
-        )
-    restored = _timestamps(item)
-    if restored:
-        assignments = ", ".join(f"{k} = ?" for k in restored)
-        db.execute(
-            f"UPDATE image_members SET {assignments} WHERE image_id = ? AND member = ?",
-            [*restored.values(), image.id, member_id],
-        )
+        members.update(uow.acting_as(answering), image.id, member_id, {"status": item["status"]})
+    maintenance.restore_member_times(uow, image.id, member_id, _timestamps(item))

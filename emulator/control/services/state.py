@@ -20,10 +20,10 @@ from typing import Any
 import sqlite_utils
 
 from emulator.control.services import scenarios
-from emulator.core.blobs import BlobStore
-from emulator.core.config import Config
-from emulator.core.db import atomic
+from emulator.core.unit_of_work import UnitOfWork
 from emulator.identity.services import accounts
+from emulator.image.domain.images import Image
+from emulator.image.services import maintenance
 
 DATA_MODES = ("inline", "reference", "none")
 
@@ -43,81 +43,44 @@ def _target_names(scenario: dict[str, Any] | None) -> tuple[set[str], set[str]]:
     return users, projects
 
 
-def _wipe(db: sqlite_utils.Database, users: set[str], projects: set[str]) -> None:
-    for table in ("image_members", "image_tags", "image_properties", "images"):
-        db.execute(f"DELETE FROM {table}")
-    user_marks = ",".join("?" * len(users)) or "''"
-    project_marks = ",".join("?" * len(projects)) or "''"
-    db.execute(f"DELETE FROM users WHERE name NOT IN ({user_marks})", sorted(users))
-    db.execute(f"DELETE FROM projects WHERE name NOT IN ({project_marks})", sorted(projects))
-    db.execute("DELETE FROM tokens WHERE user_id NOT IN (SELECT id FROM users)")
-
-
-def _conflicting(db: sqlite_utils.Database, table: str, name: str, wanted_id: str) -> list[str]:
-    """Ids of rows that stand in the way of ``name`` having ``wanted_id``: the row of that
-    name with another id, and a row of another name holding that id."""
-    rows = db.execute(
-        f"SELECT id FROM {table} WHERE (name = ? AND domain_id = ? AND id != ?) "
-        "OR (id = ? AND NOT (name = ? AND domain_id = ?))",
-        [name, accounts.DEFAULT_DOMAIN_ID, wanted_id, wanted_id, name, accounts.DEFAULT_DOMAIN_ID],
-    ).fetchall()
-    return [row[0] for row in rows]
-
-
 def _replace_identities(db: sqlite_utils.Database, scenario: dict[str, Any]) -> None:
     """Make way for the ids ``scenario`` gives: remove each conflicting project or user with
     its role assignments and tokens. Rows whose id already matches are kept, tokens too."""
-    for item in scenario["projects"]:
-        if "id" not in item:
-            continue
-        for project_id in _conflicting(db, "projects", item["name"], item["id"]):
-            db.execute("DELETE FROM role_assignments WHERE project_id = ?", [project_id])
-            db.execute("DELETE FROM tokens WHERE project_id = ?", [project_id])
-            db.execute(
-                "UPDATE users SET default_project_id = NULL WHERE default_project_id = ?",
-                [project_id],
-            )
-            db.execute("DELETE FROM projects WHERE id = ?", [project_id])
-    for item in scenario["users"]:
-        if "id" not in item:
-            continue
-        for user_id in _conflicting(db, "users", item["name"], item["id"]):
-            db.execute("DELETE FROM role_assignments WHERE user_id = ?", [user_id])
-            db.execute("DELETE FROM tokens WHERE user_id = ?", [user_id])
-            db.execute("DELETE FROM users WHERE id = ?", [user_id])
+    for kind, key in (("project", "projects"), ("user", "users")):
+        for item in scenario[key]:
+            if "id" in item:
+                accounts.make_way(db, kind, item["name"], item["id"])
 
 
 def reset(
-    db: sqlite_utils.Database,
-    blobs: BlobStore,
-    config: Config,
+    uow: UnitOfWork,
     scenario: dict[str, Any] | None = None,
     base_dir: Path | None = None,
     *,
     files_within: Path | None = None,
 ) -> scenarios.LoadSummary:
+    db, blobs = uow.db, uow.blobs
     users, projects = _target_names(scenario)
     blobs.root.mkdir(parents=True, exist_ok=True)
     root = blobs.root.resolve()
     aside = Path(tempfile.mkdtemp(prefix=".reset-", dir=blobs.root))
     try:
-        with atomic(db):
+        with uow.atomic():
             # Under the write lock, so no upload commits a file in between; only image data
             # files move (an upload's temp file stays with its upload).
             for entry in blobs.data_files():
                 entry.rename(aside / entry.name)
-            _wipe(db, users, projects)
+            maintenance.remove_all(uow)
+            accounts.keep_only(db, users, projects)
             if scenario is None:
-                scenarios.ensure_demo_accounts(db, reset_passwords=True)
+                scenarios.restore_demo_accounts(db, reset_passwords=True)
                 summary = scenarios.LoadSummary(name="demo")
             else:
                 _replace_identities(db, scenario)
                 if scenario["demo_accounts"]:
-                    scenarios.ensure_demo_accounts(db, reset_passwords=True, scenario=scenario)
+                    scenarios.restore_demo_accounts(db, reset_passwords=True, scenario=scenario)
                 summary = scenarios.load(
-                    db,
-                    blobs,
-                    config,
+                    uow,
                     scenario,
                     base_dir,
                     files_within=files_within,
@@ -131,21 +94,25 @@ def reset(
         aside.rmdir()
         raise
     shutil.rmtree(aside, ignore_errors=True)
-    for name, project_id in db.execute("SELECT name, id FROM projects"):
+    for name, project_id in accounts.project_ids_by_name(db).items():
         summary.projects.setdefault(name, project_id)
     return summary
 
 
-def export(db: sqlite_utils.Database, blobs: BlobStore, data: str = "inline") -> dict[str, Any]:
+def export(uow: UnitOfWork, data: str = "inline") -> dict[str, Any]:
     """The whole state as a scenario document that loads back to the same state."""
     if data not in DATA_MODES:
         raise ValueError(f"data must be one of {', '.join(DATA_MODES)}")
-    project_names = {pid: name for pid, name in db.execute("SELECT id, name FROM projects")}
+    db = uow.db
+    all_projects = accounts.list_projects(db)
+    project_names = {project.id: project.name for project in all_projects}
     projects = [
-        {"name": name, "id": pid, **({"description": desc} if desc else {})}
-        for pid, name, desc in db.execute(
-            "SELECT id, name, description FROM projects ORDER BY name"
-        )
+        {
+            "name": project.name,
+            "id": project.id,
+            **({"description": project.description} if project.description else {}),
+        }
+        for project in all_projects
     ]
     users = []
     for user in accounts.list_users(db):
@@ -160,26 +127,17 @@ def export(db: sqlite_utils.Database, blobs: BlobStore, data: str = "inline") ->
             }
         )
     images = [
-        _export_image(db, blobs, row, project_names, data)
-        for row in db.execute(
-            "SELECT id, name, owner, visibility, disk_format, container_format, min_ram, min_disk, "
-            "protected, os_hidden, status, created_at, updated_at FROM images WHERE deleted = 0 "
-            "ORDER BY created_at, id"
-        ).fetchall()
+        _export_image(uow, image, project_names, data) for image in maintenance.all_images(uow)
     ]
     shares = [
         {
-            "image": image_id,
-            "project": project_names.get(member, member),
-            "status": status,
-            "created_at": created_at,
-            "updated_at": updated_at,
+            "image": membership.image_id,
+            "project": project_names.get(membership.member_id, membership.member_id),
+            "status": membership.status,
+            "created_at": membership.created_at,
+            "updated_at": membership.updated_at,
         }
-        for image_id, member, status, created_at, updated_at in db.execute(
-            "SELECT m.image_id, m.member, m.status, m.created_at, m.updated_at "
-            "FROM image_members m JOIN images i ON i.id = m.image_id "
-            "ORDER BY i.created_at, m.image_id, m.created_at, m.member"
-        )
+        for membership in maintenance.all_memberships(uow)
     ]
     return {
         "name": "export",
@@ -193,61 +151,32 @@ def export(db: sqlite_utils.Database, blobs: BlobStore, data: str = "inline") ->
 
 
 def _export_image(
-    db: sqlite_utils.Database,
-    blobs: BlobStore,
-    row: tuple[Any, ...],
-    project_names: dict[str, str],
-    data: str,
+    uow: UnitOfWork, image: Image, project_names: dict[str, str], data: str
 ) -> dict[str, Any]:
-    (
-        image_id,
-        name,
-        owner,
-        visibility,
-        disk_format,
-        container_format,
-        min_ram,
-        min_disk,
-        protected,
-        os_hidden,
-        status,
-        created_at,
-        updated_at,
-    ) = row
+    owner = image.owner
     item: dict[str, Any] = {
-        "id": image_id,
-        "name": name,
-        "owner": project_names.get(owner, owner),
-        "visibility": visibility,
-        "disk_format": disk_format,
-        "container_format": container_format,
-        "min_ram": min_ram,
-        "min_disk": min_disk,
-        "protected": bool(protected),
-        "os_hidden": bool(os_hidden),
-        "tags": [
-            t
-            for (t,) in db.execute(
-                "SELECT value FROM image_tags WHERE image_id = ? ORDER BY rowid", [image_id]
-            )
-        ],
-        "properties": dict(
-            db.execute(
-                "SELECT name, value FROM image_properties WHERE image_id = ? ORDER BY rowid",
-                [image_id],
-            ).fetchall()
-        ),
-        "created_at": created_at,
-        "updated_at": updated_at,
+        "id": image.id,
+        "name": image.name,
+        "owner": project_names.get(owner, owner) if owner is not None else None,
+        "visibility": image.visibility,
+        "disk_format": image.disk_format,
+        "container_format": image.container_format,
+        "min_ram": image.min_ram,
+        "min_disk": image.min_disk,
+        "protected": image.protected,
+        "os_hidden": image.os_hidden,
+        "tags": list(image.tags),
+        "properties": dict(image.extra_properties),
+        "created_at": image.created_at,
+        "updated_at": image.updated_at,
     }
-    has_data = status in ("active", "deactivated") and blobs.exists(image_id)
-    if has_data and data != "none":
-        path = blobs.path(image_id)
+    if maintenance.has_data(uow, image) and data != "none":
+        path = uow.blobs.path(image.id)
         if data == "inline":
             item["data"] = {"base64": base64.b64encode(path.read_bytes()).decode("ascii")}
         else:
             item["data"] = {"file": str(path.resolve())}
-        item["status"] = status
+        item["status"] = image.status
     else:
         item["status"] = "queued"
     return item

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
@@ -41,7 +43,7 @@ def _webob_exception(error: errors.EmulatorError) -> webob.exc.WSGIHTTPException
 
 
 def glance_error_response(
-    error: errors.EmulatorError, accept: str | None, environ: dict | None = None
+    error: errors.EmulatorError, accept: str | None, environ: dict[str, Any] | None = None
 ) -> Response:
     exc = _webob_exception(error)
     env = dict(environ or {})
@@ -84,14 +86,21 @@ def render(error: errors.EmulatorError) -> Response:
     return response
 
 
-def _from_werkzeug(exc: HTTPException) -> errors.EmulatorError:
+AllowHeader = Callable[[str, Iterable[str]], str]
+
+
+def plain_allow_header(_path: str, valid: Iterable[str]) -> str:
+    """The methods a route takes, less the HEAD and OPTIONS Flask adds on its own."""
+    return ", ".join(sorted(set(valid) - {"HEAD", "OPTIONS"}))
+
+
+def _from_werkzeug(exc: HTTPException, allow_header: AllowHeader) -> errors.EmulatorError:
     if exc.code == 404:
         return errors.NotFound()
     if exc.code == 405:
-        from emulator.image.api.routing import allowed_methods
-
         err = errors.MethodNotAllowed()
-        err.headers["Allow"] = allowed_methods(request.path, getattr(exc, "valid_methods", None))
+        valid = getattr(exc, "valid_methods", None) or ()
+        err.headers["Allow"] = allow_header(request.path, valid)
         return err
     if exc.code == 413:
         return errors.RequestEntityTooLarge()
@@ -105,8 +114,10 @@ def _from_werkzeug(exc: HTTPException) -> errors.EmulatorError:
     return generic
 
 
-def register(app: Flask) -> None:
-    """Handlers live on the app, so routing 404/405s are rendered like every other error."""
+def register(app: Flask, allow_header: AllowHeader = plain_allow_header) -> None:
+    """Handlers live on the app, so routing 404/405s are rendered like every other error.
+
+    ``allow_header`` words a 405's ``Allow`` for a path (Glance has its own strings)."""
 
     @app.errorhandler(errors.EmulatorError)
     def _emulator_error(exc: errors.EmulatorError) -> Response:
@@ -114,7 +125,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
-        return render(_from_werkzeug(exc))
+        return render(_from_werkzeug(exc, allow_header))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:  # pragma: no cover - a bug if reached

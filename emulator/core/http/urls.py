@@ -7,7 +7,7 @@ from flask import current_app, request
 
 def base_url() -> str:
     """The server's own base URL, honouring a WSGI script prefix and ``public_endpoint``."""
-    configured = current_app.config["EMULATOR"].public_endpoint
+    configured: str | None = current_app.config["EMULATOR"].public_endpoint
     if configured:
         return configured.rstrip("/")
     return (request.host_url.rstrip("/") + request.script_root).rstrip("/")

@@ -14,6 +14,7 @@ from flask import Flask, Response, g, request
 
 from emulator.core import errors
 from emulator.core.context import RequestContext
+from emulator.core.http.request_scope import set_context, unit_of_work
 from emulator.identity.services import tokens
 
 REQUEST_ID_HEADER = "x-openstack-request-id"
@@ -21,7 +22,7 @@ MAX_REQUEST_ID_LENGTH = 64
 
 
 def current_context() -> RequestContext:
-    context = g.get("context")
+    context: RequestContext | None = g.get("context")
     if context is None:
         raise errors.Unauthorized()
     return context
@@ -41,14 +42,12 @@ def _glance_request_id(supplied: str | None) -> str:
 def register(app: Flask) -> None:
     @app.before_request
     def _authenticate() -> None:
-        g.context = None
+        set_context(None)
         g.request_id = None
         path = request.path
         token = request.headers.get("X-Auth-Token")
         if token:
-            from emulator.core.http.request_scope import db
-
-            g.context = tokens.context_for_token(db(), token)
+            set_context(tokens.context_for_token(unit_of_work().db, token))
         if not _is_glance_api(path):
             # Keystone and the control API always carry a request id; Glance's version
             # documents never do (served before its context middleware).

@@ -1,18 +1,29 @@
-"""Projects, users and role assignments: the identity data behind the Keystone subset."""
+"""Projects, users and role assignments: the identity data behind the Keystone subset.
+
+Identity use cases take the database connection only (a unit of work's ``db``): they need
+neither the blob store nor a caller, and the CLI tools call them before any app exists.
+"""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import sqlite_utils
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from emulator.core import errors
 from emulator.core.db import atomic
+from emulator.identity.domain.entities import (
+    DEFAULT_DOMAIN_ID,
+    DEFAULT_DOMAIN_NAME,
+    Project,
+    User,
+)
+from emulator.identity.store import accounts as store
+from emulator.identity.store import tokens as token_store
 
-DEFAULT_DOMAIN_ID = "default"
-DEFAULT_DOMAIN_NAME = "Default"
+__all__ = ["DEFAULT_DOMAIN_ID", "DEFAULT_DOMAIN_NAME", "Project", "User"]
 
 # Werkzeug's scrypt, with a cost lowered for a test tool: every `openstack` CLI call logs in
 # again, and the default cost would add ~0.1 s to each. These are emulator passwords, not
@@ -25,21 +36,6 @@ DEMO_ACCOUNTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("consumer", ("member",)),
     ("outsider", ("member",)),
 )
-
-
-@dataclass(frozen=True)
-class Project:
-    id: str
-    name: str
-    domain_id: str
-
-
-@dataclass(frozen=True)
-class User:
-    id: str
-    name: str
-    domain_id: str
-    default_project_id: str | None
 
 
 def hash_password(password: str) -> str:
@@ -55,15 +51,13 @@ def create_project(
     name: str,
     project_id: str | None = None,
     domain_id: str = DEFAULT_DOMAIN_ID,
+    description: str = "",
 ) -> Project:
-    project = Project(id=project_id or uuid.uuid4().hex, name=name, domain_id=domain_id)
-    if db.execute(
-        "SELECT 1 FROM projects WHERE id = ? OR (name = ? AND domain_id = ?)",
-        [project.id, name, domain_id],
-    ).fetchone():
-        raise errors.Conflict(f"Project {name!r} already exists.")
+    project = Project(project_id or uuid.uuid4().hex, name, domain_id, description)
     with atomic(db):
-        db["projects"].insert({"id": project.id, "name": name, "domain_id": domain_id})
+        if store.project_taken(db, project.id, name, domain_id):
+            raise errors.Conflict(f"Project {name!r} already exists.")
+        store.insert_project(db, project)
     return project
 
 
@@ -72,107 +66,96 @@ def create_user(
     name: str,
     password: str,
     project_id: str | None,
-    roles: tuple[str, ...] | list[str] = ("member",),
+    roles: Sequence[str] = ("member",),
     user_id: str | None = None,
     domain_id: str = DEFAULT_DOMAIN_ID,
 ) -> User:
-    user = User(
-        id=user_id or uuid.uuid4().hex,
-        name=name,
-        domain_id=domain_id,
-        default_project_id=project_id,
-    )
-    if db.execute(
-        "SELECT 1 FROM users WHERE id = ? OR (name = ? AND domain_id = ?)",
-        [user.id, name, domain_id],
-    ).fetchone():
-        raise errors.Conflict(f"User {name!r} already exists.")
+    user = User(user_id or uuid.uuid4().hex, name, domain_id, project_id)
     with atomic(db):
-        db["users"].insert(
-            {
-                "id": user.id,
-                "name": name,
-                "domain_id": domain_id,
-                "password_hash": hash_password(password),
-                "default_project_id": project_id,
-            }
-        )
+        if store.user_taken(db, user.id, name, domain_id):
+            raise errors.Conflict(f"User {name!r} already exists.")
+        store.insert_user(db, user, hash_password(password))
         if project_id is not None:
-            for role in roles:
-                db["role_assignments"].insert(
-                    {"user_id": user.id, "project_id": project_id, "role": role},
-                    ignore=True,
-                )
+            store.assign(db, user.id, project_id, roles)
     return user
 
 
 def ensure_demo_accounts(db: sqlite_utils.Database) -> bool:
-    """Create the four demo users in an empty identity store. Returns True if it did."""
-    if db.execute("SELECT 1 FROM users LIMIT 1").fetchone():
-        return False
+    """Give an empty identity store (a new data dir) the demo accounts. True if it did."""
     with atomic(db):
-        for name, roles in DEMO_ACCOUNTS:
-            project = create_project(db, name)
-            create_user(db, name, f"{name}-pass", project.id, roles)
+        if store.any_user(db):
+            return False
+        restore_demo_accounts(db)
     return True
 
 
+def restore_demo_accounts(
+    db: sqlite_utils.Database,
+    *,
+    reset_passwords: bool = False,
+    project_ids: dict[str, str] | None = None,
+    user_ids: dict[str, str] | None = None,
+) -> None:
+    """Each demo account that is missing is created (with the project or user id given for
+    its name, if any); ``reset_passwords`` gives existing ones their demo password and
+    role back."""
+    project_ids, user_ids = project_ids or {}, user_ids or {}
+    with atomic(db):
+        for name, roles in DEMO_ACCOUNTS:
+            project = find_project(db, name, DEFAULT_DOMAIN_ID) or upsert_project(
+                db, name, project_ids.get(name)
+            )
+            user = find_user(db, name, DEFAULT_DOMAIN_ID)
+            if user is None or reset_passwords:
+                upsert_user(
+                    db,
+                    name,
+                    project.id,
+                    roles,
+                    password=f"{name}-pass",
+                    user_id=user_ids.get(name) if user is None else None,
+                )
+
+
 def get_project(db: sqlite_utils.Database, project_id: str) -> Project | None:
-    row = db.execute(
-        "SELECT id, name, domain_id FROM projects WHERE id = ?", [project_id]
-    ).fetchone()
-    return Project(*row) if row else None
+    return store.get_project(db, project_id)
 
 
 def find_project(db: sqlite_utils.Database, name: str, domain_id: str) -> Project | None:
-    row = db.execute(
-        "SELECT id, name, domain_id FROM projects WHERE name = ? AND domain_id = ?",
-        [name, domain_id],
-    ).fetchone()
-    return Project(*row) if row else None
+    return store.find_project(db, name, domain_id)
 
 
 def list_projects(db: sqlite_utils.Database, name: str | None = None) -> list[Project]:
-    sql, params = "SELECT id, name, domain_id FROM projects", []
-    if name is not None:
-        sql, params = sql + " WHERE name = ?", [name]
-    return [Project(*row) for row in db.execute(sql + " ORDER BY name", params).fetchall()]
+    return store.list_projects(db, name)
+
+
+def project_ids_by_name(db: sqlite_utils.Database) -> dict[str, str]:
+    return store.project_ids_by_name(db)
 
 
 def get_user(db: sqlite_utils.Database, user_id: str) -> User | None:
-    row = db.execute(
-        "SELECT id, name, domain_id, default_project_id FROM users WHERE id = ?", [user_id]
-    ).fetchone()
-    return User(*row) if row else None
+    return store.get_user(db, user_id)
 
 
 def find_user(db: sqlite_utils.Database, name: str, domain_id: str) -> User | None:
-    row = db.execute(
-        "SELECT id, name, domain_id, default_project_id FROM users "
-        "WHERE name = ? AND domain_id = ?",
-        [name, domain_id],
-    ).fetchone()
-    return User(*row) if row else None
+    return store.find_user(db, name, domain_id)
 
 
 def list_users(db: sqlite_utils.Database) -> list[User]:
-    rows = db.execute(
-        "SELECT id, name, domain_id, default_project_id FROM users ORDER BY name"
-    ).fetchall()
-    return [User(*row) for row in rows]
+    return store.list_users(db)
 
 
 def check_password(db: sqlite_utils.Database, user_id: str, password: str) -> bool:
-    row = db.execute("SELECT password_hash FROM users WHERE id = ?", [user_id]).fetchone()
-    return bool(row) and password_matches(row[0], password)
+    stored = store.password_hash(db, user_id)
+    return stored is not None and password_matches(stored, password)
+
+
+def password_hash_of(db: sqlite_utils.Database, user_id: str) -> str:
+    return store.password_hash(db, user_id) or ""
 
 
 def roles_on_project(db: sqlite_utils.Database, user_id: str, project_id: str) -> list[str]:
-    rows = db.execute(
-        "SELECT role FROM role_assignments WHERE user_id = ? AND project_id = ? ORDER BY role",
-        [user_id, project_id],
-    ).fetchall()
-    return [row[0] for row in rows]
+    return store.roles_on_project(db, user_id, project_id)
 
 
 def upsert_project(
@@ -190,20 +173,14 @@ def upsert_project(
                 f"Project {name!r} already exists with id {existing.id}, not {project_id}."
             )
         return existing
-    project = create_project(db, name, project_id, domain_id)
-    if description:
-        with atomic(db):
-            db.execute(
-                "UPDATE projects SET description = ? WHERE id = ?", [description, project.id]
-            )
-    return project
+    return create_project(db, name, project_id, domain_id, description)
 
 
 def upsert_user(
     db: sqlite_utils.Database,
     name: str,
     project_id: str,
-    roles: tuple[str, ...] | list[str],
+    roles: Sequence[str],
     *,
     password: str | None = None,
     password_hash: str | None = None,
@@ -212,49 +189,39 @@ def upsert_user(
 ) -> User:
     """Create or reset a user: its password, default project and roles there."""
     secret = password_hash or hash_password(password or "")
-    existing = find_user(db, name, domain_id)
     with atomic(db):
+        existing = find_user(db, name, domain_id)
         if existing is None:
-            user = User(
-                id=user_id or uuid.uuid4().hex,
-                name=name,
-                domain_id=domain_id,
-                default_project_id=project_id,
-            )
-            db["users"].insert(
-                {
-                    "id": user.id,
-                    "name": name,
-                    "domain_id": domain_id,
-                    "password_hash": secret,
-                    "default_project_id": project_id,
-                }
-            )
+            user = User(user_id or uuid.uuid4().hex, name, domain_id, project_id)
+            store.insert_user(db, user, secret)
         else:
             if user_id is not None and user_id != existing.id:
                 raise errors.Conflict(
                     f"User {name!r} already exists with id {existing.id}, not {user_id}."
                 )
             user = User(existing.id, name, domain_id, project_id)
-            before = db.execute(
-                "SELECT project_id, role FROM role_assignments WHERE user_id = ?", [user.id]
-            ).fetchall()
-            if sorted(before) != sorted((project_id, role) for role in set(roles)):
+            wanted = sorted((project_id, role) for role in set(roles))
+            if sorted(store.assignments(db, user.id)) != wanted:
                 # Keystone revokes tokens when a role assignment goes: a token must never
                 # keep roles its user lost (unchanged users keep theirs across resets).
-                db.execute("DELETE FROM tokens WHERE user_id = ?", [user.id])
-            db.execute(
-                "UPDATE users SET password_hash = ?, default_project_id = ? WHERE id = ?",
-                [secret, project_id, user.id],
-            )
-            db.execute("DELETE FROM role_assignments WHERE user_id = ?", [user.id])
-        for role in roles:
-            db["role_assignments"].insert(
-                {"user_id": user.id, "project_id": project_id, "role": role}, ignore=True
-            )
+                token_store.delete_for_user(db, user.id)
+            store.update_user(db, user.id, secret, project_id)
+            store.unassign_all(db, user.id)
+        store.assign(db, user.id, project_id, roles)
     return user
 
 
-def password_hash_of(db: sqlite_utils.Database, user_id: str) -> str:
-    row = db.execute("SELECT password_hash FROM users WHERE id = ?", [user_id]).fetchone()
-    return row[0] if row else ""
+def keep_only(db: sqlite_utils.Database, users: set[str], projects: set[str]) -> None:
+    """A reset: every user and project not named goes, with its assignments and tokens."""
+    store.delete_all_but(db, users, projects)
+
+
+def make_way(db: sqlite_utils.Database, kind: str, name: str, wanted_id: str) -> None:
+    """Remove whatever stops project or user ``name`` from having ``wanted_id``: a row of
+    that name with another id, a row of another name holding that id."""
+    table = {"project": "projects", "user": "users"}[kind]
+    for found in store.conflicting_ids(db, table, name, wanted_id):
+        if kind == "project":
+            store.delete_project(db, found)
+        else:
+            store.delete_user(db, found)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
-import json
 import secrets
 from dataclasses import dataclass
 
@@ -13,6 +13,7 @@ import sqlite_utils
 from emulator.core import clock
 from emulator.core.context import RequestContext
 from emulator.core.db import atomic
+from emulator.identity.store import tokens as token_store
 
 
 @dataclass(frozen=True)
@@ -56,19 +57,7 @@ def issue(
     )
     token = "gAAAAA" + secrets.token_urlsafe(48)
     with atomic(db):
-        db["tokens"].insert(
-            {
-                "id_hash": _hash(token),
-                "user_id": record.user_id,
-                "project_id": record.project_id,
-                "roles": json.dumps(list(record.roles)),
-                "methods": json.dumps(list(record.methods)),
-                "audit_id": record.audit_id,
-                "issued_at": record.issued_at,
-                "expires_at": record.expires_at,
-                "revoked": 0,
-            }
-        )
+        token_store.insert(db, _hash(token), dataclasses.asdict(record))
     return token, record
 
 
@@ -76,32 +65,13 @@ def lookup(db: sqlite_utils.Database, token: str) -> TokenRecord | None:
     """The live record for ``token``, or None if unknown, revoked or expired."""
     if not token or len(token) > 1024:
         return None
-    row = db.execute(
-        "SELECT user_id, project_id, roles, methods, audit_id, issued_at, expires_at, revoked "
-        "FROM tokens WHERE id_hash = ?",
-        [_hash(token)],
-    ).fetchone()
-    if row is None or row[7]:
-        return None
-    if row[6] <= clock.to_storage(clock.now()):
-        return None
-    return TokenRecord(
-        user_id=row[0],
-        project_id=row[1],
-        roles=tuple(json.loads(row[2])),
-        methods=tuple(json.loads(row[3])),
-        audit_id=row[4],
-        issued_at=row[5],
-        expires_at=row[6],
-    )
+    found = token_store.get_live(db, _hash(token), clock.to_storage(clock.now()))
+    return None if found is None else TokenRecord(**found)
 
 
 def revoke(db: sqlite_utils.Database, token: str) -> bool:
     with atomic(db):
-        cursor = db.execute(
-            "UPDATE tokens SET revoked = 1 WHERE id_hash = ? AND revoked = 0", [_hash(token)]
-        )
-    return cursor.rowcount > 0
+        return token_store.revoke(db, _hash(token))
 
 
 def context_for_token(db: sqlite_utils.Database, token: str) -> RequestContext | None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 
 from emulator.core.http import bodies
 from emulator.core.http.render import no_content
-from emulator.core.http.request_scope import db
-from emulator.identity.api.auth import current_context
+from emulator.core.http.request_scope import unit_of_work
 from emulator.image.services import images as image_service
 
 bp = Blueprint("image_actions", __name__)
@@ -16,12 +15,12 @@ bp = Blueprint("image_actions", __name__)
 @bp.post("/v2/images/<image_id>/actions/deactivate")
 def deactivate(image_id: str) -> Response:
     bodies.refuse_body()
-    image_service.deactivate(db(), current_context(), current_app.config["EMULATOR"], image_id)
+    image_service.deactivate(unit_of_work(), image_id)
     return no_content()
 
 
 @bp.post("/v2/images/<image_id>/actions/reactivate")
 def reactivate(image_id: str) -> Response:
     bodies.refuse_body()
-    image_service.reactivate(db(), current_context(), current_app.config["EMULATOR"], image_id)
+    image_service.reactivate(unit_of_work(), image_id)
     return no_content()

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from werkzeug.exceptions import ClientDisconnected
 
 from emulator.core import errors
 from emulator.core.blobs import READ_CHUNK
 from emulator.core.http import bodies
 from emulator.core.http.render import no_content
-from emulator.core.http.request_scope import db
-from emulator.identity.api.auth import current_context
+from emulator.core.http.request_scope import unit_of_work
 from emulator.image.services import image_data as data_service
+
+UPLOAD_MEDIA_TYPE = "application/octet-stream"
 
 #: The most of a refused upload read and dropped so the client can read the answer.
 DRAIN_LIMIT = 64 << 20
@@ -21,12 +22,32 @@ DRAIN_LIMIT = 64 << 20
 bp = Blueprint("image_data", __name__)
 
 
-def _config():  # noqa: ANN202
-    return current_app.config["EMULATOR"]
+# --- request checks (RequestDeserializer.upload) ---------------------------------------
 
 
-def _blobs():  # noqa: ANN202
-    return current_app.extensions["emulator.blobs"]
+def check_media_type(content_type: str | None) -> None:
+    """415 unless the body is ``application/octet-stream`` (parameters allowed).
+
+    webob's ``Request.content_type`` is the header up to the first ``;``, compared as is:
+    no case folding, no trimming.
+    """
+    # Glance raises HTTPUnsupportedMediaType(detail=...): webob's 415 template names the
+    # request's media type, then the detail.
+    if content_type is None:
+        raise errors.UnsupportedMediaType(detail="Invalid content type None")
+    media_type = content_type.split(";", 1)[0]
+    if media_type != UPLOAD_MEDIA_TYPE:
+        raise errors.UnsupportedMediaType(detail=f"Invalid content type {media_type}")
+
+
+def declared_size(size_header: str | None, content_length: int | None) -> int | None:
+    """``x-openstack-image-size`` if sent (must be an integer), else Content-Length."""
+    if size_header is not None:
+        try:
+            return int(size_header)
+        except ValueError as exc:
+            raise errors.BadRequest("Invalid or missing image size in request headers.") from exc
+    return content_length or None
 
 
 def _body_chunks() -> Iterator[bytes]:
@@ -50,14 +71,10 @@ def _body_chunks() -> Iterator[bytes]:
 
 @bp.put("/v2/images/<image_id>/file")
 def upload(image_id: str) -> Response:
-    data_service.check_media_type(request.headers.get("Content-Type"))
-    size = data_service.declared_size(
-        request.headers.get("x-openstack-image-size"), request.content_length
-    )
+    check_media_type(request.headers.get("Content-Type"))
+    size = declared_size(request.headers.get("x-openstack-image-size"), request.content_length)
     try:
-        data_service.upload(
-            db(), current_context(), _config(), _blobs(), image_id, _body_chunks(), size
-        )
+        data_service.upload(unit_of_work(), image_id, _body_chunks(), size)
     except errors.EmulatorError:
         _drain()
         raise
@@ -86,25 +103,19 @@ def _drain() -> None:
 def download(image_id: str) -> Response:
     bodies.refuse_body()  # router.py connects this route with body_reject=True
     result = data_service.download(
-        db(),
-        current_context(),
-        _config(),
-        _blobs(),
-        image_id,
-        request.headers.get("Range"),
-        request.headers.get("Content-Range"),
+        unit_of_work(), image_id, request.headers.get("Range"), request.headers.get("Content-Range")
     )
-    if result.status == 204:
-        return no_content()
+    if not result.has_data:
+        return no_content()  # glance_store.NotFound -> HTTPNoContent
     headers = {"Content-Length": str(result.length)}
-    if result.content_range is not None:
-        headers["Content-Range"] = result.content_range
+    if result.part is not None:
+        headers["Content-Range"] = result.part.content_range
     if result.image.checksum:
         # Hex, not the base64 RFC 1864 asks for: Glance sends the image's checksum as is.
         headers["Content-MD5"] = result.image.checksum
     response = Response(
         result.chunks(),  # exactly the slice asked for, a chunk at a time
-        status=result.status,
+        status=200 if result.part is None else 206,
         headers=headers,
         content_type="application/octet-stream",
         direct_passthrough=True,

@@ -8,23 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 
 from emulator.core import clock
-from emulator.core.config import Config
 from emulator.core.http import bodies
 from emulator.core.http.render import json_response, no_content
-from emulator.core.http.request_scope import db
-from emulator.identity.api.auth import current_context
+from emulator.core.http.request_scope import unit_of_work
 from emulator.image.domain.members import Membership
 from emulator.image.services import members as member_service
 
 bp = Blueprint("image_members", __name__)
-
-
-def _config() -> Config:
-    config: Config = current_app.config["EMULATOR"]
-    return config
 
 
 def member_document(membership: Membership) -> dict[str, Any]:
@@ -42,14 +35,14 @@ def member_document(membership: Membership) -> dict[str, Any]:
 @bp.post("/v2/images/<image_id>/members")
 def create(image_id: str) -> Response:
     body = bodies.json_body()
-    membership = member_service.create(db(), current_context(), _config(), image_id, body)
+    membership = member_service.create(unit_of_work(), image_id, body)
     return json_response(member_document(membership))
 
 
 @bp.get("/v2/images/<image_id>/members")
 def index(image_id: str) -> Response:
     bodies.refuse_body()
-    rows = member_service.index(db(), current_context(), _config(), image_id)
+    rows = member_service.index(unit_of_work(), image_id)
     return json_response(
         {"members": [member_document(row) for row in rows], "schema": "/v2/schemas/members"}
     )
@@ -58,21 +51,19 @@ def index(image_id: str) -> Response:
 @bp.get("/v2/images/<image_id>/members/<member_id>")
 def show(image_id: str, member_id: str) -> Response:
     bodies.refuse_body()
-    membership = member_service.show(db(), current_context(), _config(), image_id, member_id)
+    membership = member_service.show(unit_of_work(), image_id, member_id)
     return json_response(member_document(membership))
 
 
 @bp.put("/v2/images/<image_id>/members/<member_id>")
 def update(image_id: str, member_id: str) -> Response:
     body = bodies.json_body()
-    membership = member_service.update(
-        db(), current_context(), _config(), image_id, member_id, body
-    )
+    membership = member_service.update(unit_of_work(), image_id, member_id, body)
     return json_response(member_document(membership))
 
 
 @bp.delete("/v2/images/<image_id>/members/<member_id>")
 def delete(image_id: str, member_id: str) -> Response:
     bodies.refuse_body()
-    member_service.delete(db(), current_context(), _config(), image_id, member_id)
+    member_service.delete(unit_of_work(), image_id, member_id)
     return no_content()

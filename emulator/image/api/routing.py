@@ -8,10 +8,12 @@ literal ``allowed_methods`` string: any other method (HEAD and OPTIONS included,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from flask import Flask, request
 
 from emulator.core import errors
+from emulator.core.http.errors import plain_allow_header
 
 _UUID_FREE_SEGMENT = r"[^/]+"
 GLANCE_ALLOWED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -30,13 +32,12 @@ GLANCE_ALLOWED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
-def allowed_methods(path: str, valid: object = None) -> str:
+def allowed_methods(path: str, valid: Iterable[str] = ()) -> str:
     """The ``Allow`` value for ``path``: Glance's literal string under /v2, else ours."""
     for pattern, allowed in GLANCE_ALLOWED:
         if pattern.match(path):
             return allowed
-    methods = sorted(set(valid or ()) - {"HEAD", "OPTIONS"})  # type: ignore[call-overload]
-    return ", ".join(methods)
+    return plain_allow_header(path, valid)
 
 
 def register(app: Flask) -> None:

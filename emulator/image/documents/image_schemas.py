@@ -32,6 +32,7 @@ from emulator.image.documents.schema_model import (
     _copied,
     _Schema,
 )
+from emulator.image.domain.images import STATUSES
 
 # --- images (glance/api/v2/images.py) -------------------------------------------------------
 
@@ -56,17 +57,7 @@ def _image_base_properties(
         "status": read_only(
             "string",
             "Current status of the image",
-            enum=[
-                "queued",
-                "saving",
-                "active",
-                "killed",
-                "deleted",
-                "uploading",
-                "importing",
-                "pending_delete",
-                "deactivated",
-            ],
+            enum=list(STATUSES),
         ),
         "visibility": {
             "type": "string",

@@ -27,8 +27,6 @@ OTHER = "other"
 RELATIONS = (ADMIN, OWNER, MEMBER_PENDING, MEMBER_ACCEPTED, MEMBER_REJECTED, OTHER)
 MEMBERS = (MEMBER_PENDING, MEMBER_ACCEPTED, MEMBER_REJECTED)
 
-PROFILES = ("glance", "strict")
-
 
 def relation(context: RequestContext, owner: str | None, member_status: str | None) -> str:
     """admin > owner > member (by its status) > other."""
@@ -164,6 +162,16 @@ def is_allowed(
     return effective_relation(rel, visibility) in relations
 
 
+def policy_refusal(action: str) -> errors.Forbidden:
+    """oslo.policy's refusal as Glance words it (glance/common/exception.py Forbidden)."""
+    return errors.Forbidden(f"You are not authorized to complete {action} action.")
+
+
+def hidden(image_id: str) -> errors.NotFound:
+    """Glance hides what a caller may not see: always this 404 (glance/db/__init__.py)."""
+    return errors.NotFound(f"No image found with ID {image_id}")
+
+
 def enforce(
     action: str,
     context: RequestContext,
@@ -175,13 +183,13 @@ def enforce(
 ) -> None:
     """404 if the caller cannot see the image, 403 if it can but may not act."""
     if not can_reach(action, rel, visibility, profile, own_membership):
-        raise errors.NotFound(f"No image found with ID {image_id}")
+        raise hidden(image_id)
     if is_allowed(action, context, rel, visibility, profile, own_membership):
         return
     if not has_role(context, "reader"):
         # Cannot even get_image: a refusal must not reveal the image exists.
-        raise errors.NotFound(f"No image found with ID {image_id}")
-    raise errors.Forbidden(f"You are not authorized to complete {action} action.")
+        raise hidden(image_id)
+    raise policy_refusal(action)
 
 
 def enforce_visibility_change(context: RequestContext, rel: str, visibility: str) -> None:
@@ -191,4 +199,4 @@ def enforce_visibility_change(context: RequestContext, rel: str, visibility: str
         return
     role, relations = IMAGE_ACTIONS[action]
     if not has_role(context, role) or rel not in relations:
-        raise errors.Forbidden(f"You are not authorized to complete {action} action.")
+        raise policy_refusal(action)

@@ -159,16 +159,6 @@ class Image:
     extra_properties: dict[str, str] = field(default_factory=dict)
 
 
-def not_found(image_id: str) -> errors.NotFound:
-    """Glance hides what a caller may not see: always this 404 (glance/db/__init__.py)."""
-    return errors.NotFound(f"No image found with ID {image_id}")
-
-
-def policy_forbidden(action: str) -> errors.Forbidden:
-    """oslo.policy's refusal as Glance words it (glance/common/exception.py Forbidden)."""
-    return errors.Forbidden(f"You are not authorized to complete {action} action.")
-
-
 def is_reserved(key: str) -> bool:
     return key in RESERVED or key.startswith(RESERVED_PREFIX)
 

@@ -140,8 +140,3 @@ def image_not_found(image_id: str) -> errors.NotFound:
 def member_not_found(member_id: str, image_id: str) -> errors.NotFound:
     """_lookup_member's 404: also what a member gets for any row but its own."""
     return errors.NotFound(f"{member_id} not found in the member list of the image {image_id}.")
-
-
-def policy_forbidden(action: str) -> errors.Forbidden:
-    """A member policy refusal (MemberAPIPolicy) reaches the client in oslo.policy's words."""
-    return errors.Forbidden(f"You are not authorized to complete {action} action.")

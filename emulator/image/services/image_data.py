@@ -20,22 +20,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO
 
-import sqlite_utils
-
-from emulator.core import clock, errors
-from emulator.core.blobs import BlobStore, FileChunks, PendingBlob
+from emulator.core import errors
+from emulator.core.blobs import FileChunks, PendingBlob
 from emulator.core.config import Config
-from emulator.core.context import RequestContext
-from emulator.core.db import atomic
-from emulator.image.domain import access, byte_ranges, disk_formats
+from emulator.core.unit_of_work import UnitOfWork
+from emulator.image.domain import byte_ranges, disk_formats
 from emulator.image.domain import images as rules
 from emulator.image.domain.images import Image
-from emulator.image.services import images as image_service
+from emulator.image.services import access
 from emulator.image.store import images as image_store
 
 log = logging.getLogger(__name__)
 
-UPLOAD_MEDIA_TYPE = "application/octet-stream"
 #: glance_store's filesystem WRITE_CHUNKSIZE: the body is read this much at a time, which
 #: also decides the "got N bytes" of a "Size exceeds" refusal.
 WRITE_CHUNK_SIZE = 64 * 1024
@@ -53,59 +49,26 @@ GONE_DURING_UPLOAD = (
 TOO_LARGE = "The incoming image is too large: The provided image is too large."
 
 
-# --- request checks (RequestDeserializer.upload) ---------------------------------------
-
-
-def check_media_type(content_type: str | None) -> None:
-    """415 unless the body is ``application/octet-stream`` (parameters allowed).
-
-    webob's ``Request.content_type`` is the header up to the first ``;``, compared as is:
-    no case folding, no trimming.
-    """
-    # Glance raises HTTPUnsupportedMediaType(detail=...): webob's 415 template names the
-    # request's media type, then the detail.
-    if content_type is None:
-        raise errors.UnsupportedMediaType(detail="Invalid content type None")
-    media_type = content_type.split(";", 1)[0]
-    if media_type != UPLOAD_MEDIA_TYPE:
-        raise errors.UnsupportedMediaType(detail=f"Invalid content type {media_type}")
-
-
-def declared_size(size_header: str | None, content_length: int | None) -> int | None:
-    """``x-openstack-image-size`` if sent (must be an integer), else Content-Length."""
-    if size_header is not None:
-        try:
-            return int(size_header)
-        except ValueError as exc:
-            raise errors.BadRequest("Invalid or missing image size in request headers.") from exc
-    return content_length or None
-
-
 # --- upload ---------------------------------------------------------------------------
 
 
 def upload(
-    db: sqlite_utils.Database,
-    context: RequestContext,
-    config: Config,
-    blobs: BlobStore,
-    image_id: str,
-    chunks: Iterable[bytes],
-    size: int | None = None,
+    uow: UnitOfWork, image_id: str, chunks: Iterable[bytes], size: int | None = None
 ) -> Image:
     """Store the image's data: queued -> saving -> active.
 
     Any refusal after ``saving`` (too large, wrong size, content not matching disk_format,
     client gone) puts the image back to ``queued`` and keeps nothing.
     """
-    image = _begin_saving(db, context, config, image_id)
+    db, blobs = uow.db, uow.blobs
+    image = _begin_saving(uow, image_id)
     pending: PendingBlob | None = None
     kept = False
     try:
         pending = blobs.begin()
-        md5, sha = _write(pending, chunks, size or 0, config.image_size_cap)
-        virtual_size = _inspect(image, pending, config)
-        with atomic(db):
+        md5, sha = _write(pending, chunks, size or 0, uow.config.image_size_cap)
+        virtual_size = _inspect(image, pending, uow.config)
+        with uow.atomic():
             current = image_store.get(db, image.id)
             if current is None or current.status != "saving":
                 # Deleted while the data came in (Glance: NotFound/Conflict on save -> 410).
@@ -116,7 +79,7 @@ def upload(
             current.checksum = md5.hexdigest()
             current.os_hash_algo = HASHING_ALGORITHM
             current.os_hash_value = sha.hexdigest()
-            current.updated_at = clock.to_storage(clock.now())
+            current.updated_at = uow.now()
             blobs.keep(pending, current.id)
             kept = True
             image_store.update_fields(
@@ -135,20 +98,20 @@ def upload(
             blobs.delete(image.id)
         elif pending is not None:
             pending.discard()
-        _restore(db, image.id)
+        _restore(uow, image.id)
         raise
     return current
 
 
-def _begin_saving(
-    db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str
-) -> Image:
+def _begin_saving(uow: UnitOfWork, image_id: str) -> Image:
     """One atomic write: who may upload (404/403), then queued -> saving (409/400)."""
-    with atomic(db):
-        image, _ = image_service.load(db, context, config, image_id, "upload_image")
+    with uow.atomic():
+        image = access.load(uow, image_id, "upload_image").image
         rules.set_status(image, "saving")
-        image.updated_at = clock.to_storage(clock.now())
-        image_store.update_fields(db, image.id, status=image.status, updated_at=image.updated_at)
+        image.updated_at = uow.now()
+        image_store.update_fields(
+            uow.db, image.id, status=image.status, updated_at=image.updated_at
+        )
     return image
 
 
@@ -215,21 +178,21 @@ def _inspect(image: Image, pending: PendingBlob, config: Config) -> int | None:
     return verdict.virtual_size
 
 
-def _restore(db: sqlite_utils.Database, image_id: str) -> None:
+def _restore(uow: UnitOfWork, image_id: str) -> None:
     """Back to ``queued`` (clearing size) unless gone: ImageDataController._restore."""
     try:
-        with atomic(db):
-            current = image_store.get(db, image_id)
+        with uow.atomic():
+            current = image_store.get(uow.db, image_id)
             if current is None or current.status != "saving":
                 return
             rules.set_status(current, "queued")
             image_store.update_fields(
-                db,
+                uow.db,
                 image_id,
                 status=current.status,
                 size=None,
                 virtual_size=None,
-                updated_at=clock.to_storage(clock.now()),
+                updated_at=uow.now(),
             )
     except Exception:  # Glance logs and carries on: the original error is what the client gets
         log.exception("Unable to restore image %s", image_id)
@@ -240,19 +203,28 @@ def _restore(db: sqlite_utils.Database, image_id: str) -> None:
 
 @dataclass
 class Download:
-    """What ``GET /file`` sends: nothing (204), the whole image (200) or a slice (206)."""
+    """What ``GET /file`` sends: no data, the whole image, or a slice of it."""
 
     image: Image
-    status: int
-    offset: int = 0
-    length: int = 0
-    content_range: str | None = None
+    #: The bytes asked for; None for the whole image.
+    part: byte_ranges.Slice | None = None
     handle: BinaryIO | None = None
+
+    @property
+    def has_data(self) -> bool:
+        return self.handle is not None
+
+    @property
+    def length(self) -> int:
+        if self.part is not None:
+            return self.part.length
+        return self.image.size or 0
 
     def chunks(self) -> Iterable[bytes]:
         if self.handle is None:
             return ()
-        return FileChunks(self.handle, self.offset, self.length)
+        offset = self.part.offset if self.part is not None else 0
+        return FileChunks(self.handle, offset, self.length)
 
     def close(self) -> None:
         if self.handle is not None:
@@ -260,46 +232,28 @@ class Download:
 
 
 def download(
-    db: sqlite_utils.Database,
-    context: RequestContext,
-    config: Config,
-    blobs: BlobStore,
+    uow: UnitOfWork,
     image_id: str,
-    range_header: str | None = None,
-    content_range_header: str | None = None,
+    wanted_range: str | None = None,
+    wanted_content_range: str | None = None,
 ) -> Download:
-    image = image_store.get(db, image_id)
-    if image is None:
-        raise rules.not_found(image_id)
-    rel = access.relation(
-        context, image.owner, image_store.member_status(db, image.id, context.project_id)
-    )
-    if not access.can_see(
-        rel, access.visibility_for(image.owner, image.visibility), config.sharing_profile
-    ):
-        raise rules.not_found(image_id)
+    """The image's data, or the part that ``wanted_range`` (a ``Range`` value, or a legacy
+    ``Content-Range`` one) names; a Download without data if there is none (Glance: 204)."""
+    found = access.reach(uow, image_id)
     # Checked before the download policy (ImageDataController.download).
-    if image.status == "deactivated" and not context.is_admin:
+    if found.image.status == "deactivated" and not uow.context.is_admin:
         raise errors.Forbidden(DEACTIVATED)
-    access.enforce(
-        "download_image",
-        context,
-        rel,
-        access.visibility_for(image.owner, image.visibility),
-        image.id,
-        config.sharing_profile,
-    )
-    byte_ranges.refuse_multiple(range_header)
+    access.authorize(uow, found, "download_image")
+    image = found.image
+    byte_ranges.refuse_multiple(wanted_range)
     handle = None
     if image.status in ("active", "deactivated") and image.size is not None:
-        handle = blobs.open(image.id)
+        handle = uow.blobs.open(image.id)
     if handle is None or image.size is None:
-        return Download(image, 204)  # no data (glance_store.NotFound -> HTTPNoContent)
+        return Download(image)  # no data (glance_store.NotFound -> HTTPNoContent)
     try:
-        part = byte_ranges.select(range_header, content_range_header, image.size)
+        part = byte_ranges.select(wanted_range, wanted_content_range, image.size)
     except BaseException:
         handle.close()
         raise
-    if part is None:
-        return Download(image, 200, 0, image.size, None, handle)
-    return Download(image, 206, part.offset, part.length, part.content_range, handle)
+    return Download(image, part, handle)

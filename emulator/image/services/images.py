@@ -6,57 +6,26 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import sqlite_utils
-
-from emulator.core import clock, errors
-from emulator.core.blobs import BlobStore
-from emulator.core.config import Config
-from emulator.core.context import RequestContext
-from emulator.core.db import atomic
+from emulator.core import errors
+from emulator.core.unit_of_work import UnitOfWork
 from emulator.image.documents.image_schemas import validate_image
-from emulator.image.domain import access, patch
+from emulator.image.domain import access as rules_access
 from emulator.image.domain import images as rules
+from emulator.image.domain import patch
 from emulator.image.domain.images import Image
+from emulator.image.services import access
 from emulator.image.store import images as image_store
 
 
-def _validator(config: Config):  # noqa: ANN202 - a closure over the formats
+def _validator(uow: UnitOfWork) -> Callable[[dict[str, Any]], None]:
     def validate(fragment: dict[str, Any]) -> None:
-        validate_image(fragment, config.disk_formats, config.container_formats)
+        validate_image(fragment, uow.config.disk_formats, uow.config.container_formats)
 
     return validate
 
 
-def load(
-    db: sqlite_utils.Database,
-    context: RequestContext,
-    config: Config,
-    image_id: str,
-    action: str = "get_image",
-) -> tuple[Image, str]:
-    """The image and the caller's relation to it, if ``action`` is allowed.
-
-    404 when the caller cannot see the image (or it does not exist), 403 when it can see
-    it but may not do ``action``.
-    """
-    image = image_store.get(db, image_id)
-    if image is None:
-        raise rules.not_found(image_id)
-    rel = access.relation(
-        context, image.owner, image_store.member_status(db, image.id, context.project_id)
-    )
-    access.enforce(
-        action,
-        context,
-        rel,
-        access.visibility_for(image.owner, image.visibility),
-        image.id,
-        config.sharing_profile,
-    )
-    return image, rel
-
-
-def create(db: sqlite_utils.Database, context: RequestContext, config: Config, body: Any) -> Image:
+def create(uow: UnitOfWork, body: Any) -> Image:
+    context, config = uow.context, uow.config
     if not isinstance(body, dict):
         # Glance answers 500 here (it calls .pop on the list); the 400 it meant:
         raise errors.BadRequest("Request body must be a JSON object.")
@@ -65,16 +34,15 @@ def create(db: sqlite_utils.Database, context: RequestContext, config: Config, b
     validate_image(body, config.disk_formats, config.container_formats)
     base, extras = rules.split_create_body(body)
     owner = base.get("owner", context.project_id)
-    if not access.has_role(context, "member"):
-        raise rules.policy_forbidden("add_image")
+    access.require_role(uow, "member", "add_image")
     if not context.is_admin and owner != context.project_id:
         # glance/api/v2/policy.py add_image: positional (a webob detail), no final period.
         raise errors.Forbidden(detail=f"You are not permitted to create images owned by '{owner}'")
     visibility = base.get("visibility", rules.DEFAULT_VISIBILITY)
-    rel = access.ADMIN if context.is_admin else access.OWNER
-    access.enforce_visibility_change(context, rel, str(visibility))
+    rel = rules_access.ADMIN if context.is_admin else rules_access.OWNER
+    rules_access.enforce_visibility_change(context, rel, str(visibility))
 
-    now = clock.to_storage(clock.now())
+    now = uow.now()
     image_id = str(base.get("id") or uuid.uuid4())
     image = Image(
         id=image_id,
@@ -101,113 +69,79 @@ def create(db: sqlite_utils.Database, context: RequestContext, config: Config, b
     tags_sent = len(base.get("tags") or [])  # type: ignore[arg-type]
     rules.check_integer_attributes(image)
     rules.check_quotas(image, config.image_property_quota, config.image_tag_quota, tags_sent)
-    with atomic(db):
-        if image_store.exists_any(db, image.id):
+    with uow.atomic():
+        if image_store.exists_any(uow.db, image.id):
             # glance/db/sqlalchemy/api.py _image_update on DBDuplicateEntry
             raise errors.Conflict(f"Image ID {image.id} already exists!")
-        image_store.insert(db, image)
+        image_store.insert(uow.db, image)
     return image
 
 
-def show(
-    db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str
-) -> Image:
-    return load(db, context, config, image_id)[0]
+def show(uow: UnitOfWork, image_id: str) -> Image:
+    return access.load(uow, image_id).image
 
 
-def update(
-    db: sqlite_utils.Database,
-    context: RequestContext,
-    config: Config,
-    image_id: str,
-    content_type: str | None,
-    body: Any,
-) -> Image:
-    draft = patch.draft_for(content_type)
-    changes = patch.parse(body, draft, _validator(config))
-    with atomic(db):
-        image, rel = load(db, context, config, image_id)
+def update(uow: UnitOfWork, image_id: str, draft: int, body: Any) -> Image:
+    """``PATCH``: ``draft`` is the JSON-patch dialect the media type named (``patch``)."""
+    config = uow.config
+    changes = patch.parse(body, draft, _validator(uow))
+    with uow.atomic():
+        found = access.load(uow, image_id)
+        image = found.image
         if not changes:
             return image
-
-        def enforce(action: str) -> None:
-            access.enforce(
-                action,
-                context,
-                rel,
-                access.visibility_for(image.owner, image.visibility),
-                image.id,
-                config.sharing_profile,
-            )
-
         patch.apply(
             image,
             changes,
-            is_admin=context.is_admin,
-            enforce=enforce,
-            check_visibility=lambda v: access.enforce_visibility_change(context, rel, v),
+            is_admin=uow.context.is_admin,
+            enforce=lambda action: access.authorize(uow, found, action),
+            check_visibility=lambda v: rules_access.enforce_visibility_change(
+                uow.context, found.relation, v
+            ),
             tag_quota=config.image_tag_quota,
         )
         rules.check_integer_attributes(image)
         rules.check_quotas(image, config.image_property_quota, config.image_tag_quota)
-        image.updated_at = clock.to_storage(clock.now())
-        image_store.save(db, image)
+        image.updated_at = uow.now()
+        image_store.save(uow.db, image)
     return image
 
 
-def delete(
-    db: sqlite_utils.Database,
-    context: RequestContext,
-    config: Config,
-    blobs: BlobStore,
-    image_id: str,
-) -> None:
-    with atomic(db):
+def delete(uow: UnitOfWork, image_id: str) -> None:
+    with uow.atomic():
         try:
-            image, _ = load(db, context, config, image_id, "delete_image")
+            image = access.load(uow, image_id, "delete_image").image
         except errors.NotFound as exc:
             raise errors.NotFound(f"Failed to find image {image_id} to delete") from exc
         rules.check_deletable(image)  # an upload in flight then fails its final check (410)
-        image_store.mark_deleted(db, image.id, clock.to_storage(clock.now()))
-    blobs.delete(image.id)
+        image_store.mark_deleted(uow.db, image.id, uow.now())
+    uow.blobs.delete(image.id)
 
 
-def deactivate(
-    db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str
-) -> None:
-    _change_activation(db, context, config, image_id, "deactivate", rules.deactivate)
+def deactivate(uow: UnitOfWork, image_id: str) -> None:
+    _change_activation(uow, image_id, "deactivate", rules.deactivate)
 
 
-def reactivate(
-    db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str
-) -> None:
-    _change_activation(db, context, config, image_id, "reactivate", rules.reactivate)
+def reactivate(uow: UnitOfWork, image_id: str) -> None:
+    _change_activation(uow, image_id, "reactivate", rules.reactivate)
 
 
 def _change_activation(
-    db: sqlite_utils.Database,
-    context: RequestContext,
-    config: Config,
-    image_id: str,
-    action: str,
-    transition: Callable[[Image], bool],
+    uow: UnitOfWork, image_id: str, action: str, transition: Callable[[Image], bool]
 ) -> None:
     """glance/api/v2/image_actions.py: the policy, then the move (a no-op if already there)."""
-    with atomic(db):
-        image, _ = load(db, context, config, image_id, action)
+    with uow.atomic():
+        image = access.load(uow, image_id, action).image
         if transition(image):
-            image_store.update_fields(
-                db, image.id, status=image.status, updated_at=clock.to_storage(clock.now())
-            )
+            image_store.update_fields(uow.db, image.id, status=image.status, updated_at=uow.now())
 
 
-def add_tag(
-    db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str, tag: str
-) -> None:
+def add_tag(uow: UnitOfWork, image_id: str, tag: str) -> None:
     """``PUT /v2/images/{id}/tags/{tag}``, with glance/api/v2/image_tags.py's own messages."""
+    config = uow.config
     validate_image({"tags": [tag]}, config.disk_formats, config.container_formats)
-    with atomic(db):
-        image = _load_for_tags(db, context, config, image_id)
+    with uow.atomic():
+        image = _load_for_tags(uow, image_id)
         if tag in image.tags:
             return
         image.tags.append(tag)
@@ -217,28 +151,25 @@ def add_tag(
             raise errors.RequestEntityTooLarge(
                 f"Image tag limit exceeded for image {image_id}: {exc.message}:"
             ) from exc
-        db.execute(
-            "INSERT OR IGNORE INTO image_tags (image_id, value) VALUES (?, ?)", [image.id, tag]
-        )
-        image_store.update_fields(db, image.id, updated_at=clock.to_storage(clock.now()))
+        image_store.add_tag(uow.db, image.id, tag, uow.now())
 
 
-def delete_tag(
-    db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str, tag: str
-) -> None:
-    with atomic(db):
-        image = _load_for_tags(db, context, config, image_id)
+def delete_tag(uow: UnitOfWork, image_id: str, tag: str) -> None:
+    with uow.atomic():
+        image = _load_for_tags(uow, image_id)
         if tag not in image.tags:
             raise errors.NotFound()
-        db.execute("DELETE FROM image_tags WHERE image_id = ? AND value = ?", [image.id, tag])
-        image_store.update_fields(db, image.id, updated_at=clock.to_storage(clock.now()))
+        image_store.delete_tag(uow.db, image.id, tag, uow.now())
 
 
-def _load_for_tags(
-    db: sqlite_utils.Database, context: RequestContext, config: Config, image_id: str
-) -> Image:
+def _load_for_tags(uow: UnitOfWork, image_id: str) -> Image:
     # The policy refusal is webob's own Forbidden, which image_tags.py does not rewrap.
     try:
-        return load(db, context, config, image_id, "modify_image")[0]
+        return access.load(uow, image_id, "modify_image").image
     except errors.NotFound as exc:
         raise errors.NotFound(f"Image {image_id} not found.") from exc
+
+
+def count(uow: UnitOfWork) -> int:
+    """How many live images the data dir holds (the control API's health document)."""
+    return image_store.count_live(uow.db)

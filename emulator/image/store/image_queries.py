@@ -16,9 +16,10 @@ from typing import Any
 
 import sqlite_utils
 
-from emulator.image.domain import list_filters, listing
+from emulator.image.domain import list_filters, list_query, list_scope
 from emulator.image.domain.list_filters import AnyOf, Compare, Condition, OneOf
-from emulator.image.domain.listing import ListQuery, Scope
+from emulator.image.domain.list_query import ListQuery
+from emulator.image.domain.list_scope import Scope
 
 _FILTER_COLUMNS = frozenset(
     (
@@ -29,19 +30,19 @@ _FILTER_COLUMNS = frozenset(
     )
 )
 _OPERATORS = frozenset(("=", "<", "<=", ">", ">="))
-_MARKER_COLUMNS = ("owner", "visibility", *listing.SORT_KEYS)
+_MARKER_COLUMNS = ("owner", "visibility", *list_query.SORT_KEYS)
 _MARKER_SQL = f"SELECT {', '.join(_MARKER_COLUMNS)} FROM images WHERE id = ? COLLATE NOCASE"
 
 
 def _sort_expression(key: str) -> str:
-    default = listing.SORT_NULL_DEFAULTS[key]
+    default = list_query.SORT_NULL_DEFAULTS[key]
     return f"i.{key}" if default is None else f"COALESCE(i.{key}, {default!r})"
 
 
 # Keyset comparisons use Glance's case(column IS NOT NULL, column, default); ORDER BY uses
 # the bare column (NULLs first when ascending, in SQLite as in MySQL).
-_KEYSET_EXPRESSION = {key: _sort_expression(key) for key in listing.SORT_KEYS}
-_NOT_NULL_SORT_KEYS = frozenset(k for k, d in listing.SORT_NULL_DEFAULTS.items() if d is None)
+_KEYSET_EXPRESSION = {key: _sort_expression(key) for key in list_query.SORT_KEYS}
+_NOT_NULL_SORT_KEYS = frozenset(k for k, d in list_query.SORT_NULL_DEFAULTS.items() if d is None)
 # Glance lists deleted=False, which its DB layer widens to "and not killed". The unary ``+``
 # keeps SQLite (which has no statistics here) from choosing idx_images_visibility for these
 # near-constant columns and then sorting every row: without it, it walks the sort index
@@ -123,7 +124,7 @@ def _add_scope(scope: Scope, clauses: list[str], params: list[Any]) -> None:
             params.append(scope.owner)
         if scope.member is not None:
             probe = _SHARED_WITH
-            if scope.member != listing.ANY_MEMBER:
+            if scope.member != list_scope.ANY_MEMBER:
                 probe += " AND m.member = ?"
                 params.append(scope.member)
             if scope.member_statuses is not None:
@@ -191,6 +192,6 @@ def _marker_value(key: str, value: Any) -> Any:
     # Glance puts '' for a NULL marker value; MySQL reads '' as 0 against an integer column,
     # so the column's own default gives the same comparison here.
     if value is None:
-        default = listing.SORT_NULL_DEFAULTS[key]
+        default = list_query.SORT_NULL_DEFAULTS[key]
         return "" if default is None else default
     return value

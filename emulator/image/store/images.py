@@ -100,7 +100,7 @@ def _write_children(db: sqlite_utils.Database, image: Image) -> None:
 
 def insert(db: sqlite_utils.Database, image: Image) -> None:
     """Call inside ``atomic``."""
-    db["images"].insert(_row(image))
+    db.table("images").insert(_row(image))
     _write_children(db, image)
 
 
@@ -139,3 +139,30 @@ def member_status(db: sqlite_utils.Database, image_id: str, project_id: str | No
         [image_id, project_id],
     ).fetchone()
     return row[0] if row else None
+
+
+def add_tag(db: sqlite_utils.Database, image_id: str, tag: str, when: str) -> None:
+    """One tag more (a tag already there is kept once). Inside ``atomic``."""
+    db.execute("INSERT OR IGNORE INTO image_tags (image_id, value) VALUES (?, ?)", [image_id, tag])
+    update_fields(db, image_id, updated_at=when)
+
+
+def delete_tag(db: sqlite_utils.Database, image_id: str, tag: str, when: str) -> None:
+    db.execute("DELETE FROM image_tags WHERE image_id = ? AND value = ?", [image_id, tag])
+    update_fields(db, image_id, updated_at=when)
+
+
+def count_live(db: sqlite_utils.Database) -> int:
+    return int(db.execute("SELECT count(*) FROM images WHERE deleted = 0").fetchone()[0])
+
+
+def live_ids(db: sqlite_utils.Database) -> list[str]:
+    """Every live image, oldest first."""
+    rows = db.execute("SELECT id FROM images WHERE deleted = 0 ORDER BY created_at, id")
+    return [row[0] for row in rows]
+
+
+def delete_everything(db: sqlite_utils.Database) -> None:
+    """Every image row, deleted ones too, with all that hangs off them (a reset)."""
+    for table in ("image_members", "image_tags", "image_properties", "images"):
+        db.execute(f"DELETE FROM {table}")

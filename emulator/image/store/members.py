@@ -73,3 +73,27 @@ def save_status(db: sqlite_utils.Database, membership: Membership) -> None:
 
 def delete(db: sqlite_utils.Database, image_id: str, member_id: str) -> None:
     db.execute("DELETE FROM image_members WHERE image_id = ? AND member = ?", [image_id, member_id])
+
+
+def set_times(
+    db: sqlite_utils.Database, image_id: str, member_id: str, times: dict[str, str]
+) -> None:
+    """Restore ``created_at`` / ``updated_at`` (scenario and export loading only)."""
+    columns = {k: v for k, v in times.items() if k in ("created_at", "updated_at")}
+    if not columns:
+        return
+    assignments = ", ".join(f"{name} = ?" for name in columns)
+    db.execute(
+        f"UPDATE image_members SET {assignments} WHERE image_id = ? AND member = ?",
+        [*columns.values(), image_id, member_id],
+    )
+
+
+def list_all(db: sqlite_utils.Database) -> list[Membership]:
+    """Every member row of every live image, in the order images and rows were created."""
+    rows = db.execute(
+        "SELECT m.image_id, m.member, m.status, m.created_at, m.updated_at "
+        "FROM image_members m JOIN images i ON i.id = m.image_id AND i.deleted = 0 "
+        "ORDER BY i.created_at, m.image_id, m.created_at, m.member"
+    )
+    return [_row_to_membership(row) for row in rows]

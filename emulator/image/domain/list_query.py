@@ -1,4 +1,4 @@
-"""``GET /v2/images``: what the query string means, and which images a caller may list.
+"""``GET /v2/images``: what the query string means.
 
 Pure rules. ``parse`` replays Glance's own steps over the query pairs, in Glance's order, so
 every 400 (and which of two bad parameters wins) matches:
@@ -13,20 +13,16 @@ every 400 (and which of two bad parameters wins) matches:
    query-string order, last value winning for a repeated key.
 
 ``read_request`` is stages 1 and 2 and ``to_query`` stage 3: Glance's ``get_images`` policy
-check (a 403) sits between them. ``parse`` is both at once.
-
-``scope_for`` is ``_select_images_query`` plus the visibility post-filter, as a table.
+check (a 403) sits between them. ``parse`` is both at once. Who may see which images is
+``list_scope``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from emulator.core import errors
-from emulator.core.context import RequestContext
-from emulator.image.domain import access
 from emulator.image.domain.list_filters import (
     EQUALITY_COLUMNS,
     OPERATOR_COLUMNS,
@@ -87,7 +83,7 @@ class ListQuery:
     sort: tuple[tuple[str, str], ...]
 
 
-class _Params:
+class QueryParams:
     """Just enough of webob's MultiDict: ``pop`` takes the first value, ``get`` the last."""
 
     def __init__(self, pairs: Iterable[tuple[str, str]]):
@@ -133,7 +129,7 @@ class RequestParams:
     sort: tuple[tuple[str, str], ...]
     os_hidden: bool
     protected: str | None
-    rest: _Params
+    rest: QueryParams
 
 
 def parse(pairs: Sequence[tuple[str, str]], default_limit: int, max_limit: int) -> ListQuery:
@@ -145,7 +141,7 @@ def read_request(
     pairs: Sequence[tuple[str, str]], default_limit: int, max_limit: int
 ) -> RequestParams:
     """Stages 1 and 2: the 400s Glance gives before its ``get_images`` policy check."""
-    params = _Params(pairs)
+    params = QueryParams(pairs)
     # RequestDeserializer.index
     raw_limit = params.pop("limit")
     marker = params.pop("marker")
@@ -263,7 +259,7 @@ def _sort_dir(direction: str) -> str:
     return direction
 
 
-def _sorting(params: _Params) -> tuple[tuple[str, str], ...]:
+def _sorting(params: QueryParams) -> tuple[tuple[str, str], ...]:
     """Classic ``sort_key``/``sort_dir`` or new ``sort=k:d,...``; then the DB's tie-breakers."""
     keys: list[str] = []
     dirs: list[str] = []
@@ -293,142 +289,7 @@ def _sorting(params: _Params) -> tuple[tuple[str, str], ...]:
     return tuple(zip(keys, dirs, strict=True))
 
 
-# --- links (glance/api/v2/images.py ResponseSerializer.index) ------------------------------
-
-
-def first_link(pairs: Sequence[tuple[str, str]]) -> str:
-    """``/v2/images`` plus every parameter but ``marker`` (last value of each, first order)."""
-    params = _Params(pairs).last_values()
-    params.pop("marker", None)
-    query = urlencode(params)
-    return f"/v2/images?{query}" if query else "/v2/images"
-
-
-def next_link(pairs: Sequence[tuple[str, str]], marker: str) -> str:
-    params = _Params(pairs).last_values()
-    params.pop("marker", None)
-    params["marker"] = marker
-    return f"/v2/images?{urlencode(params)}"
-
-
-# --- who sees what in a list ---------------------------------------------------------------
-#
-# glance/db/sqlalchemy/api.py _select_images_query, then _image_get_all's visibility filter.
-#
-#   part of the union       | regular caller in project P                  | admin
-#   ------------------------+----------------------------------------------+----------------
-#   public and community    | visibility in (public, community)            | every image,
-#   owned                   | owner == P, any visibility                   | no union
-#   shared with me          | visibility == shared and P has a member row  |
-#                           | whose status is member_status (any: 'all')   |
-#   then, for everyone:
-#     visibility=X (X != all) -> only visibility X
-#     visibility=all          -> nothing more (others' community images included)
-#     no visibility           -> drop community images not owned by P
-#
-# A caller without a project (Glance's context.owner None) gets no "owned" part, its
-# "shared with me" part is every shared image having any member row (Glance drops both the
-# member and the status test then), and no community image without visibility=X.
-#
-# Sharing profile "strict" (emulator option, not Glance): a member sees a shared image only
-# once it has accepted it. The "shared with me" part then only ever yields accepted shares:
-# member_status=accepted or all gives the accepted ones, pending and rejected give none.
-
-ANY_MEMBER = "*"  # the "shared with me" part of a project-less caller
-
-
-@dataclass(frozen=True)
-class Scope:
-    everything: bool
-    public_and_community: bool
-    owner: str | None
-    #: Project whose member rows count, ANY_MEMBER, or None for no "shared with me" part.
-    member: str | None
-    #: Member statuses that count; None means any status.
-    member_statuses: tuple[str, ...] | None
-    #: Post-filter: only this visibility (None: no such filter).
-    only_visibility: str | None
-    #: Post-filter when no visibility was asked: community images must be owned by this
-    #: project; with ``drop_community`` and no owner, community images are all dropped.
-    drop_community: bool
-    community_owner: str | None
-
-
-def scope_for(
-    context: RequestContext, visibility: str | None, member_status: str, profile: str
-) -> Scope:
-    regular = not context.is_admin
-    project = context.project_id
-    member: str | None = None
-    if regular:
-        member = project if project is not None else ANY_MEMBER
-    # Glance tests the status only alongside the member (so never for a project-less caller).
-    statuses: tuple[str, ...] | None = (
-        None if member_status == "all" or project is None else (member_status,)
-    )
-    if profile == "strict":
-        statuses = tuple(s for s in (statuses or ("accepted",)) if s == "accepted")
-    if statuses == ():
-        member = None
-    return Scope(
-        everything=not regular,
-        public_and_community=regular,
-        owner=project if regular else None,
-        member=member,
-        member_statuses=statuses,
-        only_visibility=visibility if visibility not in (None, "all") else None,
-        drop_community=visibility is None,
-        community_owner=project if visibility is None else None,
-    )
-
-
-def in_scope(scope: Scope, owner: str | None, visibility: str, members: Mapping[str, str]) -> bool:
-    """Would an image (its owner, visibility and member rows {project: status}) be listed?
-
-    The same rule the store writes in SQL, for tests and readers.
-    """
-
-    def member_counts(project: str, status: str) -> bool:
-        if scope.member not in (ANY_MEMBER, project):
-            return False
-        return scope.member_statuses is None or status in scope.member_statuses
-
-    drawn = scope.everything or (
-        (scope.public_and_community and visibility in ("public", "community"))
-        or (scope.owner is not None and owner == scope.owner)
-        or (
-            scope.member is not None
-            and visibility == "shared"
-            and any(member_counts(p, s) for p, s in members.items())
-        )
-    )
-    if not drawn:
-        return False
-    if scope.only_visibility is not None:
-        return visibility == scope.only_visibility
-    if scope.drop_community and visibility == "community":
-        return scope.community_owner is not None and owner == scope.community_owner
-    return True
-
-
-# --- the marker (glance/db/sqlalchemy/api.py _image_get) -----------------------------------
-
-
 def check_marker_length(marker: str) -> None:
     """_check_image_id raises ImageNotFound() with its template unformatted, as Glance shows."""
     if len(marker) > MAX_ID_LENGTH:
         raise errors.BadRequest("Image with the given id %(image_id)s was not found")
-
-
-def marker_visible(
-    context: RequestContext,
-    owner: str | None,
-    visibility: str,
-    member_status: str | None,
-    profile: str,
-) -> bool:
-    """glance/db/utils.py is_image_visible (members in any status), with our profiles."""
-    if owner is None:
-        return True  # "No owner == image visible"
-    rel = access.relation(context, owner, member_status)
-    return access.can_see(rel, visibility, profile)
