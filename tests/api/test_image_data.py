@@ -710,3 +710,25 @@ def test_range_on_an_image_without_data_is_204(client: FlaskClient, users: Any) 
     image_id = create_image(client, users)
     response = get_file(client, users.headers("producer"), image_id, Range="bytes=0-4")
     assert response.status_code == 204
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "text"),
+    [
+        ("Range", "bytes=152-11", "Invalid Range header."),
+        ("Range", "bytes=abc", "Invalid Range header."),
+        ("Range", "items=0-4", "Invalid Range header."),
+        ("Content-Range", "bytes 9-2/10", "Invalid Content-Range header."),
+        ("Content-Range", "nonsense", "Invalid Content-Range header."),
+    ],
+)
+def test_a_malformed_range_on_an_image_without_data_is_416(
+    client: FlaskClient, users: Any, header: str, value: str, text: str
+) -> None:
+    """Glance parses the header before it looks at the data (wsgi.get_range_from_request)."""
+    image_id = create_image(client, users)
+    response = get_file(client, users.headers("producer"), image_id, **{header: value})
+    assert response.status_code == 416
+    assert response.get_json()["message"] == (
+        f"The Range requested is not available.<br /><br />\n{text}\n\n"
+    )

@@ -250,6 +250,7 @@ def download(
     if image.status in ("active", "deactivated") and image.size is not None:
         handle = uow.blobs.open(image.id)
     if handle is None or image.size is None:
+        byte_ranges.check_syntax(wanted_range, wanted_content_range)
         return Download(image)  # no data (glance_store.NotFound -> HTTPNoContent)
     try:
         part = byte_ranges.select(wanted_range, wanted_content_range, image.size)
