@@ -11,8 +11,17 @@ from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from emulator.identity.domain import passwords
+
 MEMBER_STATUSES = ("pending", "accepted", "rejected")
 IMAGE_VISIBILITIES = ("community", "public", "private", "shared")
+
+
+def _valid_hash(value: str) -> None:
+    try:
+        passwords.check_hash(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
 
 
 class ProjectSchema(Schema):
@@ -32,7 +41,7 @@ class UserSchema(Schema):
     id = fields.String(validate=validate.Regexp(r"^[0-9a-zA-Z_-]{1,64}$"))
     password = fields.String(validate=validate.Length(min=1))
     #: Exports carry the stored hash instead of a password.
-    password_hash = fields.String()
+    password_hash = fields.String(validate=_valid_hash)
     project = fields.String(required=True)
     roles = fields.List(
         fields.String(validate=validate.OneOf(("admin", "manager", "member", "reader"))),

@@ -61,12 +61,41 @@ def json_body(required: bool = True, limit: int | None = None) -> Any:
     if not raw and required:
         raise errors.BadRequest("Body expected in request.")
     try:
-        parsed = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        parsed = parse_json(raw)
+    except ValueError as exc:
         raise errors.BadRequest("Malformed JSON in request body.") from exc
     if not isinstance(parsed, (dict, list)):
         raise errors.BadRequest("Unexpected body type. Expected list/dict.")
     return parsed
+
+
+def parse_json(raw: bytes) -> Any:
+    """JSON text (UTF-8) to Python values, or ValueError for anything that is not text a
+    service could store: bad UTF-8, bad JSON, nesting too deep for the parser, and lone
+    surrogates (``"\\udc80"`` is valid JSON but no Unicode text: SQLite and every
+    encoder refuse it later, so it is refused here, once, as a 400)."""
+    try:
+        parsed = json.loads(raw.decode("utf-8"))
+    except RecursionError as exc:
+        raise ValueError("JSON nested too deeply") from exc
+    if b"\\u" in raw and _has_lone_surrogate(parsed):
+        raise ValueError("JSON text with a lone surrogate")
+    return parsed
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    pending = [value]
+    while pending:  # a loop, not recursion: the document may be deep
+        item = pending.pop()
+        if isinstance(item, str):
+            if any("\ud800" <= ch <= "\udfff" for ch in item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def refuse_body() -> None:

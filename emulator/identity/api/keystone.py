@@ -52,8 +52,8 @@ def _request_body() -> dict[str, Any]:
     if not (request.is_json or not request.headers.get("Content-Type")):
         raise expecting("application/json", "Content-Type header")
     try:
-        body = json.loads(raw)
-    except ValueError:  # also bad UTF-8
+        body = bodies.parse_json(raw)
+    except ValueError:  # also bad UTF-8, nesting too deep, lone surrogates
         body = None
     if not isinstance(body, dict):
         raise expecting("valid JSON", "request body")

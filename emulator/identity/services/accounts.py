@@ -201,14 +201,25 @@ def upsert_user(
                 )
             user = User(existing.id, name, domain_id, project_id)
             wanted = sorted((project_id, role) for role in set(roles))
-            if sorted(store.assignments(db, user.id)) != wanted:
-                # Keystone revokes tokens when a role assignment goes: a token must never
-                # keep roles its user lost (unchanged users keep theirs across resets).
+            roles_changed = sorted(store.assignments(db, user.id)) != wanted
+            if roles_changed or _password_changed(db, user.id, password, password_hash):
+                # Keystone revokes a user's tokens when a role assignment goes or the
+                # password changes: a token must never outlive the secret or the roles it
+                # was issued for (unchanged users keep theirs across resets).
                 token_store.delete_for_user(db, user.id)
             store.update_user(db, user.id, secret, project_id)
             store.unassign_all(db, user.id)
         store.assign(db, user.id, project_id, roles)
     return user
+
+
+def _password_changed(
+    db: sqlite_utils.Database, user_id: str, password: str | None, password_hash: str | None
+) -> bool:
+    stored = store.password_hash(db, user_id) or ""
+    if password_hash:
+        return password_hash != stored
+    return not password_matches(stored, password or "")
 
 
 def keep_only(db: sqlite_utils.Database, users: set[str], projects: set[str]) -> None:
