@@ -47,7 +47,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.url_map.strict_slashes = False
 
-    store = Store(Path(config.db_path), Path(config.blob_dir))
+    store = Store(Path(config.db_path), Path(config.blob_dir), config.database_busy_timeout)
     store.open()
     app.extensions["emulator.store"] = store
     app.extensions["emulator.blobs"] = BlobStore(Path(config.blob_dir))

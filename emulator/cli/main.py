@@ -247,12 +247,10 @@ def _start(settings: Settings) -> Any:
     except OSError as exc:
         print(f"{PROG}: cannot use data dir {config.data_dir}: {exc}", file=sys.stderr)
         return None
+    _recover(app, config)
     if settings.scenario is not None and not _load_scenario(app, settings.scenario, fresh):
         return None
     logging_setup.install(app)
-    # Only the serving process may sweep: a tool opening the same data dir must never
-    # remove the temp file of an upload a running server is writing.
-    app.extensions["emulator.blobs"].sweep_uploads()
     try:
         server = make_server(app, host=net.host, port=net.port, threads=net.threads)
     except OSError as exc:
@@ -280,6 +278,29 @@ def _start(settings: Settings) -> Any:
         server.stop()
         raise
     return server
+
+
+def _recover(app: Any, config: Any) -> None:
+    """Finish or undo what a killed server left in the data dir, and say so in the log.
+
+    Only the process holding the data dir's lock does it: a tool, or a second server on the
+    same dir, must never take a live upload for one a crash cut short."""
+    import logging
+
+    from emulator.app import operator_unit_of_work
+    from emulator.core import data_dir_lock
+    from emulator.image.services import maintenance
+
+    log = logging.getLogger("emulator.recovery")
+    lock = data_dir_lock.try_lock(config.data_dir)
+    if lock is None:
+        log.warning("another process serves %s: no crash recovery at start", config.data_dir)
+        return
+    app.extensions["emulator.serve_lock"] = lock
+    with operator_unit_of_work(app) as uow:
+        found = maintenance.recover(uow)
+    for line in found.lines():
+        log.warning("recovery: %s", line)
 
 
 def _load_scenario(app: Any, scenario: str, fresh: bool) -> bool:

@@ -124,6 +124,10 @@ def _check_config_value(name: str, value: Any, where: str) -> Any:
         return value
     if isinstance(default, int):
         return _check_int(name, value, where)
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            raise SettingsError(f"{where}{name} must be a positive number, not {value!r}")
+        return float(value)
     if isinstance(default, tuple):
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise SettingsError(f"{where}{name} must be a list of strings")

@@ -36,6 +36,9 @@ class Config:
     max_scenario_body_size: int = 512 << 20
     #: Glance 33 inspects uploaded bytes of ``bare`` images against ``disk_format``.
     inspect_image_format: bool = True
+    #: Seconds a request waits for another writer (a long reset or scenario load) before it
+    #: is answered 503 with ``Retry-After``.
+    database_busy_timeout: float = 30.0
     #: Create the demo accounts in an empty data dir.
     demo_accounts: bool = True
     #: ``/_emulator/`` answers loopback clients only, and needs no token from them; a

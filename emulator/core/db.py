@@ -24,9 +24,11 @@ from emulator.core.migrations import MIGRATIONS
 class Store:
     """Where state lives: one SQLite file and a folder of image data files."""
 
-    def __init__(self, db_path: Path, blob_dir: Path):
+    def __init__(self, db_path: Path, blob_dir: Path, busy_timeout: float = 30.0):
         self.db_path = Path(db_path)
         self.blob_dir = Path(blob_dir)
+        #: Seconds a writer waits for another before giving up (then: a 503).
+        self.busy_timeout = busy_timeout
         self._local = threading.local()
 
     def open(self) -> None:
@@ -43,11 +45,14 @@ class Store:
 
     def connect(self) -> sqlite_utils.Database:
         conn = sqlite3.connect(
-            self.db_path, timeout=30, isolation_level=None, check_same_thread=True
+            self.db_path,
+            timeout=self.busy_timeout,
+            isolation_level=None,
+            check_same_thread=True,
         )
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
         return sqlite_utils.Database(conn)
 
     def thread_connection(self) -> sqlite_utils.Database:
@@ -77,6 +82,13 @@ class Store:
 
 
 _savepoints = itertools.count(1)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """SQLite gave up waiting for another writer (``busy_timeout`` passed): a 503, not a 500."""
+    return isinstance(exc, sqlite3.OperationalError) and (
+        "locked" in str(exc) or "busy" in str(exc)
+    )
 
 
 @contextmanager

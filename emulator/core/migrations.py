@@ -105,4 +105,13 @@ MIGRATIONS: list[list[str]] = [
     [
         "CREATE UNIQUE INDEX idx_images_id_nocase ON images (id COLLATE NOCASE)",
     ],
+    # 3: folders of image data a reset set aside, noted in the reset's own transaction: if
+    # the transaction committed, the folder is garbage; if not (a crash), it holds the live
+    # data, which the next start puts back.
+    [
+        """CREATE TABLE data_set_aside (
+            folder TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL
+        )""",
+    ],
 ]

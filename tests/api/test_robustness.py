@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import socket
+import sqlite3
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -152,3 +154,32 @@ def test_unknown_uuid_in_other_case_is_still_404(client: FlaskClient, users) -> 
         f"/v2/images/{str(uuid.uuid4()).upper()}", headers=users.headers("producer")
     )
     assert response.status_code == 404
+
+
+def test_a_writer_kept_waiting_too_long_gets_503_with_retry_after(
+    app: Flask, config: Config, users: Any
+) -> None:
+    """Another writer holding the database past the busy timeout (a long reset) is a 503 to
+    try again, not a 500."""
+    app.extensions["emulator.store"].busy_timeout = 0.2  # before the first request's connection
+    blocker = sqlite3.connect(config.db_path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        response = app.test_client().post(
+            "/v2/images", json={"name": "waits"}, headers=users.headers("producer")
+        )
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert response.get_json()["title"] == "Service Unavailable"
+    again = app.test_client().post(
+        "/v2/images", json={"name": "waits"}, headers=users.headers("producer")
+    )
+    assert again.status_code == 201
+
+
+def test_the_busy_timeout_is_a_setting(tmp_path: Path) -> None:
+    app = create_app(Config(data_dir=tmp_path / "data", database_busy_timeout=0.25))
+    assert app.extensions["emulator.store"].busy_timeout == 0.25

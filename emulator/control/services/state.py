@@ -1,7 +1,9 @@
 """The whole state at once: reset (to the demo accounts or a scenario) and export.
 
-Reset is atomic: the old image files are moved aside and only removed once the new state is
-committed; if loading the target scenario fails, the old state and its files come back.
+Reset is atomic: the old image files are moved aside (the folder noted in the reset's own
+transaction) and only removed once the new state is committed; if loading the target
+scenario fails, the old state and its files come back, and if the process dies half-way the
+next start does the same (``image.services.maintenance.recover``).
 Users and projects that exist in the target state keep their ids (and their tokens stay
 valid), so a test suite can reset between tests without logging in again. A reset is a
 replacement, though: where the target gives a project or user an id of its own, that id
@@ -12,8 +14,6 @@ dir loads into another, whose demo accounts have other random ids).
 from __future__ import annotations
 
 import base64
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -59,17 +59,15 @@ def reset(
     *,
     files_within: Path | None = None,
 ) -> scenarios.LoadSummary:
-    db, blobs = uow.db, uow.blobs
+    db = uow.db
     users, projects = _target_names(scenario)
-    blobs.root.mkdir(parents=True, exist_ok=True)
-    root = blobs.root.resolve()
-    aside = Path(tempfile.mkdtemp(prefix=".reset-", dir=blobs.root))
+    root = uow.blobs.root.resolve()
+    aside: Path | None = None
     try:
         with uow.atomic():
-            # Under the write lock, so no upload commits a file in between; only image data
-            # files move (an upload's temp file stays with its upload).
-            for entry in blobs.data_files():
-                entry.rename(aside / entry.name)
+            # Under the write lock, so no upload commits a file in between.
+            aside = maintenance.set_aside_data(uow)
+            moved = aside
             maintenance.remove_all(uow)
             accounts.keep_only(db, users, projects)
             if scenario is None:
@@ -85,15 +83,14 @@ def reset(
                     base_dir,
                     files_within=files_within,
                     # An export by reference names files that were just moved aside.
-                    relocate=lambda p: aside / p.name if p.parent == root else p,
+                    relocate=lambda p: moved / p.name if p.parent == root else p,
                     replacing=True,
                 )
     except BaseException:
-        for entry in aside.iterdir():
-            entry.rename(blobs.root / entry.name)
-        aside.rmdir()
+        if aside is not None:
+            maintenance.put_back(uow, aside)
         raise
-    shutil.rmtree(aside, ignore_errors=True)
+    maintenance.drop_set_aside(uow, aside)
     for name, project_id in accounts.project_ids_by_name(db).items():
         summary.projects.setdefault(name, project_id)
     return summary

@@ -25,6 +25,7 @@ with warnings.catch_warnings():
     from webob.acceptparse import create_accept_header
 
 from emulator.core import errors
+from emulator.core.db import is_busy
 
 _OFFERS = ["text/html", "application/json"]
 
@@ -128,6 +129,10 @@ def register(app: Flask, allow_header: AllowHeader = plain_allow_header) -> None
         return render(_from_werkzeug(exc, allow_header))
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> Response:  # pragma: no cover - a bug if reached
-        app.logger.exception("unhandled error", exc_info=exc)
-        return render(errors.EmulatorError())
+    def _unexpected(exc: Exception) -> Response:
+        if is_busy(exc):
+            # Another writer held the database past the busy timeout (a long reset or
+            # scenario load): try again shortly, as Glance's own 503s say.
+            return render(errors.ServiceUnavailable(headers={"Retry-After": "1"}))
+        app.logger.exception("unhandled error", exc_info=exc)  # pragma: no cover - a bug
+        return render(errors.EmulatorError())  # pragma: no cover

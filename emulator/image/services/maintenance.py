@@ -7,11 +7,18 @@ use cases instead, with the rules and errors a client would meet.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
 from emulator.core.unit_of_work import UnitOfWork
 from emulator.image.domain.images import Image
 from emulator.image.domain.members import Membership
 from emulator.image.store import images as image_store
 from emulator.image.store import members as member_store
+from emulator.image.store import set_aside
 
 
 def find(uow: UnitOfWork, image_id: str) -> Image | None:
@@ -47,3 +54,114 @@ def restore_member_times(
 def remove_all(uow: UnitOfWork) -> None:
     """Every image row and member, tag and property (the data files are the caller's)."""
     image_store.delete_everything(uow.db)
+
+
+# --- a reset's image data: set aside, then dropped or put back --------------------------------
+
+SET_ASIDE_PREFIX = ".reset-"
+
+
+def set_aside_data(uow: UnitOfWork) -> Path:
+    """Inside the reset's transaction: move every data file into a new folder, and note the
+    folder in that same transaction. If it commits, the folder is garbage (``drop_set_aside``,
+    or the next start); if not, the folder holds the live data (``put_back``, or the next
+    start). Uploads in flight keep their temp files; under the write lock none commits."""
+    root = uow.blobs.root
+    root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=SET_ASIDE_PREFIX, dir=root))
+    set_aside.note(uow.db, folder.name, uow.now())
+    for entry in uow.blobs.data_files():
+        entry.rename(folder / entry.name)
+    return folder
+
+
+def put_back(uow: UnitOfWork, folder: Path) -> None:
+    """The reset failed and rolled back: its folder's files are the live data again (over
+    any file the failed load wrote under the same image id)."""
+    for entry in folder.iterdir():
+        os.replace(entry, uow.blobs.root / entry.name)
+    folder.rmdir()
+
+
+def drop_set_aside(uow: UnitOfWork, folder: Path) -> None:
+    """The reset committed: the old data goes, then its note."""
+    shutil.rmtree(folder, ignore_errors=True)
+    with uow.atomic():
+        set_aside.forget(uow.db, folder.name)
+
+
+# --- after a crash ------------------------------------------------------------------------------
+
+
+@dataclass
+class Recovery:
+    """What a start found left behind by a process that died, and what it did about it."""
+
+    folders_put_back: list[str] = field(default_factory=list)
+    folders_dropped: list[str] = field(default_factory=list)
+    uploads_requeued: list[str] = field(default_factory=list)
+    temp_files_removed: int = 0
+    orphan_files_removed: list[str] = field(default_factory=list)
+    images_without_data: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        said = []
+        for folder in self.folders_put_back:
+            said.append(f"an interrupted reset's data in {folder} was put back")
+        for folder in self.folders_dropped:
+            said.append(f"a finished reset's old data in {folder} was removed")
+        for image_id in self.uploads_requeued:
+            said.append(f"image {image_id}: upload cut short, back to queued")
+        if self.temp_files_removed:
+            said.append(f"{self.temp_files_removed} partial upload file(s) removed")
+        for name in self.orphan_files_removed:
+            said.append(f"data file {name} belonged to no image with data and was removed")
+        for image_id in self.images_without_data:
+            said.append(f"image {image_id} is active but its data file is missing")
+        return said
+
+
+def recover(uow: UnitOfWork) -> Recovery:
+    """Finish or roll back what a killed process left: run by the serving process at start,
+    while no request is served. Image data ends as the database says it should be.
+
+    - A reset's set-aside folder is dropped if the reset committed (noted), else put back.
+    - An image left ``saving`` goes back to ``queued`` with no size, as Glance's
+      ImageDataController._restore leaves an upload that failed; its partial data goes.
+    - Data files of no live image with data (a load or upload that never committed, a
+      delete cut short) are removed.
+    """
+    found = Recovery()
+    root = uow.blobs.root
+    noted = set_aside.noted(uow.db)
+    for folder in sorted(root.glob(SET_ASIDE_PREFIX + "*")) if root.exists() else ():
+        if not folder.is_dir():
+            continue
+        if folder.name in noted:
+            shutil.rmtree(folder, ignore_errors=True)
+            found.folders_dropped.append(folder.name)
+        else:
+            put_back(uow, folder)
+            found.folders_put_back.append(folder.name)
+    with uow.atomic():
+        for name in noted:
+            set_aside.forget(uow.db, name)
+        for image_id in image_store.ids_with_status(uow.db, "saving"):
+            image_store.update_fields(
+                uow.db,
+                image_id,
+                status="queued",
+                size=None,
+                virtual_size=None,
+                updated_at=uow.now(),
+            )
+            found.uploads_requeued.append(image_id)
+        with_data = image_store.ids_with_data(uow.db)
+    found.temp_files_removed = uow.blobs.sweep_uploads()
+    for entry in uow.blobs.data_files():
+        if entry.name.lower() not in with_data:
+            entry.unlink(missing_ok=True)
+            found.orphan_files_removed.append(entry.name)
+    present = {entry.name.lower() for entry in uow.blobs.data_files()}
+    found.images_without_data = sorted(with_data - present)
+    return found

@@ -166,3 +166,16 @@ def delete_everything(db: sqlite_utils.Database) -> None:
     """Every image row, deleted ones too, with all that hangs off them (a reset)."""
     for table in ("image_members", "image_tags", "image_properties", "images"):
         db.execute(f"DELETE FROM {table}")
+
+
+def ids_with_status(db: sqlite_utils.Database, status: str) -> list[str]:
+    rows = db.execute("SELECT id FROM images WHERE status = ? AND deleted = 0", [status])
+    return [row[0] for row in rows]
+
+
+def ids_with_data(db: sqlite_utils.Database) -> set[str]:
+    """Live images whose status says their data file exists."""
+    rows = db.execute(
+        "SELECT lower(id) FROM images WHERE deleted = 0 AND status IN ('active', 'deactivated')"
+    )
+    return {row[0] for row in rows}
