@@ -3,9 +3,10 @@
 Scenario, reset and export code (marshmallow, YAML) is imported on first use: it is a
 quarter of the start-up time otherwise.
 
-Not part of Glance. Errors take the Keystone-like ``{"error": {...}}`` shape. Every route but
-``health`` needs an admin token, unless the server runs with ``control_api_loopback_only``:
-then no token is needed and only loopback clients are answered.
+Not part of Glance. Errors take the Keystone-like ``{"error": {...}}`` shape. Reset, scenario
+and export answer local processes without a token and others with an admin token only
+(``control_api_loopback_only``: local processes only), and never a request a web page on
+another site could have made a browser send (``_check_addressed_to_us``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, request
 
@@ -35,10 +37,50 @@ def _is_loopback(address: str | None) -> bool:
         return False
 
 
+def _host_name(host: str) -> str:
+    """``example.org:9292`` -> ``example.org``; ``[::1]:9292`` -> ``::1``."""
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def _is_ip_literal(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_addressed_to_us() -> None:
+    """Refuse what a web page elsewhere could make a browser send: a request addressed to
+    another host name (DNS rebinding: a hostile name resolving to 127.0.0.1) or coming from
+    another site's page (CSRF: an ``Origin`` not ours, ``Sec-Fetch-Site: cross-site``)."""
+    name = _host_name(request.host).lower()
+    public = config().public_endpoint
+    ours = {"localhost"} | ({urlsplit(public).hostname or ""} if public else set())
+    if not (_is_ip_literal(name) or name in ours):
+        raise errors.Forbidden(
+            f"The control API only answers requests addressed to this server, not to {name!r}."
+        )
+    origin = request.headers.get("Origin")
+    if origin is not None and urlsplit(origin).netloc.lower() != request.host.lower():
+        raise errors.Forbidden("The control API does not answer requests from other sites.")
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        raise errors.Forbidden("The control API does not answer requests from other sites.")
+
+
 def _require_operator() -> None:
+    """Who may reset, load and export: any local process without a token (as moto's and
+    LocalStack's reset); from elsewhere, an admin token only. A token, when one is sent,
+    must be an admin's, from anywhere. ``control_api_loopback_only``: loopback only."""
+    _check_addressed_to_us()
+    loopback = _is_loopback(request.remote_addr)
     if config().control_api_loopback_only:
-        if not _is_loopback(request.remote_addr):
+        if not loopback:
             raise errors.Forbidden("The control API only answers loopback clients.")
+        return
+    if loopback and "X-Auth-Token" not in request.headers:
         return
     context = unit_of_work().context
     if context.user_id is None:

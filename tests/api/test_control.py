@@ -124,13 +124,92 @@ def test_openapi_document_is_served_to_anyone(client: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize(("method", "path"), GUARDED)
-def test_guarded_route_without_token_is_401_and_changes_nothing(
+def test_guarded_route_without_token_from_elsewhere_is_401_and_changes_nothing(
     client: FlaskClient, app: Flask, tmp_path: Path, users: Any, method: str, path: str
 ) -> None:
     with unchanged(app, tmp_path):
-        response = call(client, method, path, headers={"Accept": "application/json"})
+        response = call(
+            client, method, path, headers={"Accept": "application/json"}, environ_overrides=REMOTE
+        )
     assert_error(response, 401, "requires authentication")
     assert response.headers["WWW-Authenticate"].startswith("Keystone uri=")
+
+
+@pytest.mark.parametrize(("method", "path"), GUARDED)
+def test_guarded_route_with_admin_token_from_elsewhere_is_answered(
+    client: FlaskClient, users: Any, method: str, path: str
+) -> None:
+    response = call(client, method, path, headers=admin(users), environ_overrides=REMOTE)
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def test_a_local_process_needs_no_token(client: FlaskClient, users: Any) -> None:
+    """As moto's and LocalStack's reset: a test suite on the same machine just calls it."""
+    reset = client.post("/_emulator/reset", json=SHARING_101)
+    assert reset.status_code == 200, reset.get_data(as_text=True)
+    assert set(reset.get_json()["images"]) == {"golden-base", "tools-snapshot", "public-readme"}
+    assert client.get("/_emulator/export?data=none").status_code == 200
+    extra = {"document": {"images": [{"name": "extra", "owner": "producer"}]}}
+    assert client.post("/_emulator/scenario", json=extra).status_code == 200
+    assert "extra" in image_names(client, users, "producer")
+
+
+@pytest.mark.parametrize(("method", "path"), GUARDED)
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://evil.example"},
+        {"Origin": "null"},
+        {"Origin": "http://localhost:1234"},
+        {"Sec-Fetch-Site": "cross-site"},
+    ],
+    ids=["other site", "opaque origin", "other port", "fetch metadata"],
+)
+def test_a_cross_site_request_is_403_and_changes_nothing(
+    client: FlaskClient,
+    app: Flask,
+    tmp_path: Path,
+    users: Any,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+) -> None:
+    """What a page on another site can make a browser send (CSRF), even with no body."""
+    with unchanged(app, tmp_path):
+        response = call(client, method, path, headers=headers)
+        with_token = call(client, method, path, headers={**admin(users), **headers})
+    for refused in (response, with_token):
+        assert_error(refused, 403, "other sites")
+
+
+@pytest.mark.parametrize(("method", "path"), GUARDED)
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:9292", "rebind.attacker.test"])
+def test_a_request_for_another_host_name_is_403_and_changes_nothing(
+    client: FlaskClient,
+    app: Flask,
+    tmp_path: Path,
+    users: Any,
+    method: str,
+    path: str,
+    host: str,
+) -> None:
+    """DNS rebinding: a hostile name that resolves to 127.0.0.1 reaches us from a browser."""
+    with unchanged(app, tmp_path):
+        response = call(client, method, path, headers={"Host": host})
+    assert_error(response, 403, "addressed to this server")
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1:9292", "localhost:9292", "[::1]:9292", "192.0.2.7", "LOCALHOST"]
+)
+def test_our_own_addresses_and_same_origin_pages_are_answered(
+    client: FlaskClient, host: str
+) -> None:
+    response = client.get(
+        "/_emulator/export?data=none",
+        headers={"Host": host, "Origin": f"http://{host}", "Sec-Fetch-Site": "same-origin"},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("method", "path"), GUARDED)
@@ -139,7 +218,7 @@ def test_guarded_route_with_unknown_token_is_401(
 ) -> None:
     with unchanged(app, tmp_path):
         response = call(client, method, path, headers={"X-Auth-Token": "not-a-token"})
-    assert_error(response, 401)
+    assert_error(response, 401)  # a token, when one is sent, must be an admin's: from anywhere
 
 
 @pytest.mark.parametrize("user", ["producer", "consumer", "outsider"])
