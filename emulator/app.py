@@ -15,6 +15,7 @@ from flask import Flask
 
 from emulator.core.config import Config
 from emulator.core.context import admin_context
+from emulator.core.http.paths import DecodeEncodedSlashes
 from emulator.core.unit_of_work import UnitOfWork
 
 
@@ -74,6 +75,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         app.register_blueprint(blueprint)
 
     app.wsgi_app = versions.VersionNegotiation(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = DecodeEncodedSlashes(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
