@@ -1,8 +1,9 @@
 """What Glance's router answers for methods a path does not take.
 
 ``glance/api/v2/router.py`` connects a ``RejectMethodController`` to every path with a
-literal ``allowed_methods`` string: any other method (HEAD and OPTIONS included, since
-``routes`` does not treat HEAD as GET) is a 405 carrying that string in ``Allow``.
+literal ``allowed_methods`` string: any other method (HEAD included, since ``routes`` does
+not treat HEAD as GET) is a 405 carrying that string in ``Allow``. OPTIONS would be too, but
+the CORS filter in front of Glance's pipeline answers it first (``versions.CorsFilter``).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def allowed_methods(path: str, valid: Iterable[str] = ()) -> str:
 def register(app: Flask) -> None:
     @app.before_request
     def _reject_implicit_methods() -> None:
-        # Flask answers HEAD (as GET) and OPTIONS itself; Glance's router does not.
-        if request.method in ("HEAD", "OPTIONS") and request.path.startswith("/v2"):
+        # Flask answers HEAD as GET; Glance's router does not. (OPTIONS never gets here:
+        # versions.CorsFilter answers it, as the CORS filter in Glance's pipeline does.)
+        if request.method == "HEAD" and request.path.startswith("/v2"):
             if request.url_rule is not None:
                 raise errors.MethodNotAllowed(headers={"Allow": allowed_methods(request.path)})

@@ -92,3 +92,22 @@ class VersionNegotiation:
         if requested in ALLOWED_URL_VERSIONS:
             return "/v2" + remainder
         return "/"
+
+
+class CorsFilter:
+    """WSGI middleware: the ``cors`` filter that heads every pipeline of Glance's
+    ``glance-api-paste.ini`` (oslo.middleware ``CORS``) answers every ``OPTIONS`` itself,
+    before version negotiation, authentication or routing: an empty 200. With no allowed
+    origin configured (Glance's default) it adds no CORS header either."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]):
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        path = environ.get("PATH_INFO", "") or ""
+        if environ.get("REQUEST_METHOD") != "OPTIONS" or path.startswith(PASSTHROUGH_PREFIXES):
+            return self.app(environ, start_response)
+        start_response(
+            "200 OK", [("Content-Type", "text/html; charset=UTF-8"), ("Content-Length", "0")]
+        )
+        return [b""]
