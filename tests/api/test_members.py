@@ -199,7 +199,7 @@ def test_duplicate_member_is_409(client: FlaskClient, users: Any, shared: str) -
         ({"member": ""}, "Member can't be empty"),
         ({"member": None}, "Member can't be empty"),
         (["x"], 'Expected a member in the form: {"member": "image_id"}'),
-        ({"member": 42}, 'Expected a member in the form: {"member": "image_id"}'),
+        ({"member": ["p"]}, 'Expected a member in the form: {"member": "image_id"}'),
         ("x", "Unexpected body type. Expected list/dict."),
         ({"member": "x" * 256}, "Member can't be longer than 255 characters."),
         ({"member": "proj-\U0001f600"}, "Member can't contain 4 byte unicode characters."),
@@ -211,6 +211,15 @@ def test_create_body_errors(client: FlaskClient, users: Any, body: Any, explanat
     assert response.status_code == 400
     assert message(response) == explanation
     assert rows(client, users, image["id"]) == []
+
+
+def test_a_numeric_member_id_is_taken_as_text(client: FlaskClient, users: Any, shared: str) -> None:
+    response = client.post(
+        members_url(shared), json={"member": 42}, headers=users.headers("producer")
+    )
+    assert response.status_code == 200
+    assert response.get_json()["member_id"] == "42"
+    assert "42" in statuses(client, users, shared)
 
 
 @pytest.mark.parametrize(

@@ -66,16 +66,33 @@ def parse_create_body(body: Any) -> str:
         raise errors.BadRequest('Expected a member in the form: {"member": "image_id"}')
     if "member" not in body:
         raise errors.BadRequest("Member to be added not specified")
-    member_id = body["member"]
-    if not member_id:
+    raw = body["member"]
+    if not raw:
         raise errors.BadRequest("Member can't be empty")
-    if not isinstance(member_id, str):
-        # Glance stores whatever truthy JSON value it gets (or fails with a 500); project
-        # ids are strings, so anything else is refused in the deserializer's own words.
+    if isinstance(raw, bool | int | float):
+        # Glance takes any truthy value and its database keeps numbers as text (a real
+        # Glance 33 answers 200 to {"member": 12} and lists "12"). A list or an object
+        # fails there with a 500; it is refused here in the deserializer's own words.
+        member_id = number_as_text(raw)
+    elif isinstance(raw, str):
+        member_id = raw
+    else:
         raise errors.BadRequest('Expected a member in the form: {"member": "image_id"}')
     if len(member_id) > MAX_MEMBER_ID_LENGTH:
         raise errors.BadRequest(f"Member can't be longer than {MAX_MEMBER_ID_LENGTH} characters.")
     return member_id
+
+
+def number_as_text(value: bool | int | float) -> str:
+    """A JSON number as SQLite stores it in a text column: ``12``, ``1.5``, ``2.0``,
+    ``1.0e+20``; true is 1 (SQLite's ``%!.15g`` for reals)."""
+    if isinstance(value, bool | int):
+        return str(int(value))
+    text = f"{value:.15g}"
+    mantissa, exponent, power = text.partition("e")
+    if "." not in mantissa and mantissa.lstrip("-").isdigit():
+        mantissa += ".0"
+    return mantissa + exponent + power
 
 
 def parse_update_body(body: Any) -> Any:
