@@ -87,7 +87,7 @@ class ImageSchema(Schema):
     protected = fields.Boolean()
     os_hidden = fields.Boolean()
     tags = fields.List(fields.String())
-    properties = fields.Dict(keys=fields.String(), values=fields.String())
+    properties = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
     data = fields.Nested(DataSchema)
     #: deactivated images are uploaded, then deactivated.
     status = fields.String(validate=validate.OneOf(("queued", "active", "deactivated")))

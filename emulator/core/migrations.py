@@ -114,4 +114,20 @@ MIGRATIONS: list[list[str]] = [
             created_at TEXT NOT NULL
         )""",
     ],
+    # 4: a property may be null: Glance's schema-image.json types kernel_id and ramdisk_id
+    # as ["null", "string"], and Glance keeps the null. SQLite cannot drop a NOT NULL, so
+    # the table is made anew.
+    [
+        """CREATE TABLE image_properties_new (
+            image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            value TEXT,
+            PRIMARY KEY (image_id, name)
+        )""",
+        "INSERT INTO image_properties_new (rowid, image_id, name, value) "
+        "SELECT rowid, image_id, name, value FROM image_properties",
+        "DROP TABLE image_properties",
+        "ALTER TABLE image_properties_new RENAME TO image_properties",
+        "CREATE INDEX idx_image_properties_name_value ON image_properties (name, value)",
+    ],
 ]

@@ -1599,3 +1599,47 @@ def test_versioned_urls_reach_the_images_api(
     assert created.status_code == 201
     # The serializer's links stay unversioned.
     assert created.get_json()["self"] == f"/v2/images/{created.get_json()['id']}"
+
+
+# --- null where Glance's schema-image.json allows it (issue 16) --------------------------------
+
+
+@pytest.mark.parametrize("key", ["kernel_id", "ramdisk_id"])
+def test_a_null_kernel_or_ramdisk_id_is_kept_as_null(
+    client: FlaskClient, users: Any, key: str
+) -> None:
+    """Glance's etc/schema-image.json types both as ["null", "string"]; the null is stored
+    and shown as null (it was stored as the text "None")."""
+    headers = users.headers("producer")
+    created = client.post("/v2/images", json={"name": "ami", key: None}, headers=headers)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    assert created.get_json()[key] is None
+    image_id = created.get_json()["id"]
+    assert client.get(f"/v2/images/{image_id}", headers=headers).get_json()[key] is None
+
+
+@pytest.mark.parametrize("op", ["add", "replace"])
+@pytest.mark.parametrize("key", ["kernel_id", "ramdisk_id"])
+def test_patching_a_kernel_or_ramdisk_id_to_null(
+    client: FlaskClient, users: Any, key: str, op: str
+) -> None:
+    headers = users.headers("producer")
+    created = client.post(
+        "/v2/images", json={"name": "ami", key: str(uuid.uuid4())}, headers=headers
+    )
+    image_id = created.get_json()["id"]
+    patched = client.patch(
+        f"/v2/images/{image_id}",
+        json=[{"op": op, "path": f"/{key}", "value": None}],
+        headers={**headers, "Content-Type": "application/openstack-images-v2.1-json-patch"},
+    )
+    assert patched.status_code == 200, patched.get_data(as_text=True)
+    assert patched.get_json()[key] is None
+    assert client.get(f"/v2/images/{image_id}", headers=headers).get_json()[key] is None
+
+
+def test_null_is_still_refused_for_other_properties(client: FlaskClient, users: Any) -> None:
+    response = client.post(
+        "/v2/images", json={"os_distro": None}, headers=users.headers("producer")
+    )
+    assert response.status_code == 400

@@ -156,7 +156,8 @@ class Image:
     min_ram: int = 0
     min_disk: int = 0
     tags: list[str] = field(default_factory=list)
-    extra_properties: dict[str, str] = field(default_factory=dict)
+    #: Custom properties; a value is null only where the schema allows it (kernel_id...).
+    extra_properties: dict[str, str | None] = field(default_factory=dict)
 
 
 def is_reserved(key: str) -> bool:

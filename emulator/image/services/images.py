@@ -58,7 +58,8 @@ def create(uow: UnitOfWork, body: Any) -> Image:
         min_ram=int(base.get("min_ram") or 0),  # type: ignore[call-overload]
         min_disk=int(base.get("min_disk") or 0),  # type: ignore[call-overload]
         tags=rules.unify_tags(list(base.get("tags") or [])),  # type: ignore[call-overload]
-        extra_properties={k: str(v) for k, v in extras.items()},
+        # Validated against the image schema: strings, or null where it allows null.
+        extra_properties={k: None if v is None else str(v) for k, v in extras.items()},
     )
     for name in ("min_ram", "min_disk"):
         if getattr(image, name) < 0:
