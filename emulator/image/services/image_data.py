@@ -58,16 +58,28 @@ def upload(
     """Store the image's data: queued -> saving -> active.
 
     Any refusal after ``saving`` (too large, wrong size, content not matching disk_format,
-    client gone) puts the image back to ``queued`` and keeps nothing.
+    client gone) puts the image back to ``queued`` and keeps no data. Content refused by
+    the format inspection leaves its checksums on the image, as in Glance: there the store
+    hashes the data (``ImageProxy._upload_to_store``) before the format is judged, and
+    ``_restore`` saves the image as it then is.
     """
     db, blobs = uow.db, uow.blobs
     image = _begin_saving(uow, image_id)
     pending: PendingBlob | None = None
     kept = False
+    hashes_of_refused: dict[str, str] = {}
     try:
         pending = blobs.begin()
         md5, sha = _write(pending, chunks, size or 0, uow.config.image_size_cap)
-        virtual_size = _inspect(image, pending, uow.config)
+        try:
+            virtual_size = _inspect(image, pending, uow.config)
+        except errors.UnsupportedMediaType:
+            hashes_of_refused = {
+                "checksum": md5.hexdigest(),
+                "os_hash_algo": HASHING_ALGORITHM,
+                "os_hash_value": sha.hexdigest(),
+            }
+            raise
         with uow.atomic():
             current = image_store.get(db, image.id)
             if current is None or current.status != "saving":
@@ -98,7 +110,7 @@ def upload(
             blobs.delete(image.id)
         elif pending is not None:
             pending.discard()
-        _restore(uow, image.id)
+        _restore(uow, image.id, hashes_of_refused)
         raise
     return current
 
@@ -178,8 +190,9 @@ def _inspect(image: Image, pending: PendingBlob, config: Config) -> int | None:
     return verdict.virtual_size
 
 
-def _restore(uow: UnitOfWork, image_id: str) -> None:
-    """Back to ``queued`` (clearing size) unless gone: ImageDataController._restore."""
+def _restore(uow: UnitOfWork, image_id: str, hashes: dict[str, str] | None = None) -> None:
+    """Back to ``queued`` (clearing size) unless gone: ImageDataController._restore.
+    ``hashes``: checksums Glance would have set on the image before the refusal."""
     try:
         with uow.atomic():
             current = image_store.get(uow.db, image_id)
@@ -193,6 +206,7 @@ def _restore(uow: UnitOfWork, image_id: str) -> None:
                 size=None,
                 virtual_size=None,
                 updated_at=uow.now(),
+                **(hashes or {}),
             )
     except Exception:  # Glance logs and carries on: the original error is what the client gets
         log.exception("Unable to restore image %s", image_id)
