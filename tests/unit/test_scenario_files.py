@@ -70,7 +70,8 @@ def error_of(text: str, source: str = "lab.yaml") -> str:
             "lab.yaml: users.0.password (line 2): give exactly one of password or password_hash",
         ),
         (
-            "users:\n  - {name: u, project: p, password: a, password_hash: 'scrypt:4096:8:1$s$d'}\n",
+            "users:\n  - {name: u, project: p, password: a,\n"
+            "     password_hash: 'scrypt:4096:8:1$s$d'}\n",
             "lab.yaml: users.0.password (line 2): give exactly one of password or password_hash",
         ),
         (
