@@ -1042,8 +1042,33 @@ def test_add_owner_is_not_checked_by_glance(
     # ImagesController._do_add has no owner rule (only _do_replace has one), and the
     # modify_image policy is checked against the current owner: Glance lets the owner give
     # the image away with "add /owner".
+    # The change is saved; Glance then reads the image back as the caller, who can no
+    # longer see it (a private image of another project): 403 (seen on a real Glance 33).
     other = users.project("consumer")
     response = patch(client, users, image["id"], [{"op": "add", "path": "/owner", "value": other}])
+    assert response.status_code == 403
+    assert response.get_json()["message"].split("<br />")[0] == (
+        f"Forbidding request, image {image['id']} not visible"
+    )
+    given = client.get(f"/v2/images/{image['id']}", headers=users.headers("consumer"))
+    assert given.status_code == 200
+    assert given.get_json()["owner"] == other
+    gone = client.get(f"/v2/images/{image['id']}", headers=users.headers("producer"))
+    assert gone.status_code == 404
+
+
+def test_add_owner_on_a_public_image_stays_visible_and_is_200(
+    client: FlaskClient, users: Any
+) -> None:
+    """Only a caller that loses sight of the image gets the 403."""
+    created = client.post(
+        "/v2/images",
+        json={"name": "c", "visibility": "community"},
+        headers=users.headers("producer"),
+    )
+    image_id = created.get_json()["id"]
+    other = users.project("consumer")
+    response = patch(client, users, image_id, [{"op": "add", "path": "/owner", "value": other}])
     assert response.status_code == 200
     assert response.get_json()["owner"] == other
 

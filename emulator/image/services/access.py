@@ -79,6 +79,14 @@ def load(uow: UnitOfWork, image_id: str, action: str = "get_image") -> ImageAcce
     return found
 
 
+def still_visible(uow: UnitOfWork, image: Image) -> bool:
+    """Can the caller still see ``image`` (as changed, not yet re-read)?"""
+    status = image_store.member_status(uow.db, image.id, uow.context.project_id)
+    rel = access.relation(uow.context, image.owner, status)
+    visibility = access.visibility_for(image.owner, image.visibility)
+    return access.can_see(rel, visibility, uow.config.sharing_profile)
+
+
 def require_role(uow: UnitOfWork, role: str, action: str) -> None:
     """A collection-level policy (``add_image``, ``get_images``): the role, else 403."""
     if not access.has_role(uow.context, role):

@@ -105,6 +105,11 @@ def update(uow: UnitOfWork, image_id: str, draft: int, body: Any) -> Image:
         rules.check_quotas(image, config.image_property_quota, config.image_tag_quota)
         image.updated_at = uow.now()
         image_store.save(uow.db, image)
+    if not access.still_visible(uow, image):
+        # An owner that gave the image away (``add /owner``: Glance checks the owner rule
+        # on ``replace`` only) has it saved, then Glance re-reads it as the caller
+        # (db/sqlalchemy/api.py ``_image_update`` -> ``_image_get``) and answers 403.
+        raise errors.Forbidden(f"Forbidding request, image {image.id} not visible")
     return image
 
 
