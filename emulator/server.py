@@ -6,32 +6,69 @@ streams, a client that goes away mid-upload is noticed, and nothing is spooled f
 waitress, the first choice, buffers every request body to its own temp file before calling
 the app: on this machine that capped uploads at ~330 MB/s before any work of ours (cheroot
 ~790 MB/s) and downloads at ~840 MB/s (cheroot ~2400 MB/s), for a trivial app.
+
+cheroot alone let idle and slow clients hold every worker thread and read headers of any
+size; ``emulator/server_guard.py`` adds what it lacks (see there). The limits below are
+Glance's where it had one.
 """
 
 from __future__ import annotations
 
+import resource
 import threading
 from typing import Any
 
 from cheroot import wsgi
 from flask import Flask
 
+from emulator.request_head import HeadLimits
+from emulator.server_guard import GuardedServer
+
 SERVER_NAME = "glance-emulator"
+#: Seconds a connection may wait for its next request, and each read of a request body
+#: may wait for data.
+IDLE_TIMEOUT = 30.0
+#: Seconds from the first byte of a request head to its end.
+HEAD_TIMEOUT = 10.0
+#: Glance's eventlet server ran each worker with a pool of 1000 green threads.
+MAX_CONNECTIONS = 1000
+#: File descriptors kept for everything but client connections (database, image files).
+RESERVED_FILES = 64
+
+
+def default_max_connections() -> int:
+    """MAX_CONNECTIONS, or fewer if the process may not open that many files: past that
+    limit ``accept`` fails and the server can no longer even refuse."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CONNECTIONS
+    return max(1, min(MAX_CONNECTIONS, soft - RESERVED_FILES))
 
 
 def make_server(
-    app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 32, **options: Any
-) -> wsgi.Server:
+    app: Flask,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    threads: int = 32,
+    *,
+    idle_timeout: float = IDLE_TIMEOUT,
+    head_timeout: float = HEAD_TIMEOUT,
+    max_connections: int | None = None,
+    head_limits: HeadLimits | None = None,
+    **options: Any,
+) -> GuardedServer:
     """A cheroot server bound to ``host:port`` (0 = a free port), not yet serving."""
-    server = wsgi.Server(
+    server = GuardedServer(
         (host, port),
         app,
         numthreads=threads,
         server_name=SERVER_NAME,
         request_queue_size=64,
-        # Seconds a keep-alive connection may sit idle, and the graceful-stop wait.
-        timeout=30,
-        shutdown_timeout=2,
+        timeout=idle_timeout,
+        head_timeout=head_timeout,
+        max_connections=max_connections or default_max_connections(),
+        head_limits=head_limits or HeadLimits(),
+        shutdown_timeout=2,  # the graceful-stop wait
         **options,
     )
     server.prepare()  # binds now, so the real port is known before serving
@@ -52,9 +89,16 @@ def bound_port(server: wsgi.Server) -> int:
 class ServerThread:
     """Run the app on a free loopback port in a background thread."""
 
-    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 32):
+    def __init__(
+        self,
+        app: Flask,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        threads: int = 32,
+        **options: Any,
+    ):
         self.app = app
-        self.server = make_server(app, host=host, port=port, threads=threads)
+        self.server = make_server(app, host=host, port=port, threads=threads, **options)
         self.base_url = bound_url(self.server)
         self._thread = threading.Thread(target=self._run, name=SERVER_NAME, daemon=True)
 
