@@ -21,7 +21,9 @@ the hooks it does offer (``ConnectionClass``, ``process_conn``, ``put_conn``, an
   keep-alive connections; if none is waiting, every connection is in a worker and the new one
   gets ``503`` with ``Retry-After``;
 * request bodies are read by the worker, each read waiting at most ``timeout`` seconds (the
-  same bound cheroot applies to idle keep-alive connections).
+  same bound cheroot applies to idle keep-alive connections); what the app leaves unread is
+  read in pieces before the answer, up to ``UNREAD_BODY_LIMIT``, else the connection closes
+  (``GuardedRequest``).
 
 Plain TCP only: TLS would need the selector thread to read through the TLS layer.
 """
@@ -46,6 +48,10 @@ LINGER_SECONDS = 2.0
 LINGER_BYTES = 4 << 20
 #: The most bytes read from one connection at a time.
 READ_SIZE = 64 << 10
+#: The most of a request body the app did not read that is read and dropped after it
+#: answers, to keep the connection; past that it closes (emulator/api/image_data.py
+#: DRAIN_LIMIT is the same bound for refused uploads).
+UNREAD_BODY_LIMIT = 64 << 20
 
 # cheroot's own answer when a request times out (HTTPConnection.communicate).
 REQUEST_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
@@ -72,6 +78,7 @@ class _HeadFirstSocketIO(socket.SocketIO):
     def __init__(self, sock: socket.socket):
         super().__init__(sock, "rb")
         self._pending = memoryview(b"")
+        self.timed_out = False
 
     def push(self, data: bytes) -> None:
         self._pending = memoryview(data)
@@ -82,7 +89,11 @@ class _HeadFirstSocketIO(socket.SocketIO):
             buffer[:count] = self._pending[:count]
             self._pending = self._pending[count:]
             return count
-        return super().readinto(buffer)
+        try:
+            return super().readinto(buffer)
+        except TimeoutError:
+            self.timed_out = True  # SocketIO refuses every later read
+            raise
 
 
 class _HeadFirstReader(makefile.StreamReader):
@@ -95,9 +106,41 @@ class _HeadFirstReader(makefile.StreamReader):
         self.bytes_read = 0
 
 
+class GuardedRequest(cheroot_server.HTTPRequest):
+    conn: GuardedConnection
+
+    def send_headers(self) -> None:
+        # cheroot reads whatever the app left of the body before answering, so that the
+        # connection can carry another request: in one read of any size (a 401 to a 300 MB
+        # upload took 650 MB), and again after a read timed out (which fails, and the answer
+        # is lost). Here it is read in pieces, up to a limit, else the connection closes.
+        if not self.close_connection and int(self.status[:3]) != 413:
+            self.close_connection = not self._rest_of_body_read()
+        super().send_headers()
+
+    def _rest_of_body_read(self) -> bool:
+        if self.conn.rfile.head_first.timed_out:
+            return False
+        if self.chunked_read:  # cheroot would read the rest as the next request
+            return bool(getattr(self.rfile, "closed", False))
+        remaining = getattr(self.rfile, "remaining", 0)
+        if remaining > UNREAD_BODY_LIMIT:
+            return False
+        try:
+            while remaining > 0:
+                piece = self.rfile.read(min(READ_SIZE, remaining))
+                if not piece:
+                    return False
+                remaining -= len(piece)
+        except OSError:
+            return False
+        return True
+
+
 class GuardedConnection(cheroot_server.HTTPConnection):
     server: GuardedServer
     rfile: _HeadFirstReader
+    RequestHandlerClass = GuardedRequest
 
     def __init__(self, server: GuardedServer, sock: socket.socket, makefile: Any = None):
         plain_files = makefile or cheroot_server.MakeFile

@@ -1,7 +1,8 @@
-"""Oversized heads: a clear 4xx, and no memory spent on them.
+"""Oversized heads and unread bodies: a clear 4xx, and no memory spent on them.
 
 The server read a head of any size into memory (four 256 MB headers took the process to
-3 GB). Heads are now refused as Glance's eventlet server refused them
+3 GB), and read a body the app did not want in one piece before answering (a 401 to a
+300 MB upload: 650 MB). Heads are now refused as Glance's eventlet server refused them
 (``emulator/request_head.py``); the memory figures are the server process's own.
 """
 
@@ -43,6 +44,31 @@ def test_megabyte_headers_get_400_and_the_server_memory_stays_flat(
     peak_after = server_process.memory_kib("VmHWM")
     assert peak_after - peak_before < GROWTH_LIMIT_KIB, (peak_before, peak_after)
     assert requests.get(url + "/versions", timeout=10).status_code == 200
+
+
+def test_an_unwanted_large_body_is_not_read_into_memory(server_process: ServerProcess) -> None:
+    url = server_process.base_url
+    size = 256 * MiB
+
+    class Body:  # sized, so that it is sent with Content-Length
+        def __len__(self) -> int:
+            return size
+
+        def __iter__(self):  # noqa: ANN204
+            block = bytes(MiB)
+            for _ in range(size // MiB):
+                yield block
+
+    peak_before = server_process.memory_kib("VmHWM")
+    response = requests.put(  # no token: 401 before the app reads a byte
+        url + "/v2/images/00000000-0000-0000-0000-000000000000/file",
+        data=Body(),
+        headers={"Content-Type": "application/octet-stream"},
+        timeout=30,
+    )
+    assert response.status_code == 401
+    peak_after = server_process.memory_kib("VmHWM")
+    assert peak_after - peak_before < GROWTH_LIMIT_KIB, (peak_before, peak_after)
 
 
 def test_heads_just_within_the_limits_are_served(app: Flask, users) -> None:

@@ -118,6 +118,25 @@ def test_a_head_unfinished_after_head_timeout_gets_408(app: Flask) -> None:
     assert 0.9 <= took < 4
 
 
+@pytest.mark.parametrize("authenticated", [True, False], ids=["app-reads-body", "app-refuses"])
+def test_a_body_that_stops_arriving_is_answered_after_idle_timeout(
+    app: Flask, users, authenticated: bool
+) -> None:
+    token = f"X-Auth-Token: {users.tokens['producer']}\r\n" if authenticated else ""
+    head = (
+        "POST /v2/images HTTP/1.1\r\nHost: localhost\r\n" + token + "Content-Type: "
+        "application/json\r\nContent-Length: 100\r\n\r\n"
+    )
+    with ServerThread(app, idle_timeout=1.0) as server, connect(server.base_url) as sock:
+        started = time.monotonic()
+        sock.sendall(head.encode() + b'{"name": ')
+        answer = read_all(sock)
+        took = time.monotonic() - started
+    assert status_of(answer) == (400 if authenticated else 401), answer[:300]
+    assert b"\r\nConnection: close\r\n" in answer
+    assert 0.9 <= took < 5
+
+
 def test_heads_in_small_pieces_and_pipelined_requests_reach_the_app_intact(
     app: Flask, users
 ) -> None:
@@ -145,6 +164,30 @@ def test_heads_in_small_pieces_and_pipelined_requests_reach_the_app_intact(
     listed = json.loads(answer[answer.rindex(b"\r\n\r\n") + 4 :])
     assert [image["name"] for image in listed["images"]] == ["sent-in-pieces"]
     assert sorted(listed["images"][0]["tags"]) == tags
+
+
+def test_an_unread_body_is_read_in_pieces_and_the_connection_kept(app: Flask) -> None:
+    """A refused upload's body is read before answering (else the client may see a reset
+    instead of the answer), a piece at a time and only up to a limit."""
+    head = (
+        "PUT /v2/images/00000000-0000-0000-0000-000000000000/file HTTP/1.1\r\nHost: localhost"
+        "\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n"
+    )
+    small = 4 << 20
+    with ServerThread(app) as server:
+        with connect(server.base_url) as sock:
+            sock.sendall(head.format(small).encode() + bytes(small))
+            sock.sendall(b"GET /versions HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            answer = read_all(sock)
+        assert answer.startswith(b"HTTP/1.1 401 ")
+        assert b"HTTP/1.1 200 " in answer  # the same connection carried the next request
+
+        huge = 1 << 40  # far past the limit: answered at once, and the connection closed
+        with connect(server.base_url) as sock:
+            sock.sendall(head.format(huge).encode() + bytes(65536))
+            answer = read_all(sock)
+        assert answer.startswith(b"HTTP/1.1 401 ")
+        assert b"\r\nConnection: close\r\n" in answer
 
 
 def test_past_max_connections_the_longest_waiting_connection_makes_room(app: Flask) -> None:
