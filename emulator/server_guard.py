@@ -23,7 +23,7 @@ the hooks it does offer (``ConnectionClass``, ``process_conn``, ``put_conn``, an
 * request bodies are read by the worker, each read waiting at most ``timeout`` seconds (the
   same bound cheroot applies to idle keep-alive connections); what the app leaves unread is
   read in pieces before the answer, up to ``UNREAD_BODY_LIMIT``, else the connection closes
-  (``GuardedRequest``).
+  (``GuardedRequest``); a chunked body is read a piece of a chunk at a time.
 
 Plain TCP only: TLS would need the selector thread to read through the TLS layer.
 """
@@ -52,6 +52,8 @@ READ_SIZE = 64 << 10
 #: answers, to keep the connection; past that it closes (emulator/api/image_data.py
 #: DRAIN_LIMIT is the same bound for refused uploads).
 UNREAD_BODY_LIMIT = 64 << 20
+#: The longest line announcing a chunk of a chunked body (size and extensions).
+MAX_CHUNK_LINE = 4096
 
 # cheroot's own answer when a request times out (HTTPConnection.communicate).
 REQUEST_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
@@ -106,8 +108,63 @@ class _HeadFirstReader(makefile.StreamReader):
         self.bytes_read = 0
 
 
+class _StreamingChunkedRFile(cheroot_server.ChunkedRFile):
+    """A chunked request body, a piece of a chunk at a time. cheroot's own reader reads each
+    chunk whole, whatever size its line announces: one 256 MiB chunk took 550 MB, and every
+    64 KiB the app read copied the rest of the chunk. It also read a chunk-size line of any
+    length."""
+
+    def __init__(self, rfile: Any, maxlen: int):
+        super().__init__(rfile, maxlen)
+        self._chunk_left = 0
+
+    def _fetch(self) -> None:  # cheroot calls it when its buffer is empty
+        if self.closed:
+            return
+        if self._chunk_left == 0:
+            self._start_chunk()
+            if self.closed:
+                return
+        piece = self.rfile.read(min(self._chunk_left, READ_SIZE))
+        if not piece:
+            raise ValueError("Bad chunked transfer coding (the body ended inside a chunk)")
+        self._chunk_left -= len(piece)
+        self.bytes_read += len(piece)
+        self.buffer += piece
+        if self._chunk_left == 0 and self.rfile.read(2) != b"\r\n":
+            raise ValueError("Bad chunked transfer coding (expected '\\r\\n' after a chunk)")
+
+    def _start_chunk(self) -> None:
+        line = self.rfile.readline(MAX_CHUNK_LINE + 1)
+        self.bytes_read += len(line)
+        if len(line) > MAX_CHUNK_LINE or not line.endswith(b"\n"):
+            raise ValueError("Bad chunked transfer size line")
+        size_text = line.strip().split(b";", 1)[0]
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise ValueError(f"Bad chunked transfer size: {size_text[:32]!r}") from None
+        if size <= 0:
+            self.closed = True
+        elif self.maxlen and self.bytes_read + size > self.maxlen:
+            raise OSError("Request Entity Too Large")  # as cheroot's own reader says it
+        self._chunk_left = max(size, 0)
+
+
 class GuardedRequest(cheroot_server.HTTPRequest):
     conn: GuardedConnection
+
+    def respond(self) -> None:
+        if not self.chunked_read:
+            super().respond()
+            return
+        # cheroot's HTTPRequest.respond for a chunked body, with the streaming reader.
+        self.rfile = _StreamingChunkedRFile(self.conn.rfile, self.server.max_request_body_size)
+        self.server.gateway(self).respond()
+        if self.ready:
+            self.ensure_headers_sent()
+        if self.chunked_write:
+            self.conn.wfile.write(b"0\r\n\r\n")
 
     def send_headers(self) -> None:
         # cheroot reads whatever the app left of the body before answering, so that the

@@ -1,4 +1,4 @@
-"""Oversized heads and unread bodies: a clear 4xx, and no memory spent on them.
+"""Oversized heads and bodies: a clear 4xx or a stream, and no memory spent on them.
 
 The server read a head of any size into memory (four 256 MB headers took the process to
 3 GB), and read a body the app did not want in one piece before answering (a 401 to a
@@ -8,13 +8,14 @@ The server read a head of any size into memory (four 256 MB headers took the pro
 
 from __future__ import annotations
 
+import hashlib
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from flask import Flask
 
 from emulator.server import ServerThread
-from tests.server.raw_http import ServerProcess, exchange, status_of
+from tests.server.raw_http import ServerProcess, connect, exchange, read_all, status_of
 
 MiB = 1 << 20
 #: Allowed growth of the server's peak memory: allocator noise, not the requests' size.
@@ -69,6 +70,67 @@ def test_an_unwanted_large_body_is_not_read_into_memory(server_process: ServerPr
     assert response.status_code == 401
     peak_after = server_process.memory_kib("VmHWM")
     assert peak_after - peak_before < GROWTH_LIMIT_KIB, (peak_before, peak_after)
+
+
+def login(base_url: str, user: str) -> str:
+    scope = {"project": {"name": user, "domain": {"name": "Default"}}}
+    password = {"user": {"name": user, "domain": {"name": "Default"}, "password": f"{user}-pass"}}
+    response = requests.post(
+        base_url + "/identity/v3/auth/tokens",
+        json={
+            "auth": {"identity": {"methods": ["password"], "password": password}, "scope": scope}
+        },
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    return response.headers["X-Subject-Token"]
+
+
+def test_one_huge_chunk_of_an_upload_streams_through(server_process: ServerProcess) -> None:
+    """cheroot read each chunk of a chunked body whole: one 256 MiB chunk took 550 MB."""
+    url = server_process.base_url
+    token = login(url, "producer")
+    image = requests.post(
+        url + "/v2/images",
+        json={"name": "one-chunk", "disk_format": "raw", "container_format": "bare"},
+        headers={"X-Auth-Token": token},
+        timeout=10,
+    ).json()
+    block, blocks = bytes(range(256)) * 4096, 64  # 64 MiB in 1 MiB blocks
+    digest = hashlib.md5()
+    peak_before = server_process.memory_kib("VmHWM")
+    with connect(url, timeout=30) as sock:
+        sock.sendall(
+            f"PUT /v2/images/{image['id']}/file HTTP/1.1\r\nHost: localhost\r\n"
+            f"X-Auth-Token: {token}\r\nContent-Type: application/octet-stream\r\n"
+            f"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            f"{len(block) * blocks:x}\r\n".encode()
+        )
+        for _ in range(blocks):
+            sock.sendall(block)
+            digest.update(block)
+        sock.sendall(b"\r\n0\r\n\r\n")
+        answer = read_all(sock)
+    assert status_of(answer) == 204, answer[:300]
+    peak_after = server_process.memory_kib("VmHWM")
+    assert peak_after - peak_before < GROWTH_LIMIT_KIB, (peak_before, peak_after)
+    shown = requests.get(
+        f"{url}/v2/images/{image['id']}", headers={"X-Auth-Token": token}, timeout=10
+    ).json()
+    assert (shown["status"], shown["checksum"]) == ("active", digest.hexdigest())
+
+
+def test_an_overlong_chunk_size_line_is_a_400(app: Flask, users) -> None:
+    with ServerThread(app) as server:
+        answer = exchange(
+            server.base_url,
+            b"POST /v2/images HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json"
+            b"\r\nX-Auth-Token: " + users.tokens["producer"].encode() + b"\r\n"
+            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            + b"0" * 8192  # small enough to be sent whole before the server answers
+            + b"2\r\n{}\r\n0\r\n\r\n",
+        )
+    assert status_of(answer) == 400, answer[:300]
 
 
 def test_heads_just_within_the_limits_are_served(app: Flask, users) -> None:
