@@ -104,15 +104,18 @@ def test_a_head_unfinished_after_head_timeout_gets_408(app: Flask) -> None:
         sock.settimeout(0.4)
         answer = b""
         # Bytes keep coming: the time counts from the head's first byte, not its last.
-        while time.monotonic() - started < 8:
-            try:
-                piece = sock.recv(4096)
-            except TimeoutError:
-                sock.sendall(b"X")
-                continue
-            if not piece:
-                break
-            answer += piece
+        try:
+            while time.monotonic() - started < 8:
+                try:
+                    piece = sock.recv(4096)
+                except TimeoutError:
+                    sock.sendall(b"X")
+                    continue
+                if not piece:
+                    break
+                answer += piece
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # a byte sent just after the server closed: the answer came before
         took = time.monotonic() - started
     assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
     assert 0.9 <= took < 4
