@@ -63,7 +63,9 @@ def make_server(
         app,
         numthreads=threads,
         server_name=SERVER_NAME,
-        request_queue_size=64,
+        # Glance's `backlog` (4096): a burst of connections waits in the kernel's queue
+        # until accepted, rather than being dropped for the client to retry a second later.
+        request_queue_size=4096,
         timeout=idle_timeout,
         head_timeout=head_timeout,
         max_connections=max_connections or default_max_connections(),
