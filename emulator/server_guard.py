@@ -22,8 +22,8 @@ the hooks it does offer (``ConnectionClass``, ``process_conn``, ``put_conn``, an
   gets ``503`` with ``Retry-After``;
 * request bodies are read by the worker, each read waiting at most ``timeout`` seconds (the
   same bound cheroot applies to idle keep-alive connections); what the app leaves unread is
-  read in pieces before the answer, up to ``UNREAD_BODY_LIMIT``, else the connection closes
-  (``GuardedRequest``); a chunked body is read a piece of a chunk at a time.
+  read in pieces before the answer, up to a limit, else the connection closes; a chunked
+  body is read a piece of a chunk at a time (``emulator/request_body.py``).
 
 Plain TCP only: TLS would need the selector thread to read through the TLS layer.
 """
@@ -40,20 +40,15 @@ from typing import Any
 from cheroot import makefile, wsgi
 from cheroot import server as cheroot_server
 
+from emulator.request_body import GuardedRequest
 from emulator.request_head import HeadLimits, HeadReader
 
 #: How long a refused connection may keep sending before it is closed, and how much of it
 #: is read and thrown away meanwhile.
 LINGER_SECONDS = 2.0
 LINGER_BYTES = 4 << 20
-#: The most bytes read from one connection at a time.
+#: The most bytes the selector thread reads from one connection at a time.
 READ_SIZE = 64 << 10
-#: The most of a request body the app did not read that is read and dropped after it
-#: answers, to keep the connection; past that it closes (emulator/api/image_data.py
-#: DRAIN_LIMIT is the same bound for refused uploads).
-UNREAD_BODY_LIMIT = 64 << 20
-#: The longest line announcing a chunk of a chunked body (size and extensions).
-MAX_CHUNK_LINE = 4096
 
 # cheroot's own answer when a request times out (HTTPConnection.communicate).
 REQUEST_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
@@ -94,7 +89,7 @@ class _HeadFirstSocketIO(socket.SocketIO):
         try:
             return super().readinto(buffer)
         except TimeoutError:
-            self.timed_out = True  # SocketIO refuses every later read
+            self.timed_out = True  # SocketIO refuses every later read (request_body.py)
             raise
 
 
@@ -106,92 +101,6 @@ class _HeadFirstReader(makefile.StreamReader):
         self.head_first = _HeadFirstSocketIO(sock)
         _pyio.BufferedReader.__init__(self, self.head_first, bufsize)
         self.bytes_read = 0
-
-
-class _StreamingChunkedRFile(cheroot_server.ChunkedRFile):
-    """A chunked request body, a piece of a chunk at a time. cheroot's own reader reads each
-    chunk whole, whatever size its line announces: one 256 MiB chunk took 550 MB, and every
-    64 KiB the app read copied the rest of the chunk. It also read a chunk-size line of any
-    length."""
-
-    def __init__(self, rfile: Any, maxlen: int):
-        super().__init__(rfile, maxlen)
-        self._chunk_left = 0
-
-    def _fetch(self) -> None:  # cheroot calls it when its buffer is empty
-        if self.closed:
-            return
-        if self._chunk_left == 0:
-            self._start_chunk()
-            if self.closed:
-                return
-        piece = self.rfile.read(min(self._chunk_left, READ_SIZE))
-        if not piece:
-            raise ValueError("Bad chunked transfer coding (the body ended inside a chunk)")
-        self._chunk_left -= len(piece)
-        self.bytes_read += len(piece)
-        self.buffer += piece
-        if self._chunk_left == 0 and self.rfile.read(2) != b"\r\n":
-            raise ValueError("Bad chunked transfer coding (expected '\\r\\n' after a chunk)")
-
-    def _start_chunk(self) -> None:
-        line = self.rfile.readline(MAX_CHUNK_LINE + 1)
-        self.bytes_read += len(line)
-        if len(line) > MAX_CHUNK_LINE or not line.endswith(b"\n"):
-            raise ValueError("Bad chunked transfer size line")
-        size_text = line.strip().split(b";", 1)[0]
-        try:
-            size = int(size_text, 16)
-        except ValueError:
-            raise ValueError(f"Bad chunked transfer size: {size_text[:32]!r}") from None
-        if size <= 0:
-            self.closed = True
-        elif self.maxlen and self.bytes_read + size > self.maxlen:
-            raise OSError("Request Entity Too Large")  # as cheroot's own reader says it
-        self._chunk_left = max(size, 0)
-
-
-class GuardedRequest(cheroot_server.HTTPRequest):
-    conn: GuardedConnection
-
-    def respond(self) -> None:
-        if not self.chunked_read:
-            super().respond()
-            return
-        # cheroot's HTTPRequest.respond for a chunked body, with the streaming reader.
-        self.rfile = _StreamingChunkedRFile(self.conn.rfile, self.server.max_request_body_size)
-        self.server.gateway(self).respond()
-        if self.ready:
-            self.ensure_headers_sent()
-        if self.chunked_write:
-            self.conn.wfile.write(b"0\r\n\r\n")
-
-    def send_headers(self) -> None:
-        # cheroot reads whatever the app left of the body before answering, so that the
-        # connection can carry another request: in one read of any size (a 401 to a 300 MB
-        # upload took 650 MB), and again after a read timed out (which fails, and the answer
-        # is lost). Here it is read in pieces, up to a limit, else the connection closes.
-        if not self.close_connection and int(self.status[:3]) != 413:
-            self.close_connection = not self._rest_of_body_read()
-        super().send_headers()
-
-    def _rest_of_body_read(self) -> bool:
-        if self.conn.rfile.head_first.timed_out:
-            return False
-        if self.chunked_read:  # cheroot would read the rest as the next request
-            return bool(getattr(self.rfile, "closed", False))
-        remaining = getattr(self.rfile, "remaining", 0)
-        if remaining > UNREAD_BODY_LIMIT:
-            return False
-        try:
-            while remaining > 0:
-                piece = self.rfile.read(min(READ_SIZE, remaining))
-                if not piece:
-                    return False
-                remaining -= len(piece)
-        except OSError:
-            return False
-        return True
 
 
 class GuardedConnection(cheroot_server.HTTPConnection):
