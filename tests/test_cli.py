@@ -21,6 +21,7 @@ import pytest
 import requests
 
 from emulator.cli import banner
+from emulator.cli import main as cli
 from emulator.cli.settings import SettingsError, build
 from emulator.core.config import Config
 
@@ -32,6 +33,7 @@ STOP_TIMEOUT = 20.0
 # README; test_readme_quickstart.py checks the README side.
 SERVE_OPTIONS = (
     "--host",
+    "--allow-remote",
     "--port",
     "--data-dir",
     "--ephemeral",
@@ -106,9 +108,11 @@ class Served:
 
     def _listening_url(self) -> str:
         for line in self.banner_lines:
-            match = re.fullmatch(r"glance-emulator listening on (http://127\.0\.0\.1:\d+)", line)
+            match = re.fullmatch(
+                r"glance-emulator listening on http://(?:0\.0\.0\.0|127\.0\.0\.1)(:\d+)", line
+            )
             if match:
-                return match.group(1)
+                return "http://127.0.0.1" + match.group(1)
         self.kill()
         pytest.fail(f"no listening line in {self.banner!r}")
 
@@ -284,6 +288,54 @@ def test_a_taken_port_is_a_clear_error_with_exit_code_1(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10"])
+def test_a_host_other_than_loopback_is_refused_without_allow_remote(
+    tmp_path: Path, host: str
+) -> None:
+    result = run_cli("serve", "--host", host, "--port", "0", "--data-dir", str(tmp_path / "d"))
+    assert result.returncode == 2
+    assert f"warning: host {host} is not a loopback address" in result.stderr
+    for user in DEMO_USERS:
+        assert f"{user} ({user}-pass)" in result.stderr
+    assert "--allow-remote" in result.stderr and "Not starting" in result.stderr
+    assert not (tmp_path / "d").exists()  # refused before touching anything
+
+
+def test_a_host_from_the_config_file_is_checked_too(tmp_path: Path) -> None:
+    config_file = tmp_path / "emulator.toml"
+    config_file.write_text('[server]\nhost = "0.0.0.0"\nport = 0\n')
+    result = run_cli("serve", "--config", str(config_file), "--data-dir", str(tmp_path / "d"))
+    assert result.returncode == 2
+    assert "warning: host 0.0.0.0 is not a loopback address" in result.stderr
+
+
+def test_allow_remote_serves_every_interface_after_the_warning(served: list[Served]) -> None:
+    server = start(served, "--host", "0.0.0.0", "--allow-remote", "--port", "0", "--ephemeral")
+    assert requests.get(f"{server.url}/versions", timeout=10).status_code == 200
+    assert server.stop() == 0
+    assert "warning: host 0.0.0.0 is not a loopback address" in server.stderr
+    assert "admin (admin-pass)" in server.stderr and "Not starting" not in server.stderr
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("", False),
+        ("192.0.2.10", False),
+        ("no-such-host.invalid", False),
+    ],
+)
+def test_which_hosts_count_as_loopback(host: str, loopback: bool) -> None:
+    assert cli.is_loopback(host) is loopback
 
 
 def test_config_file_sets_options_and_flags_win(served: list[Served], tmp_path: Path) -> None:

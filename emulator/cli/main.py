@@ -5,15 +5,18 @@ dependency, and the emulator's install stays small. Only the standard library is
 until ``serve`` actually starts, so ``--help`` and usage errors answer at once.
 
 Exit codes: 0 after a clean stop (SIGINT or SIGTERM), 1 when the server cannot start
-(port taken, data dir unusable), 2 for a usage error (bad option or config file).
+(port taken, data dir unusable), 2 for a usage error (bad option or config file, or an
+address other than loopback without ``--allow-remote``).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import ipaddress
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -69,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     net = serve.add_argument_group("serving")
     net.add_argument("--host", metavar="H", help=f"address to listen on (default: {server.host})")
+    net.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="serve on an address other than loopback (the demo accounts' passwords are "
+        "well known: anyone who can reach the port can use them)",
+    )
     net.add_argument(
         "--port",
         metavar="P",
@@ -193,6 +202,43 @@ def settings_from_args(args: argparse.Namespace, ephemeral_dir: Path | None) -> 
     return dataclasses.replace(settings, scenario=args.scenario)
 
 
+def is_loopback(host: str) -> bool:
+    """True if ``host`` (an address or a name) means only this machine. A wildcard (``""``,
+    ``0.0.0.0``, ``::``) means every interface; a name counts only if every address it
+    resolves to is loopback."""
+    name = host.strip("[]")
+    if not name:
+        return False
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        pass
+    try:
+        found = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return False
+    addresses = {str(info[4][0]).split("%")[0] for info in found}
+    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
+
+
+def remote_warning(host: str, allowed: bool) -> str:
+    from emulator.identity.services.accounts import DEMO_ACCOUNTS
+
+    demo = ", ".join(f"{name} ({name}-pass)" for name, _roles in DEMO_ACCOUNTS)
+    lines = [
+        f"{PROG}: warning: host {host or repr(host)} is not a loopback address: anyone who "
+        "can reach this port can use the API,",
+        f"  and the demo accounts {demo} log in with those well-known passwords",
+        "  (every new data dir has them, unless a scenario sets demo_accounts: false).",
+    ]
+    if not allowed:
+        lines.append(
+            "  Not starting. Serve on 127.0.0.1 (the default), or add --allow-remote to serve "
+            "other machines anyway."
+        )
+    return "\n".join(lines)
+
+
 def _install_signal_handlers(stopping: threading.Event) -> None:
     """SIGINT/SIGTERM only set ``stopping``: raising from a handler could land inside the
     server's own code (a bare ``except`` there would swallow it and the server run on)."""
@@ -214,6 +260,10 @@ def serve_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
             settings = settings_from_args(args, ephemeral_dir)
         except SettingsError as exc:
             parser.error(str(exc))  # exits with 2
+        if not is_loopback(settings.server.host):
+            print(remote_warning(settings.server.host, args.allow_remote), file=sys.stderr)
+            if not args.allow_remote:
+                return 2
         server = _start(settings)
         if server is None:
             return 1

@@ -1,0 +1,112 @@
+"""Reading request bodies in bounded pieces, where cheroot reads them whole.
+
+Two places in cheroot (11) read as much of a request body as the client announces, in one
+piece: the reader of chunked bodies takes each chunk whole, and before answering, the
+server reads whatever the app left of a body so that the connection can carry the next
+request. :class:`GuardedRequest` (the request class of ``emulator/server/guard.py``'s
+connections) replaces both with reads of at most ``READ_SIZE``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cheroot import server as cheroot_server
+
+if TYPE_CHECKING:
+    from emulator.server.guard import GuardedConnection
+
+#: The most bytes read from the socket at a time.
+READ_SIZE = 64 << 10
+#: The most of a request body the app did not read that is read and dropped after it
+#: answers, to keep the connection; past that it closes (emulator/api/image_data.py
+#: DRAIN_LIMIT is the same bound for refused uploads).
+UNREAD_BODY_LIMIT = 64 << 20
+#: The longest line announcing a chunk of a chunked body (size and extensions).
+MAX_CHUNK_LINE = 4096
+
+
+class _StreamingChunkedRFile(cheroot_server.ChunkedRFile):
+    """A chunked request body, a piece of a chunk at a time. cheroot's own reader reads each
+    chunk whole, whatever size its line announces: one 256 MiB chunk took 550 MB, and every
+    64 KiB the app read copied the rest of the chunk. It also read a chunk-size line of any
+    length."""
+
+    def __init__(self, rfile: Any, maxlen: int):
+        super().__init__(rfile, maxlen)
+        self._chunk_left = 0
+
+    def _fetch(self) -> None:  # cheroot calls it when its buffer is empty
+        if self.closed:
+            return
+        if self._chunk_left == 0:
+            self._start_chunk()
+            if self.closed:
+                return
+        piece = self.rfile.read(min(self._chunk_left, READ_SIZE))
+        if not piece:
+            raise ValueError("Bad chunked transfer coding (the body ended inside a chunk)")
+        self._chunk_left -= len(piece)
+        self.bytes_read += len(piece)
+        self.buffer += piece
+        if self._chunk_left == 0 and self.rfile.read(2) != b"\r\n":
+            raise ValueError("Bad chunked transfer coding (expected '\\r\\n' after a chunk)")
+
+    def _start_chunk(self) -> None:
+        line = self.rfile.readline(MAX_CHUNK_LINE + 1)
+        self.bytes_read += len(line)
+        if len(line) > MAX_CHUNK_LINE or not line.endswith(b"\n"):
+            raise ValueError("Bad chunked transfer size line")
+        size_text = line.strip().split(b";", 1)[0]
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise ValueError(f"Bad chunked transfer size: {size_text[:32]!r}") from None
+        if size <= 0:
+            self.closed = True
+        elif self.maxlen and self.bytes_read + size > self.maxlen:
+            raise OSError("Request Entity Too Large")  # as cheroot's own reader says it
+        self._chunk_left = max(size, 0)
+
+
+class GuardedRequest(cheroot_server.HTTPRequest):
+    conn: GuardedConnection
+
+    def respond(self) -> None:
+        if not self.chunked_read:
+            super().respond()
+            return
+        # cheroot's HTTPRequest.respond for a chunked body, with the streaming reader.
+        self.rfile = _StreamingChunkedRFile(self.conn.rfile, self.server.max_request_body_size)
+        self.server.gateway(self).respond()
+        if self.ready:
+            self.ensure_headers_sent()
+        if self.chunked_write:
+            self.conn.wfile.write(b"0\r\n\r\n")
+
+    def send_headers(self) -> None:
+        # cheroot reads whatever the app left of the body before answering, so that the
+        # connection can carry another request: in one read of any size (a 401 to a 300 MB
+        # upload took 650 MB), and again after a read timed out (which fails, and the answer
+        # is lost). Here it is read in pieces, up to a limit, else the connection closes.
+        if not self.close_connection and int(self.status[:3]) != 413:
+            self.close_connection = not self._rest_of_body_read()
+        super().send_headers()
+
+    def _rest_of_body_read(self) -> bool:
+        if self.conn.rfile.head_first.timed_out:
+            return False
+        if self.chunked_read:  # cheroot would read the rest as the next request
+            return bool(getattr(self.rfile, "closed", False))
+        remaining = getattr(self.rfile, "remaining", 0)
+        if remaining > UNREAD_BODY_LIMIT:
+            return False
+        try:
+            while remaining > 0:
+                piece = self.rfile.read(min(READ_SIZE, remaining))
+                if not piece:
+                    return False
+                remaining -= len(piece)
+        except OSError:
+            return False
+        return True
