@@ -30,6 +30,8 @@ Read = Callable[[int, int], bytes]
 #: disk_format outside this list (ami, ari, aki, ploop...) cannot be checked.
 INSPECTABLE = ("raw", "qcow2", "vhd", "vhdx", "vmdk", "vdi", "qed", "iso", "gpt", "luks")
 KiB = 1024
+#: Glance's answer when reading what the inspector found raises an unexpected error.
+INSPECTION_FAILED = "Image format inspection failed"
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ class Finding:
     complete: bool = True
     #: Names of the safety checks that failed.
     failures: tuple[str, ...] = ()
+    #: oslo raises reading this content's virtual size (Glance: "Image format inspection
+    #: failed" when it is the declared format).
+    size_error: bool = False
 
 
 @dataclass(frozen=True)
@@ -211,7 +216,10 @@ def _vmdk_text_descriptor(read: Read, head: bytes) -> Finding | None:
     subformat = _vmdk_subformat(text)
     if subformat is None:
         return None
-    return Finding("vmdk", 0, True, tuple(_vmdk_descriptor_failures(text, subformat)))
+    failures = tuple(_vmdk_descriptor_failures(text, subformat))
+    # oslo sizes a single-file subformat from the sparse header, which a descriptor-only
+    # file does not have: Glance fails inspection when vmdk is the declared format.
+    return Finding("vmdk", 0, True, failures, size_error=subformat in _VMDK_SUBFORMATS)
 
 
 def _vmdk_subformat(text: str) -> str | None:
@@ -368,6 +376,8 @@ def judge(
 
     virtual_size = 0
     if chosen.name == disk_format:
+        if chosen.size_error:
+            return mismatch(INSPECTION_FAILED)
         virtual_size = chosen.virtual_size
     elif chosen.name == "raw" and disk_format not in INSPECTABLE:
         pass  # e.g. ami: nothing recognisable inside, nothing to check

@@ -187,6 +187,8 @@ SAMPLES: dict[str, bytes] = {
     "vmdk-flat": vmdk(subformat="monolithicFlat"),
     "vmdk-escape": vmdk(extent="../../etc/passwd"),
     "vmdk-text": DESCRIPTOR.format(subformat="monolithicFlat", extent="disk-flat.vmdk").encode(),
+    "vmdk-text-sparse": DESCRIPTOR.format(subformat="monolithicSparse", extent="a.vmdk").encode(),
+    "vmdk-text-stream": DESCRIPTOR.format(subformat="streamOptimized", extent="a.vmdk").encode(),
     "vdi": vdi(),
     "iso": iso(),
     "iso-hybrid": iso(mbr=mbr(partition(kind=0x17))),
@@ -349,6 +351,22 @@ def test_several_formats_are_refused_except_a_hybrid_iso() -> None:
     assert verdict(SAMPLES["iso-hybrid"], "iso") == Verdict(True, None, 1000 * 2048)
 
 
+@pytest.mark.parametrize("sample", ["vmdk-text-sparse", "vmdk-text-stream"])
+def test_descriptor_only_single_file_vmdk_fails_inspection_as_vmdk(sample: str) -> None:
+    """Glance 33 refuses it: oslo reads a monolithicSparse/streamOptimized disk's size from
+    the sparse header, which a descriptor-only file lacks, and the error that raises becomes
+    "Image format inspection failed" (glance/location.py set_data, ``except Exception``)."""
+    data = SAMPLES[sample]
+    (finding,) = detect(data)
+    assert (finding.name, finding.failures, finding.size_error) == ("vmdk", (), True)
+    assert verdict(data, "vmdk") == Verdict(False, "Image format inspection failed")
+    assert verdict(data, "vmdk", require_match=False) == Verdict(True, None, None)
+    # Declared raw, its size is never read: the (passing) safety checks decide.
+    assert verdict(data, "raw") == Verdict(True, None, len(data))
+    mismatch = "Image disk_format qcow2 does not match stream data vmdk"
+    assert verdict(data, "qcow2") == Verdict(False, mismatch)
+
+
 def test_incomplete_content_cannot_be_checked() -> None:
     assert verdict(SAMPLES["vhd-short"], "vhd") == Verdict(
         False, "Incomplete file cannot be safety checked"
@@ -391,6 +409,9 @@ def glance_oracle(data: bytes, disk_format: str) -> Verdict:
                 f"Image disk_format {disk_format} does not match stream data {name}"
             )
         inspector.safety_check()
+    except AttributeError:
+        # set_data takes this for "not wrapped for inspection" and accepts the upload.
+        return Verdict(True, None, virtual_size or None)
     except inspector_module.ImageFormatError as exc:
         reason = str(exc)
         if reason.startswith("Multiple formats detected: "):  # oslo lists them in set order
@@ -399,6 +420,8 @@ def glance_oracle(data: bytes, disk_format: str) -> Verdict:
         return Verdict(False, reason)
     except inspector_module.SafetyCheckFailed:
         return Verdict(False, "Image failed safety checks")
+    except Exception:
+        return Verdict(False, "Image format inspection failed")
     return Verdict(True, None, virtual_size or None)
 
 
