@@ -229,7 +229,10 @@ def _vmdk_subformat(text: str) -> str | None:
         return None
     start += len(marker)
     end = text.find('"', start)
-    if end < 0 or end - start >= 64:
+    if end < 0:
+        # No closing quote: oslo's slice then ends one character before the text does.
+        return text[start:-1]
+    if end - start >= 64:
         return None
     return text[start:end]
 

@@ -189,6 +189,9 @@ SAMPLES: dict[str, bytes] = {
     "vmdk-text": DESCRIPTOR.format(subformat="monolithicFlat", extent="disk-flat.vmdk").encode(),
     "vmdk-text-sparse": DESCRIPTOR.format(subformat="monolithicSparse", extent="a.vmdk").encode(),
     "vmdk-text-stream": DESCRIPTOR.format(subformat="streamOptimized", extent="a.vmdk").encode(),
+    "vmdk-text-unquoted": (
+        b'# Disk DescriptorFile\nversion=1\nRW 32768 SPARSE "a.vmdk"\ncreateType="monolithicSparsex'
+    ),
     "vdi": vdi(),
     "iso": iso(),
     "iso-hybrid": iso(mbr=mbr(partition(kind=0x17))),
@@ -365,6 +368,18 @@ def test_descriptor_only_single_file_vmdk_fails_inspection_as_vmdk(sample: str) 
     assert verdict(data, "raw") == Verdict(True, None, len(data))
     mismatch = "Image disk_format qcow2 does not match stream data vmdk"
     assert verdict(data, "qcow2") == Verdict(False, mismatch)
+
+
+def test_create_type_without_closing_quote_still_names_a_subformat() -> None:
+    """oslo slices ``createType="`` up to a closing quote it did not find (index -1): the
+    subformat is then the rest of the text but its last character, and the content a VMDK."""
+    data = SAMPLES["vmdk-text-unquoted"]
+    (finding,) = detect(data)
+    assert (finding.name, finding.failures, finding.size_error) == ("vmdk", (), True)
+    assert verdict(data, "ami") == Verdict(
+        False, "Image disk_format ami does not match stream data vmdk"
+    )
+    assert verdict(data, "vmdk") == Verdict(False, "Image format inspection failed")
 
 
 def test_incomplete_content_cannot_be_checked() -> None:
