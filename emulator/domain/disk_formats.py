@@ -176,8 +176,11 @@ def _vmdk(read: Read, size: int) -> Finding | None:
         "<IIQQQQ", head, 4
     )
     gd_offset = _u64le(head, 56)
-    if version not in (1, 2, 3) or desc_sector * 512 != 512:
+    if version not in (1, 2, 3):
         return Finding("vmdk", 0, True, ("descriptor",))
+    if desc_sector * 512 != 512:
+        # oslo gives up here, after setting out to keep a footer it will never receive.
+        return Finding("vmdk", 0, gd_offset != _VMDK_GD_AT_END, ("descriptor",))
     desc_length = min(desc_count * 512, _VMDK_DESCRIPTOR_MAX)
     if size < 512 + desc_length:
         return Finding("vmdk", 0, complete=False)

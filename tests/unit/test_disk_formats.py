@@ -112,10 +112,11 @@ def vmdk(
     version: int = 1,
     footer: str | None = None,
     length: int = 64 * KiB,
+    desc_sector: int = 1,
 ) -> bytes:
     """A hosted sparse extent; ``footer``: None, "good" or "bad" (streamOptimized style)."""
     gd_offset = 0xFFFFFFFFFFFFFFFF if footer else 40
-    fields = (version, 3, sectors, 128, 1, 20, 512, 21, gd_offset)
+    fields = (version, 3, sectors, 128, desc_sector, 20, 512, 21, gd_offset)
     header = b"KDMV" + struct.pack("<IIQQQQIQQ", *fields)
     text = DESCRIPTOR.format(subformat=subformat, extent=extent).encode("ascii")
     body = pad(pad(header, 512) + text, 512 + 20 * 512)
@@ -186,6 +187,8 @@ SAMPLES: dict[str, bytes] = {
     "vmdk-bad-footer": vmdk(subformat="streamOptimized", footer="bad"),
     "vmdk-flat": vmdk(subformat="monolithicFlat"),
     "vmdk-escape": vmdk(extent="../../etc/passwd"),
+    "vmdk-desc-elsewhere": vmdk(desc_sector=3),
+    "vmdk-desc-elsewhere-footer": vmdk(desc_sector=3, footer="good"),
     "vmdk-text": DESCRIPTOR.format(subformat="monolithicFlat", extent="disk-flat.vmdk").encode(),
     "vmdk-text-sparse": DESCRIPTOR.format(subformat="monolithicSparse", extent="a.vmdk").encode(),
     "vmdk-text-stream": DESCRIPTOR.format(subformat="streamOptimized", extent="a.vmdk").encode(),
@@ -380,6 +383,18 @@ def test_create_type_without_closing_quote_still_names_a_subformat() -> None:
         False, "Image disk_format ami does not match stream data vmdk"
     )
     assert verdict(data, "vmdk") == Verdict(False, "Image format inspection failed")
+
+
+def test_misplaced_vmdk_descriptor_fails_its_check_or_leaves_the_footer_unread() -> None:
+    """oslo stops at a descriptor not in sector 1: the descriptor check fails, unless the
+    header announced a footer first, which then never arrives (glance: incomplete)."""
+    assert verdict(SAMPLES["vmdk-desc-elsewhere"], "vmdk") == Verdict(
+        False, "Image failed safety checks"
+    )
+    for disk_format in ("vmdk", "raw"):
+        assert verdict(SAMPLES["vmdk-desc-elsewhere-footer"], disk_format) == Verdict(
+            False, "Incomplete file cannot be safety checked"
+        )
 
 
 def test_incomplete_content_cannot_be_checked() -> None:
