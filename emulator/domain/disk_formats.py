@@ -11,9 +11,11 @@ Pure: it never opens a file. ``inspect`` reads through a ``read(offset, length)`
 that the caller backs with whatever holds the bytes (the upload's temp file, or a bytes
 object in tests). Only the few regions each format needs are read.
 
-Where oslo's streaming inspector has corner cases that depend on how the stream was
-chunked (a text VMDK descriptor cut at the first read, a corrupt sparse header that stops
-the inspector mid-way), the rule here is the simple one described at each function.
+oslo's inspector sees the upload as a stream of ``STREAM_CHUNK`` reads, and some of its
+answers depend on that: a text VMDK descriptor is what the first read brought in; a VHDX
+structure is captured only from the chunk in which the inspector learnt where it is; an
+inspector that gives up on a corrupt structure has read up to the end of that chunk. Those
+cases follow the chunks here too (``tests/differential`` compares them with oslo itself).
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ Read = Callable[[int, int], bytes]
 #: disk_format outside this list (ami, ari, aki, ploop...) cannot be checked.
 INSPECTABLE = ("raw", "qcow2", "vhd", "vhdx", "vmdk", "vdi", "qed", "iso", "gpt", "luks")
 KiB = 1024
+#: glance_store's filesystem driver reads an upload 64 KiB at a time (``WRITE_CHUNKSIZE``),
+#: and oslo's inspector sees the stream in those chunks.
+STREAM_CHUNK = 64 * KiB
 #: Glance's answer when reading what the inspector found raises an unexpected error.
 INSPECTION_FAILED = "Image format inspection failed"
 
@@ -48,6 +53,9 @@ class Finding:
     #: oslo raises reading this content's virtual size (Glance: "Image format inspection
     #: failed" when it is the declared format).
     size_error: bool = False
+    #: Bytes oslo had read when it gave up on a corrupt structure; a ``raw`` upload records
+    #: that as its virtual size. None: it read the whole upload.
+    consumed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,26 @@ class Verdict:
     #: Why the upload is refused (Glance's words), or None.
     reason: str | None = None
     virtual_size: int | None = None
+
+
+def _chunk_end(position: int, size: int) -> int:
+    """Where the stream stands once the chunk holding byte ``position - 1`` has been read."""
+    return min(-(-position // STREAM_CHUNK) * STREAM_CHUNK, size)
+
+
+def _streamed_from(offset: int, length: int, since: int) -> int | None:
+    """Where the bytes oslo captures for a region start, when it learns of the region while
+    reading the chunk that starts at ``since``.
+
+    A region wholly behind that chunk is never captured (None). One that starts behind it
+    but reaches into it is filled from the chunk's start: oslo's ``CaptureRegion`` does not
+    skip to the region's own offset.
+    """
+    if offset >= since:
+        return offset
+    if offset + length >= since:
+        return since
+    return None
 
 
 def _u16le(data: bytes, at: int) -> int:
@@ -115,44 +143,82 @@ def _vhd(read: Read, size: int) -> Finding | None:
 
 _VHDX_METADATA_REGION = uuid.UUID("8B7CA206-4790-4B9A-B8FE-575F050F886E").bytes_le
 _VHDX_VIRTUAL_DISK_SIZE = uuid.UUID("2FA54224-CD1B-4876-B211-5DBED83BF4B8").bytes_le
+_VHDX_TABLE = 64 * KiB  # the region table at 192 KiB, and what oslo keeps of a metadata table
+_VHDX_HEADER_END = 256 * KiB
 _VHDX_MAX_ENTRIES = 2047
 
 
 def _vhdx(read: Read, size: int) -> Finding | None:
-    """VHDX: ``vhdxfile``; region table at 192 KiB -> metadata region -> virtual disk size."""
+    """VHDX: ``vhdxfile``; region table at 192 KiB -> metadata table -> virtual disk size.
+
+    oslo reads these as the upload streams by, ``STREAM_CHUNK`` at a time, and each region
+    it wants only from the chunk in which it learnt where the region is: what it sees of a
+    structure pointing backwards, and how far it read before giving up on a corrupt one
+    (``consumed``), follow from that.
+    """
     if not read(0, 8).startswith(b"vhdxfile"):
         return None
-    if size < 256 * KiB:  # identifier and both headers/region tables must be present
+    if size < _VHDX_HEADER_END:  # identifier and region table must be present
         return Finding("vhdx", 0, complete=False)
-    table = read(192 * KiB, 64 * KiB)
-    signature, _checksum, count = struct.unpack_from("<4sII", table, 0)
+    header_end = _chunk_end(_VHDX_HEADER_END, size)
+    signature, _checksum, count = struct.unpack_from("<4sII", read(192 * KiB, 16), 0)
     if signature != b"regi" or count > _VHDX_MAX_ENTRIES:
-        return Finding("vhdx")  # recognised, but its size cannot be read
+        return Finding("vhdx", consumed=header_end)  # oslo raised: the inspector stopped here
+    table = read(192 * KiB + 16, 32 * count)
     for index in range(count):
-        entry = table[16 + 32 * index : 48 + 32 * index]
-        if len(entry) == 32 and entry[:16] == _VHDX_METADATA_REGION:
-            meta_offset = _u64le(entry, 16)
-            return _vhdx_size(read, size, meta_offset)
+        entry = table[32 * index : 32 * index + 32]
+        if entry[:16] == _VHDX_METADATA_REGION:
+            return _vhdx_metadata(read, size, _u64le(entry, 16), header_end)
     return Finding("vhdx")
 
 
-def _vhdx_size(read: Read, size: int, meta_offset: int) -> Finding:
-    meta = read(meta_offset, 32 * (_VHDX_MAX_ENTRIES + 1))
-    if len(meta) < 32:
-        return Finding("vhdx", 0, complete=False)
-    signature, _reserved, count = struct.unpack_from("<8sHH", meta, 0)
-    if signature != b"metadata" or count > _VHDX_MAX_ENTRIES:
-        return Finding("vhdx")
-    if len(meta) < 32 * (count + 1):
-        return Finding("vhdx", 0, complete=False)
+def _vhdx_metadata(read: Read, size: int, offset: int, header_end: int) -> Finding:
+    """The metadata table, as oslo sees it from the chunk that ended at ``header_end``.
+
+    oslo looks at what it has of the table after each later chunk: the signature once it
+    has 32 bytes, the entries once it has them all.
+    """
+    start = _streamed_from(offset, _VHDX_TABLE, header_end - STREAM_CHUNK)
+    available = 0 if start is None else len(read(start, _VHDX_TABLE))
+    if start is None or available < 32:
+        return Finding("vhdx", 0, complete=False)  # the table never fills
+    _, end = _first_look(start + 32, header_end, size)
+    signature, _reserved, count = struct.unpack_from("<8sHH", read(start, 12), 0)
+    if signature != b"metadata":  # oslo raises: the inspector stops after this chunk
+        seen = min(end, start + available) - start
+        return Finding("vhdx", 0, seen == _VHDX_TABLE, consumed=end)
+    if 32 * (count + 1) > available:
+        return Finding("vhdx", 0, complete=available == _VHDX_TABLE)
+    chunk_start, _ = _first_look(start + 32 * (count + 1), header_end, size)
+    entries = read(start + 32, 32 * count)
     for index in range(count):
-        entry = meta[32 + 32 * index : 64 + 32 * index]
+        entry = entries[32 * index : 32 * index + 32]
         if entry[:16] == _VHDX_VIRTUAL_DISK_SIZE:
-            item = read(meta_offset + _u32le(entry, 16), 8)
-            if len(item) < 8:
-                return Finding("vhdx", 0, complete=False)
-            return Finding("vhdx", _u64le(item, 0))
-    return Finding("vhdx")
+            item_offset, item_length = struct.unpack_from("<II", entry, 16)
+            return _vhdx_size(read, offset + item_offset, item_length, chunk_start)
+    return Finding("vhdx", 0, complete=available == _VHDX_TABLE)
+
+
+def _first_look(reached: int, header_end: int, size: int) -> tuple[int, int]:
+    """The chunk (start, end) after which oslo first looks at a VHDX table once the stream
+    has passed ``reached``: never the chunk that ended at ``header_end``, at the latest the
+    empty read at the end of the data."""
+    end = max(_chunk_end(reached, size), min(header_end + STREAM_CHUNK, size))
+    if end == header_end:  # nothing after the header chunk but the final empty read
+        return end, end
+    return (end - 1) // STREAM_CHUNK * STREAM_CHUNK, end
+
+
+def _vhdx_size(read: Read, offset: int, length: int, since: int) -> Finding:
+    """The virtual disk size item, as oslo captures it from the chunk starting at ``since``."""
+    length = min(length, _VHDX_TABLE)
+    start = _streamed_from(offset, length, since)
+    item = b"" if start is None else read(start, length)
+    if len(item) < length:
+        return Finding("vhdx", 0, complete=False)
+    if length != 8:  # oslo unpacks exactly 8 bytes: reading the size raises
+        return Finding("vhdx", 0, size_error=True)
+    return Finding("vhdx", _u64le(item, 0))
 
 
 _VMDK_SUBFORMATS = ("monolithicsparse", "streamoptimized")
@@ -211,9 +277,9 @@ def _vmdk_text_descriptor(read: Read, head: bytes) -> Finding | None:
         is_text = False
     if not is_text:
         return None
-    # oslo parses what its first read brought in; 64 KiB stands for that first read.
+    # oslo parses what its first read brought in.
     try:
-        text = read(0, 64 * KiB).split(b"\x00", 1)[0].decode("ascii").lower()
+        text = read(0, STREAM_CHUNK).split(b"\x00", 1)[0].decode("ascii").lower()
     except UnicodeDecodeError:
         return None
     subformat = _vmdk_subformat(text)
@@ -388,7 +454,8 @@ def judge(
     elif chosen.name == "raw" and disk_format not in INSPECTABLE:
         pass  # e.g. ami: nothing recognisable inside, nothing to check
     elif disk_format == "raw":
-        virtual_size = size  # raw accepts any content, sized by its bytes
+        # raw accepts any content, sized by the bytes the format's inspector read.
+        virtual_size = size if chosen.consumed is None else chosen.consumed
     else:
         return mismatch(f"Image disk_format {disk_format} does not match stream data {chosen.name}")
 

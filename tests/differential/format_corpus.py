@@ -173,13 +173,15 @@ def vhdx(
     region_signature: bytes = b"regi",
     meta_signature: bytes = b"metadata",
     length: int = 2 * MiB,
+    other_items: int = 0,
 ) -> bytes:
     data = bytearray(length)
     data[0:8] = b"vhdxfile"
     table = region_signature + struct.pack("<III", 0, 1, 0)
     table += VHDX_METADATA + struct.pack("<QII", meta_offset, MiB, 1)
     data[192 * KiB : 192 * KiB + len(table)] = table
-    meta = pad(meta_signature + struct.pack("<HH", 0, 1), 32)
+    meta = pad(meta_signature + struct.pack("<HH", 0, other_items + 1), 32)
+    meta += (uuid.UUID(int=1).bytes_le + struct.pack("<IIII", 0, 0, 0, 0)) * other_items
     meta += VHDX_VIRTUAL_DISK_SIZE + struct.pack("<III", item_offset, item_length, 0)
     data[meta_offset : meta_offset + len(meta)] = meta
     item = meta_offset + item_offset
@@ -797,6 +799,16 @@ hand(
     "vhdx-metadata-in-front",
     "VHDX whose metadata region lies before the region table",
     lambda: vhdx(meta_offset=64 * KiB),
+)
+hand(
+    "vhdx-metadata-overlapping-header",
+    "VHDX whose metadata region starts 32 KiB before the region table",
+    lambda: vhdx(meta_offset=160 * KiB),
+)
+hand(
+    "vhdx-size-item-behind",
+    "VHDX with a long metadata table (unaligned) whose size item lies before its end",
+    lambda: vhdx(meta_offset=MiB + 100, item_offset=64, other_items=2045),
 )
 hand(
     "vhdx-size-item-in-table",

@@ -75,14 +75,17 @@ def vhdx(
     meta_offset: int = 320 * KiB,
     item_offset: int = 64 * KiB,
     length: int = 512 * KiB,
+    item_length: int = 8,
+    region_signature: bytes = b"regi",
+    meta_signature: bytes = b"metadata",
 ) -> bytes:
     data = bytearray(length)
     data[0:8] = b"vhdxfile"
-    table = b"regi" + struct.pack("<III", 0, 1, 0) + METAREGION
+    table = region_signature + struct.pack("<III", 0, 1, 0) + METAREGION
     table += struct.pack("<QII", meta_offset, 1 << 20, 1)
     data[192 * KiB : 192 * KiB + len(table)] = table
-    meta = pad(b"metadata" + struct.pack("<HH", 0, 1), 32)
-    meta += VIRTUAL_DISK_SIZE + struct.pack("<III", item_offset, 8, 0)
+    meta = pad(meta_signature + struct.pack("<HH", 0, 1), 32)
+    meta += VIRTUAL_DISK_SIZE + struct.pack("<III", item_offset, item_length, 0)
     data[meta_offset : meta_offset + len(meta)] = meta
     item = meta_offset + item_offset
     data[item : item + 8] = struct.pack("<Q", virtual_size)
@@ -182,6 +185,13 @@ SAMPLES: dict[str, bytes] = {
     "vhd-short": vhd(length=100),
     "vhdx": vhdx(),
     "vhdx-short": vhdx(length=200 * KiB),
+    "vhdx-bad-region-table": vhdx(region_signature=b"XXXX"),
+    "vhdx-bad-metadata": vhdx(meta_signature=b"XXXXXXXX"),
+    "vhdx-size-length-0": vhdx(item_length=0),
+    "vhdx-size-length-16": vhdx(item_length=16),
+    "vhdx-metadata-passed": vhdx(meta_offset=64 * KiB),
+    "vhdx-metadata-in-header-chunk": vhdx(meta_offset=160 * KiB),
+    "vhdx-ends-at-region-table": vhdx(meta_offset=200 * KiB, item_offset=1024, length=256 * KiB),
     "vmdk": vmdk(),
     "vmdk-stream": vmdk(subformat="streamOptimized", footer="good"),
     "vmdk-bad-footer": vmdk(subformat="streamOptimized", footer="bad"),
@@ -395,6 +405,57 @@ def test_misplaced_vmdk_descriptor_fails_its_check_or_leaves_the_footer_unread()
         assert verdict(SAMPLES["vmdk-desc-elsewhere-footer"], disk_format) == Verdict(
             False, "Incomplete file cannot be safety checked"
         )
+
+
+# oslo's inspector sees the upload in glance_store's 64 KiB reads: the VHDX region table
+# (192-256 KiB) is complete once the fourth chunk is in, and a region learnt of then is
+# captured from that chunk on.
+
+
+def test_raw_vhdx_with_a_corrupt_region_table_is_sized_where_oslo_stopped() -> None:
+    """oslo raises on the signature once the table is in, after 256 KiB, and reads no more:
+    Glance records that as a raw upload's virtual size."""
+    data = SAMPLES["vhdx-bad-region-table"]
+    assert verdict(data, "raw") == Verdict(True, None, 256 * KiB)
+    assert verdict(data, "vhdx") == Verdict(True, None, None)
+
+
+def test_raw_vhdx_with_a_corrupt_metadata_table_is_sized_where_oslo_stopped() -> None:
+    # The table is at 320 KiB: oslo checks it after the chunk 320-384 KiB.
+    assert verdict(SAMPLES["vhdx-bad-metadata"], "raw") == Verdict(True, None, 384 * KiB)
+    assert verdict(SAMPLES["vhdx-bad-metadata"], "vhdx") == Verdict(True, None, None)
+
+
+@pytest.mark.parametrize("sample", ["vhdx-size-length-0", "vhdx-size-length-16"])
+def test_vhdx_size_item_of_another_length_fails_inspection(sample: str) -> None:
+    """oslo unpacks the size item as exactly 8 bytes; other lengths raise while Glance reads
+    the virtual size."""
+    data = SAMPLES[sample]
+    assert verdict(data, "vhdx") == Verdict(False, "Image format inspection failed")
+    assert verdict(data, "raw") == Verdict(True, None, len(data))
+
+
+def test_vhdx_metadata_already_streamed_past_leaves_inspection_incomplete() -> None:
+    for disk_format in ("vhdx", "raw"):
+        assert verdict(SAMPLES["vhdx-metadata-passed"], disk_format) == Verdict(
+            False, "Incomplete file cannot be safety checked"
+        )
+
+
+def test_vhdx_metadata_reaching_into_the_header_chunk_is_read_from_that_chunk() -> None:
+    """A table at 160 KiB is captured from 192 KiB on (the region table), so its signature
+    is wrong: oslo stops after the next chunk."""
+    data = SAMPLES["vhdx-metadata-in-header-chunk"]
+    assert verdict(data, "vhdx") == Verdict(True, None, None)
+    assert verdict(data, "raw") == Verdict(True, None, 320 * KiB)
+
+
+def test_vhdx_size_item_learnt_of_at_the_final_empty_read_is_never_captured() -> None:
+    """The whole file is the first four chunks: oslo reads its metadata table only at the
+    empty read that ends the data, too late to capture the size item inside the file."""
+    assert verdict(SAMPLES["vhdx-ends-at-region-table"], "vhdx") == Verdict(
+        False, "Incomplete file cannot be safety checked"
+    )
 
 
 def test_incomplete_content_cannot_be_checked() -> None:
