@@ -2,9 +2,10 @@
 
 For every corpus file (``format_corpus.py``) and every disk_format Glance accepts by default,
 both sides give a verdict on a ``bare`` upload: accepted or refused (with Glance's words), and
-the virtual_size Glance records. The report at the end of the run gives the agreement, and
-lists every disagreement. A disagreement fails the test unless it is one of the documented
-deliberate differences (``DELIBERATE``).
+the virtual_size Glance records. Then the same for seeded random mutants of the corpus (bytes
+changed where the formats keep their fields, sometimes cut short). The report at the end of
+the run gives the agreement and lists every disagreement. A disagreement fails the test unless
+it is one of the documented deliberate differences (``DELIBERATE``).
 
 Glance's side is ``glance_verdict``: a restatement of ``ImageProxy.set_data`` in Glance 33's
 ``glance/location.py`` (the try/except after the data is stored), driven with the reads
@@ -18,6 +19,7 @@ Not part of ``make test``: ``make diff-formats`` installs the tools and runs it.
 from __future__ import annotations
 
 import os
+import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,7 +29,7 @@ from typing import Any
 import pytest
 
 from emulator.domain import disk_formats
-from tests.differential.format_corpus import SAMPLES, Sample, ToolMissing
+from tests.differential.format_corpus import SAMPLES, KiB, MiB, Sample, ToolMissing
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("GLANCE_EMULATOR_DIFF_FORMATS"),
@@ -37,7 +39,10 @@ pytestmark = pytest.mark.skipif(
 #: Glance's default ``[image_format] disk_formats`` (glance/common/config.py).
 DISK_FORMATS = ("ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop")
 #: glance_store ``FilesystemStore.WRITE_CHUNKSIZE``: how much each read of the upload asks for.
-STORE_CHUNK = 64 * 1024
+STORE_CHUNK = 64 * KiB
+#: Mutants per run, and the seed they come from (a failure names the seed and the mutant).
+MUTANTS = int(os.environ.get("GLANCE_EMULATOR_DIFF_MUTANTS", "400"))
+SEED = int(os.environ.get("GLANCE_EMULATOR_DIFF_SEED", "16"))
 
 #: Disagreements kept on purpose: class -> why. Also listed in the final report.
 DELIBERATE = {
@@ -139,7 +144,7 @@ def emulator_verdict(path: Path, disk_format: str) -> Outcome:
 
 @dataclass
 class Row:
-    sample: Sample
+    upload: str
     disk_format: str
     glance: Outcome
     emulator: Outcome
@@ -164,32 +169,40 @@ class Row:
 @dataclass
 class Report:
     rows: list[Row] = field(default_factory=list)
+    mutant_rows: list[Row] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
 
     def lines(self) -> Iterator[str]:
-        files = len({row.sample.name for row in self.rows})
-        agreeing = sum(row.agrees for row in self.rows)
-        total = len(self.rows) or 1
-        yield (
-            f"format inspection vs oslo.utils {oslo_version()}: {files} files x "
-            f"{len(DISK_FORMATS)} disk formats = {len(self.rows)} uploads; verdict and "
-            f"virtual_size agree on {agreeing} ({100 * agreeing / total:.1f}%); "
-            f"{time.monotonic() - self.started:.1f} s"
-        )
+        yield f"oslo.utils {oslo_version()}; {time.monotonic() - self.started:.1f} s"
+        yield from self.summary("corpus", self.rows)
+        yield from self.summary(f"mutants (seed {SEED})", self.mutant_rows)
         for name, reason in sorted(self.skipped.items()):
             yield f"  skipped {name}: {reason}"
-        for row in self.rows:
+        for name, why in DELIBERATE.items():
+            yield f"  deliberate {name}: {why}"
+
+    @staticmethod
+    def summary(title: str, rows: list[Row]) -> Iterator[str]:
+        if not rows:
+            return
+        files = len({row.upload for row in rows})
+        agreeing = sum(row.agrees for row in rows)
+        deliberate = sum(row.deliberate is not None for row in rows)
+        yield (
+            f"{title}: {files} files x {len(DISK_FORMATS)} disk formats = {len(rows)} uploads; "
+            f"verdict and virtual_size agree on {agreeing} ({100 * agreeing / len(rows):.1f}%), "
+            f"{deliberate} differ on purpose"
+        )
+        for row in rows:
             if row.agrees and row.same_words:
                 continue
             kind = "differs" if not row.agrees else "same verdict, other words"
             label = f" [deliberate: {row.deliberate}]" if row.deliberate else ""
             yield (
-                f"  {kind}{label}: {row.sample.name} as {row.disk_format}: "
+                f"  {kind}{label}: {row.upload} as {row.disk_format}: "
                 f"Glance {row.glance}; emulator {row.emulator}"
             )
-        for name, why in DELIBERATE.items():
-            yield f"  deliberate {name}: {why}"
 
 
 def oslo_version() -> str:
@@ -215,31 +228,123 @@ def report(pytestconfig: pytest.Config) -> Report:
     return collected
 
 
+class Corpus:
+    """The corpus, each sample built once per run (on first use)."""
+
+    def __init__(self, folder: Path, report: Report):
+        self.folder = folder
+        self.report = report
+        self.built: dict[str, Path | ToolMissing] = {}
+
+    def path(self, sample: Sample) -> Path:
+        if sample.name not in self.built:
+            try:
+                self.built[sample.name] = sample.make(self.folder / "samples")
+            except ToolMissing as exc:
+                self.report.skipped[sample.name] = str(exc)
+                self.built[sample.name] = exc
+        built = self.built[sample.name]
+        if isinstance(built, ToolMissing):
+            pytest.skip(str(built))
+        return built
+
+
 @pytest.fixture(scope="session")
-def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("format-corpus")
+def corpus(tmp_path_factory: pytest.TempPathFactory, report: Report) -> Corpus:
+    return Corpus(tmp_path_factory.mktemp("format-corpus"), report)
 
 
-@pytest.mark.parametrize("corpus_sample", SAMPLES, ids=[s.name for s in SAMPLES])
-def test_emulator_agrees_with_glance(
-    corpus_sample: Sample, corpus_dir: Path, report: Report
-) -> None:
-    try:
-        path = corpus_sample.make(corpus_dir)
-    except ToolMissing as exc:
-        report.skipped[corpus_sample.name] = str(exc)
-        pytest.skip(str(exc))
-    rows = [
-        Row(corpus_sample, fmt, glance_verdict(path, fmt), emulator_verdict(path, fmt))
+def compare(upload: str, path: Path) -> list[Row]:
+    return [
+        Row(upload, fmt, glance_verdict(path, fmt), emulator_verdict(path, fmt))
         for fmt in DISK_FORMATS
     ]
-    report.rows.extend(rows)
-    unexpected = [
-        f"{row.disk_format}: Glance {row.glance}; emulator {row.emulator}"
+
+
+def unexpected(rows: list[Row]) -> list[str]:
+    return [
+        f"{row.upload} as {row.disk_format}: Glance {row.glance}; emulator {row.emulator}"
         for row in rows
         if not (row.agrees and row.same_words) and row.deliberate is None
     ]
-    assert not unexpected, f"{corpus_sample.about}:\n" + "\n".join(unexpected)
+
+
+@pytest.mark.parametrize("corpus_sample", SAMPLES, ids=[s.name for s in SAMPLES])
+def test_emulator_agrees_with_glance(corpus_sample: Sample, corpus: Corpus, report: Report) -> None:
+    rows = compare(corpus_sample.name, corpus.path(corpus_sample))
+    report.rows.extend(rows)
+    assert not unexpected(rows), f"{corpus_sample.about}:\n" + "\n".join(unexpected(rows))
+
+
+# --- mutants --------------------------------------------------------------------------
+
+#: Where the formats keep the fields the inspectors read (qcow2, VHD, VMDK and VDI headers,
+#: MBR, LUKS, ISO volume descriptor, VHDX region table, the metadata tables the corpus puts
+#: at 1 and 3 MiB): most mutations land near one of these.
+FIELD_OFFSETS = (
+    *(0, 4, 8, 12, 20, 24, 28, 36, 40, 56, 0x40, 0x48, 104, 0x170, 446, 450, 454, 510, 512),
+    *(32 * KiB, 32 * KiB + 80, 32 * KiB + 128),
+    *(192 * KiB, 192 * KiB + 8, 192 * KiB + 16, 192 * KiB + 32, 192 * KiB + 40),
+    *(MiB, MiB + 10, MiB + 32, MiB + 48, 3 * MiB, 3 * MiB + 10, 3 * MiB + 32, 3 * MiB + 48),
+)
+
+
+@dataclass(frozen=True)
+class Mutant:
+    base: str
+    #: (offset, new byte value)
+    changes: tuple[tuple[int, int], ...]
+    #: Cut to this many bytes, or not cut.
+    length: int | None
+
+    @classmethod
+    def draw(cls, rng: random.Random, bases: dict[str, bytes]) -> Mutant:
+        base = rng.choice(sorted(bases))
+        size = len(bases[base])
+        changes = []
+        for _ in range(rng.randint(1, 4)):
+            if rng.random() < 0.75:
+                offset = rng.choice(FIELD_OFFSETS) + rng.randint(0, 16)
+            else:
+                offset = rng.randrange(max(size, 1))
+            changes.append((offset, rng.randrange(256)))
+        length = rng.randrange(size) if size and rng.random() < 0.2 else None
+        return cls(base, tuple(changes), length)
+
+    def apply(self, data: bytes) -> bytes:
+        mutated = bytearray(data)
+        for offset, value in self.changes:
+            if offset < len(mutated):
+                mutated[offset] = value
+        return bytes(mutated[: self.length])
+
+    def __str__(self) -> str:
+        changes = ",".join(f"{offset}={value:#04x}" for offset, value in self.changes)
+        cut = "" if self.length is None else f" cut to {self.length}"
+        return f"{self.base}[{changes}]{cut}"
+
+
+def test_mutants_agree_with_glance(corpus: Corpus, report: Report) -> None:
+    bases = {}
+    for corpus_sample in SAMPLES:
+        try:
+            path = corpus.path(corpus_sample)
+        except pytest.skip.Exception:
+            continue
+        if path.stat().st_size <= 4 * MiB:  # keeps the run short; all formats are there
+            bases[corpus_sample.name] = path.read_bytes()
+    rng = random.Random(SEED)
+    folder = corpus.folder / "mutants"
+    folder.mkdir(exist_ok=True)
+    found: list[str] = []
+    for index in range(MUTANTS):
+        mutant = Mutant.draw(rng, bases)
+        path = folder / f"{index:04d}"
+        path.write_bytes(mutant.apply(bases[mutant.base]))
+        rows = compare(f"mutant {index} {mutant}", path)
+        report.mutant_rows.extend(rows)
+        found.extend(unexpected(rows))
+    assert not found, f"seed {SEED}:\n" + "\n".join(found)
 
 
 def test_corpus_names_are_unique() -> None:
