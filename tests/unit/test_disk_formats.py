@@ -458,6 +458,26 @@ def test_vhdx_size_item_learnt_of_at_the_final_empty_read_is_never_captured() ->
     )
 
 
+def test_text_with_non_ascii_past_the_first_sector_is_inspected_as_raw() -> None:
+    """Deliberately unlike Glance 33. Text whose first 512 bytes are ASCII makes oslo's VMDK
+    inspector parse the first 64 KiB as a descriptor; a non-ASCII byte there leaves its
+    subformat unset, reading it raises AttributeError, and set_data (``except
+    AttributeError: pass``) accepts the upload unchecked, whatever its disk_format. We
+    inspect it: unrecognised content, so raw. Not in ``SAMPLES``: the oracle disagrees."""
+    data = b"plain text, nothing like a disk header.\n" * 20 + "é".encode() + b"\n" * 100
+    assert detect(data) == ()
+    assert verdict(data, "qcow2") == Verdict(
+        False, "Image disk_format qcow2 does not match stream data raw"
+    )
+    assert verdict(data, "raw") == Verdict(True, None, len(data))
+    # Content that is something is still that something (Glance: unchecked, any format).
+    hidden = iso(mbr=b"plain text\n" * 50 + "é".encode())
+    assert [finding.name for finding in detect(hidden)] == ["iso"]
+    assert (
+        verdict(hidden, "qcow2").reason == "Image disk_format qcow2 does not match stream data iso"
+    )
+
+
 def test_incomplete_content_cannot_be_checked() -> None:
     assert verdict(SAMPLES["vhd-short"], "vhd") == Verdict(
         False, "Incomplete file cannot be safety checked"
