@@ -47,7 +47,7 @@ diff-formats: $(STAMP)
 		apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 	$(BIN)/pip install -q '$(OSLO_UTILS)'
-	GLANCE_EMULATOR_DIFF_FORMATS=1 $(BIN)/python -m pytest -q -rs -o addopts= \
+	GLANCE_EMULATOR_DIFF_FORMATS=1 $(BIN)/python -m pytest -q -rs --show-capture=no -o addopts= \
 		tests/differential/test_format_inspection.py
 
 clean:

@@ -454,6 +454,10 @@ def judge(
     elif chosen.name == "raw" and disk_format not in INSPECTABLE:
         pass  # e.g. ami: nothing recognisable inside, nothing to check
     elif disk_format == "raw":
+        if len(findings) > 1:
+            # Glance logs ``data.format`` on this path, and reading it refuses the ISO+GPT
+            # pair let through above (glance/location.py set_data).
+            return mismatch(f"Multiple formats detected: {','.join(names)}")
         # raw accepts any content, sized by the bytes the format's inspector read.
         virtual_size = size if chosen.consumed is None else chosen.consumed
     else:

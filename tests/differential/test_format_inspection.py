@@ -111,6 +111,9 @@ def glance_verdict(path: Path, disk_format: str) -> Outcome:
         elif found == "raw" and disk_format not in inspector_module.ALL_FORMATS:
             pass
         elif disk_format == "raw":
+            # Glance logs ``data.format`` here, and reading it raises "Multiple formats
+            # detected" for an ISO+GPT upload: keep that.
+            data.format  # noqa: B018
             virtual_size = inspector.actual_size
         else:
             raise inspector_module.ImageFormatError(

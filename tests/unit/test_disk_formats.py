@@ -367,6 +367,15 @@ def test_several_formats_are_refused_except_a_hybrid_iso() -> None:
     assert verdict(SAMPLES["iso-hybrid"], "iso") == Verdict(True, None, 1000 * 2048)
 
 
+def test_a_hybrid_iso_declared_raw_is_refused_as_several_formats() -> None:
+    """Glance 33 lets ISO+GPT through as an ISO, then, on the raw path, logs ``data.format``,
+    which raises for the two formats (a real Glance answers this 415)."""
+    assert verdict(SAMPLES["iso-hybrid"], "raw") == Verdict(
+        False, "Multiple formats detected: gpt,iso"
+    )
+    assert verdict(SAMPLES["iso-hybrid"], "raw", require_match=False) == Verdict(True)
+
+
 @pytest.mark.parametrize("sample", ["vmdk-text-sparse", "vmdk-text-stream"])
 def test_descriptor_only_single_file_vmdk_fails_inspection_as_vmdk(sample: str) -> None:
     """Glance 33 refuses it: oslo reads a monolithicSparse/streamOptimized disk's size from
@@ -514,6 +523,7 @@ def glance_oracle(data: bytes, disk_format: str) -> Verdict:
         elif name == "raw" and disk_format not in inspector_module.ALL_FORMATS:
             pass
         elif disk_format == "raw":
+            wrapper.format  # noqa: B018 (Glance logs it; for ISO+GPT, reading it raises)
             virtual_size = inspector.actual_size
         else:
             raise inspector_module.ImageFormatError(
