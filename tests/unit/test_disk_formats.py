@@ -75,14 +75,17 @@ def vhdx(
     meta_offset: int = 320 * KiB,
     item_offset: int = 64 * KiB,
     length: int = 512 * KiB,
+    item_length: int = 8,
+    region_signature: bytes = b"regi",
+    meta_signature: bytes = b"metadata",
 ) -> bytes:
     data = bytearray(length)
     data[0:8] = b"vhdxfile"
-    table = b"regi" + struct.pack("<III", 0, 1, 0) + METAREGION
+    table = region_signature + struct.pack("<III", 0, 1, 0) + METAREGION
     table += struct.pack("<QII", meta_offset, 1 << 20, 1)
     data[192 * KiB : 192 * KiB + len(table)] = table
-    meta = pad(b"metadata" + struct.pack("<HH", 0, 1), 32)
-    meta += VIRTUAL_DISK_SIZE + struct.pack("<III", item_offset, 8, 0)
+    meta = pad(meta_signature + struct.pack("<HH", 0, 1), 32)
+    meta += VIRTUAL_DISK_SIZE + struct.pack("<III", item_offset, item_length, 0)
     data[meta_offset : meta_offset + len(meta)] = meta
     item = meta_offset + item_offset
     data[item : item + 8] = struct.pack("<Q", virtual_size)
@@ -112,10 +115,11 @@ def vmdk(
     version: int = 1,
     footer: str | None = None,
     length: int = 64 * KiB,
+    desc_sector: int = 1,
 ) -> bytes:
     """A hosted sparse extent; ``footer``: None, "good" or "bad" (streamOptimized style)."""
     gd_offset = 0xFFFFFFFFFFFFFFFF if footer else 40
-    fields = (version, 3, sectors, 128, 1, 20, 512, 21, gd_offset)
+    fields = (version, 3, sectors, 128, desc_sector, 20, 512, 21, gd_offset)
     header = b"KDMV" + struct.pack("<IIQQQQIQQ", *fields)
     text = DESCRIPTOR.format(subformat=subformat, extent=extent).encode("ascii")
     body = pad(pad(header, 512) + text, 512 + 20 * 512)
@@ -181,12 +185,26 @@ SAMPLES: dict[str, bytes] = {
     "vhd-short": vhd(length=100),
     "vhdx": vhdx(),
     "vhdx-short": vhdx(length=200 * KiB),
+    "vhdx-bad-region-table": vhdx(region_signature=b"XXXX"),
+    "vhdx-bad-metadata": vhdx(meta_signature=b"XXXXXXXX"),
+    "vhdx-size-length-0": vhdx(item_length=0),
+    "vhdx-size-length-16": vhdx(item_length=16),
+    "vhdx-metadata-passed": vhdx(meta_offset=64 * KiB),
+    "vhdx-metadata-in-header-chunk": vhdx(meta_offset=160 * KiB),
+    "vhdx-ends-at-region-table": vhdx(meta_offset=200 * KiB, item_offset=1024, length=256 * KiB),
     "vmdk": vmdk(),
     "vmdk-stream": vmdk(subformat="streamOptimized", footer="good"),
     "vmdk-bad-footer": vmdk(subformat="streamOptimized", footer="bad"),
     "vmdk-flat": vmdk(subformat="monolithicFlat"),
     "vmdk-escape": vmdk(extent="../../etc/passwd"),
+    "vmdk-desc-elsewhere": vmdk(desc_sector=3),
+    "vmdk-desc-elsewhere-footer": vmdk(desc_sector=3, footer="good"),
     "vmdk-text": DESCRIPTOR.format(subformat="monolithicFlat", extent="disk-flat.vmdk").encode(),
+    "vmdk-text-sparse": DESCRIPTOR.format(subformat="monolithicSparse", extent="a.vmdk").encode(),
+    "vmdk-text-stream": DESCRIPTOR.format(subformat="streamOptimized", extent="a.vmdk").encode(),
+    "vmdk-text-unquoted": (
+        b'# Disk DescriptorFile\nversion=1\nRW 32768 SPARSE "a.vmdk"\ncreateType="monolithicSparsex'
+    ),
     "vdi": vdi(),
     "iso": iso(),
     "iso-hybrid": iso(mbr=mbr(partition(kind=0x17))),
@@ -349,6 +367,126 @@ def test_several_formats_are_refused_except_a_hybrid_iso() -> None:
     assert verdict(SAMPLES["iso-hybrid"], "iso") == Verdict(True, None, 1000 * 2048)
 
 
+def test_a_hybrid_iso_declared_raw_is_refused_as_several_formats() -> None:
+    """Glance 33 lets ISO+GPT through as an ISO, then, on the raw path, logs ``data.format``,
+    which raises for the two formats (a real Glance answers this 415)."""
+    assert verdict(SAMPLES["iso-hybrid"], "raw") == Verdict(
+        False, "Multiple formats detected: gpt,iso"
+    )
+    assert verdict(SAMPLES["iso-hybrid"], "raw", require_match=False) == Verdict(True)
+
+
+@pytest.mark.parametrize("sample", ["vmdk-text-sparse", "vmdk-text-stream"])
+def test_descriptor_only_single_file_vmdk_fails_inspection_as_vmdk(sample: str) -> None:
+    """Glance 33 refuses it: oslo reads a monolithicSparse/streamOptimized disk's size from
+    the sparse header, which a descriptor-only file lacks, and the error that raises becomes
+    "Image format inspection failed" (glance/location.py set_data, ``except Exception``)."""
+    data = SAMPLES[sample]
+    (finding,) = detect(data)
+    assert (finding.name, finding.failures, finding.size_error) == ("vmdk", (), True)
+    assert verdict(data, "vmdk") == Verdict(False, "Image format inspection failed")
+    assert verdict(data, "vmdk", require_match=False) == Verdict(True, None, None)
+    # Declared raw, its size is never read: the (passing) safety checks decide.
+    assert verdict(data, "raw") == Verdict(True, None, len(data))
+    mismatch = "Image disk_format qcow2 does not match stream data vmdk"
+    assert verdict(data, "qcow2") == Verdict(False, mismatch)
+
+
+def test_create_type_without_closing_quote_still_names_a_subformat() -> None:
+    """oslo slices ``createType="`` up to a closing quote it did not find (index -1): the
+    subformat is then the rest of the text but its last character, and the content a VMDK."""
+    data = SAMPLES["vmdk-text-unquoted"]
+    (finding,) = detect(data)
+    assert (finding.name, finding.failures, finding.size_error) == ("vmdk", (), True)
+    assert verdict(data, "ami") == Verdict(
+        False, "Image disk_format ami does not match stream data vmdk"
+    )
+    assert verdict(data, "vmdk") == Verdict(False, "Image format inspection failed")
+
+
+def test_misplaced_vmdk_descriptor_fails_its_check_or_leaves_the_footer_unread() -> None:
+    """oslo stops at a descriptor not in sector 1: the descriptor check fails, unless the
+    header announced a footer first, which then never arrives (glance: incomplete)."""
+    assert verdict(SAMPLES["vmdk-desc-elsewhere"], "vmdk") == Verdict(
+        False, "Image failed safety checks"
+    )
+    for disk_format in ("vmdk", "raw"):
+        assert verdict(SAMPLES["vmdk-desc-elsewhere-footer"], disk_format) == Verdict(
+            False, "Incomplete file cannot be safety checked"
+        )
+
+
+# oslo's inspector sees the upload in glance_store's 64 KiB reads: the VHDX region table
+# (192-256 KiB) is complete once the fourth chunk is in, and a region learnt of then is
+# captured from that chunk on.
+
+
+def test_raw_vhdx_with_a_corrupt_region_table_is_sized_where_oslo_stopped() -> None:
+    """oslo raises on the signature once the table is in, after 256 KiB, and reads no more:
+    Glance records that as a raw upload's virtual size."""
+    data = SAMPLES["vhdx-bad-region-table"]
+    assert verdict(data, "raw") == Verdict(True, None, 256 * KiB)
+    assert verdict(data, "vhdx") == Verdict(True, None, None)
+
+
+def test_raw_vhdx_with_a_corrupt_metadata_table_is_sized_where_oslo_stopped() -> None:
+    # The table is at 320 KiB: oslo checks it after the chunk 320-384 KiB.
+    assert verdict(SAMPLES["vhdx-bad-metadata"], "raw") == Verdict(True, None, 384 * KiB)
+    assert verdict(SAMPLES["vhdx-bad-metadata"], "vhdx") == Verdict(True, None, None)
+
+
+@pytest.mark.parametrize("sample", ["vhdx-size-length-0", "vhdx-size-length-16"])
+def test_vhdx_size_item_of_another_length_fails_inspection(sample: str) -> None:
+    """oslo unpacks the size item as exactly 8 bytes; other lengths raise while Glance reads
+    the virtual size."""
+    data = SAMPLES[sample]
+    assert verdict(data, "vhdx") == Verdict(False, "Image format inspection failed")
+    assert verdict(data, "raw") == Verdict(True, None, len(data))
+
+
+def test_vhdx_metadata_already_streamed_past_leaves_inspection_incomplete() -> None:
+    for disk_format in ("vhdx", "raw"):
+        assert verdict(SAMPLES["vhdx-metadata-passed"], disk_format) == Verdict(
+            False, "Incomplete file cannot be safety checked"
+        )
+
+
+def test_vhdx_metadata_reaching_into_the_header_chunk_is_read_from_that_chunk() -> None:
+    """A table at 160 KiB is captured from 192 KiB on (the region table), so its signature
+    is wrong: oslo stops after the next chunk."""
+    data = SAMPLES["vhdx-metadata-in-header-chunk"]
+    assert verdict(data, "vhdx") == Verdict(True, None, None)
+    assert verdict(data, "raw") == Verdict(True, None, 320 * KiB)
+
+
+def test_vhdx_size_item_learnt_of_at_the_final_empty_read_is_never_captured() -> None:
+    """The whole file is the first four chunks: oslo reads its metadata table only at the
+    empty read that ends the data, too late to capture the size item inside the file."""
+    assert verdict(SAMPLES["vhdx-ends-at-region-table"], "vhdx") == Verdict(
+        False, "Incomplete file cannot be safety checked"
+    )
+
+
+def test_text_with_non_ascii_past_the_first_sector_is_inspected_as_raw() -> None:
+    """Deliberately unlike Glance 33. Text whose first 512 bytes are ASCII makes oslo's VMDK
+    inspector parse the first 64 KiB as a descriptor; a non-ASCII byte there leaves its
+    subformat unset, reading it raises AttributeError, and set_data (``except
+    AttributeError: pass``) accepts the upload unchecked, whatever its disk_format. We
+    inspect it: unrecognised content, so raw. Not in ``SAMPLES``: the oracle disagrees."""
+    data = b"plain text, nothing like a disk header.\n" * 20 + "é".encode() + b"\n" * 100
+    assert detect(data) == ()
+    assert verdict(data, "qcow2") == Verdict(
+        False, "Image disk_format qcow2 does not match stream data raw"
+    )
+    assert verdict(data, "raw") == Verdict(True, None, len(data))
+    # Content that is something is still that something (Glance: unchecked, any format).
+    hidden = iso(mbr=b"plain text\n" * 50 + "é".encode())
+    assert [finding.name for finding in detect(hidden)] == ["iso"]
+    assert (
+        verdict(hidden, "qcow2").reason == "Image disk_format qcow2 does not match stream data iso"
+    )
+
+
 def test_incomplete_content_cannot_be_checked() -> None:
     assert verdict(SAMPLES["vhd-short"], "vhd") == Verdict(
         False, "Incomplete file cannot be safety checked"
@@ -385,12 +523,16 @@ def glance_oracle(data: bytes, disk_format: str) -> Verdict:
         elif name == "raw" and disk_format not in inspector_module.ALL_FORMATS:
             pass
         elif disk_format == "raw":
+            wrapper.format  # noqa: B018 (Glance logs it; for ISO+GPT, reading it raises)
             virtual_size = inspector.actual_size
         else:
             raise inspector_module.ImageFormatError(
                 f"Image disk_format {disk_format} does not match stream data {name}"
             )
         inspector.safety_check()
+    except AttributeError:
+        # set_data takes this for "not wrapped for inspection" and accepts the upload.
+        return Verdict(True, None, virtual_size or None)
     except inspector_module.ImageFormatError as exc:
         reason = str(exc)
         if reason.startswith("Multiple formats detected: "):  # oslo lists them in set order
@@ -399,6 +541,8 @@ def glance_oracle(data: bytes, disk_format: str) -> Verdict:
         return Verdict(False, reason)
     except inspector_module.SafetyCheckFailed:
         return Verdict(False, "Image failed safety checks")
+    except Exception:
+        return Verdict(False, "Image format inspection failed")
     return Verdict(True, None, virtual_size or None)
 
 

@@ -11,38 +11,26 @@ Pure: it never opens a file. ``inspect`` reads through a ``read(offset, length)`
 that the caller backs with whatever holds the bytes (the upload's temp file, or a bytes
 object in tests). Only the few regions each format needs are read.
 
-Where oslo's streaming inspector has corner cases that depend on how the stream was
-chunked (a text VMDK descriptor cut at the first read, a corrupt sparse header that stops
-the inspector mid-way), the rule here is the simple one described at each function.
+oslo's inspector sees the upload as a stream of ``STREAM_CHUNK`` reads, and some of its
+answers depend on that: a text VMDK descriptor is what the first read brought in; a VHDX
+structure is captured only from the chunk in which the inspector learnt where it is; an
+inspector that gives up on a corrupt structure has read up to the end of that chunk. Those
+cases follow the chunks here too (``tests/differential`` compares them with oslo itself).
 """
 
 from __future__ import annotations
 
-import struct
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-#: ``read(offset, length)``: up to ``length`` bytes at ``offset`` (fewer at end of data).
-Read = Callable[[int, int], bytes]
+from emulator.image.domain.format_detectors import DETECTORS
+from emulator.image.domain.format_findings import INSPECTION_FAILED, Finding, Read
+
+__all__ = ["INSPECTABLE", "Finding", "Read", "Verdict", "inspect", "judge"]
 
 #: oslo.utils ``format_inspector.ALL_FORMATS``: formats Glance can recognise. A declared
 #: disk_format outside this list (ami, ari, aki, ploop...) cannot be checked.
 INSPECTABLE = ("raw", "qcow2", "vhd", "vhdx", "vmdk", "vdi", "qed", "iso", "gpt", "luks")
-KiB = 1024
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One format the content matched."""
-
-    name: str
-    #: What the format's header says the disk holds; 0 = unknown.
-    virtual_size: int = 0
-    #: Enough bytes were present for the format's safety checks to run.
-    complete: bool = True
-    #: Names of the safety checks that failed.
-    failures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,284 +41,9 @@ class Verdict:
     virtual_size: int | None = None
 
 
-def _u16le(data: bytes, at: int) -> int:
-    return int(struct.unpack_from("<H", data, at)[0])
-
-
-def _u32le(data: bytes, at: int) -> int:
-    return int(struct.unpack_from("<I", data, at)[0])
-
-
-def _u64le(data: bytes, at: int) -> int:
-    return int(struct.unpack_from("<Q", data, at)[0])
-
-
-def _u64be(data: bytes, at: int) -> int:
-    return int(struct.unpack_from(">Q", data, at)[0])
-
-
-# --- one function per format: None if the content is not in it ------------------------
-
-
-def _qcow2(read: Read, size: int) -> Finding | None:
-    """QEMU qcow2: ``QFI\\xfb``, then version, backing file offset (8), size (24)."""
-    head = read(0, 512)
-    if len(head) < 512 or head[:4] != b"QFI\xfb":
-        return None
-    failures = []
-    if _u64be(head, 8) != 0:
-        failures.append("backing_file")
-    incompatible = _u64be(head, 0x48)
-    if incompatible & 0x04:  # bit 2: the guest data lives in an external file
-        failures.append("data_file")
-    version = struct.unpack_from(">I", head, 4)[0]
-    # Version 2 has no feature bits; version 3 may only use the four known ones.
-    if version not in (2, 3) or (version == 3 and incompatible & ~0x0F):
-        failures.append("unknown_features")
-    return Finding("qcow2", _u64be(head, 24), True, tuple(failures))
-
-
-def _qed(read: Read, size: int) -> Finding | None:
-    """QED is recognised only to be refused: nobody supports it (safety check 'banned')."""
-    head = read(0, 512)
-    if len(head) < 512 or not head.startswith(b"QED\x00"):
-        return None
-    return Finding("qed", size, True, ("banned",))
-
-
-def _vhd(read: Read, size: int) -> Finding | None:
-    """Dynamic VHD: a copy of the ``conectix`` footer at offset 0, disk size at 40."""
-    head = read(0, 512)
-    if not head.startswith(b"conectix"):
-        return None
-    if len(head) < 512:
-        return Finding("vhd", 0, complete=False)
-    return Finding("vhd", _u64be(head, 40))
-
-
-_VHDX_METADATA_REGION = uuid.UUID("8B7CA206-4790-4B9A-B8FE-575F050F886E").bytes_le
-_VHDX_VIRTUAL_DISK_SIZE = uuid.UUID("2FA54224-CD1B-4876-B211-5DBED83BF4B8").bytes_le
-_VHDX_MAX_ENTRIES = 2047
-
-
-def _vhdx(read: Read, size: int) -> Finding | None:
-    """VHDX: ``vhdxfile``; region table at 192 KiB -> metadata region -> virtual disk size."""
-    if not read(0, 8).startswith(b"vhdxfile"):
-        return None
-    if size < 256 * KiB:  # identifier and both headers/region tables must be present
-        return Finding("vhdx", 0, complete=False)
-    table = read(192 * KiB, 64 * KiB)
-    signature, _checksum, count = struct.unpack_from("<4sII", table, 0)
-    if signature != b"regi" or count > _VHDX_MAX_ENTRIES:
-        return Finding("vhdx")  # recognised, but its size cannot be read
-    for index in range(count):
-        entry = table[16 + 32 * index : 48 + 32 * index]
-        if len(entry) == 32 and entry[:16] == _VHDX_METADATA_REGION:
-            meta_offset = _u64le(entry, 16)
-            return _vhdx_size(read, size, meta_offset)
-    return Finding("vhdx")
-
-
-def _vhdx_size(read: Read, size: int, meta_offset: int) -> Finding:
-    meta = read(meta_offset, 32 * (_VHDX_MAX_ENTRIES + 1))
-    if len(meta) < 32:
-        return Finding("vhdx", 0, complete=False)
-    signature, _reserved, count = struct.unpack_from("<8sHH", meta, 0)
-    if signature != b"metadata" or count > _VHDX_MAX_ENTRIES:
-        return Finding("vhdx")
-    if len(meta) < 32 * (count + 1):
-        return Finding("vhdx", 0, complete=False)
-    for index in range(count):
-        entry = meta[32 + 32 * index : 64 + 32 * index]
-        if entry[:16] == _VHDX_VIRTUAL_DISK_SIZE:
-            item = read(meta_offset + _u32le(entry, 16), 8)
-            if len(item) < 8:
-                return Finding("vhdx", 0, complete=False)
-            return Finding("vhdx", _u64le(item, 0))
-    return Finding("vhdx")
-
-
-_VMDK_SUBFORMATS = ("monolithicsparse", "streamoptimized")
-_VMDK_ACCESS = ("rw", "rdonly", "noaccess")
-_VMDK_GD_AT_END = 0xFFFFFFFFFFFFFFFF
-_VMDK_DESCRIPTOR_MAX = (1 << 20) - 1
-
-
-def _vmdk(read: Read, size: int) -> Finding | None:
-    """VMDK: a ``KDMV`` sparse header with an embedded text descriptor, or a bare descriptor.
-
-    Only single-file ``monolithicSparse`` / ``streamOptimized`` disks pass the safety checks:
-    other subformats name extent files on the host.
-    """
-    head = read(0, 512)
-    if head[:4] != b"KDMV":
-        return _vmdk_text_descriptor(read, head)
-    if len(head) < 64:
-        return Finding("vmdk", 0, complete=False)
-    version, _flags, sectors, _grain, desc_sector, desc_count = struct.unpack_from(
-        "<IIQQQQ", head, 4
-    )
-    gd_offset = _u64le(head, 56)
-    if version not in (1, 2, 3) or desc_sector * 512 != 512:
-        return Finding("vmdk", 0, True, ("descriptor",))
-    desc_length = min(desc_count * 512, _VMDK_DESCRIPTOR_MAX)
-    if size < 512 + desc_length:
-        return Finding("vmdk", 0, complete=False)
-    raw = read(512, desc_length).split(b"\x00", 1)[0]
-    try:
-        text = raw.decode("ascii").lower()
-    except UnicodeDecodeError:
-        return Finding("vmdk", 0, True, ("descriptor",))
-    subformat = _vmdk_subformat(text)
-    failures = list(_vmdk_descriptor_failures(text, subformat))
-    complete = True
-    if gd_offset == _VMDK_GD_AT_END:  # streamOptimized: the real header is a footer
-        if size < 1536:
-            complete = False
-        elif not _vmdk_footer_ok(head, read(size - 1536, 1536)):
-            failures.append("footer")
-    virtual_size = sectors * 512 if subformat in _VMDK_SUBFORMATS else 0
-    return Finding("vmdk", virtual_size, complete, tuple(failures))
-
-
-def _vmdk_text_descriptor(read: Read, head: bytes) -> Finding | None:
-    """A descriptor-only VMDK: printable ASCII that names a ``createType``."""
-    if len(head) < 64:
-        return None
-    try:
-        is_text = all(c.isprintable() or c.isspace() for c in head.decode("ascii"))
-    except UnicodeDecodeError:
-        is_text = False
-    if not is_text:
-        return None
-    # oslo parses what its first read brought in; 64 KiB stands for that first read.
-    try:
-        text = read(0, 64 * KiB).split(b"\x00", 1)[0].decode("ascii").lower()
-    except UnicodeDecodeError:
-        return None
-    subformat = _vmdk_subformat(text)
-    if subformat is None:
-        return None
-    return Finding("vmdk", 0, True, tuple(_vmdk_descriptor_failures(text, subformat)))
-
-
-def _vmdk_subformat(text: str) -> str | None:
-    marker = 'createtype="'
-    start = text.find(marker)
-    if start < 0:
-        return None
-    start += len(marker)
-    end = text.find('"', start)
-    if end < 0 or end - start >= 64:
-        return None
-    return text[start:end]
-
-
-def _vmdk_descriptor_failures(text: str, subformat: str | None) -> list[str]:
-    if subformat not in _VMDK_SUBFORMATS:
-        return ["descriptor"]
-    extents = []
-    for line in (raw.strip() for raw in text.split("\n")):
-        if not line or line.startswith("#") or line.startswith("ddb"):
-            continue
-        if "=" in line and " " not in line.split("=")[0]:
-            continue  # a header field
-        if line.split(" ")[0] in _VMDK_ACCESS:
-            extents.append(line)
-            continue
-        return ["descriptor"]  # a line we do not understand
-    if not extents or any("/" in extent for extent in extents):
-        return ["descriptor"]
-    return []
-
-
-def _vmdk_footer_ok(head: bytes, tail: bytes) -> bool:
-    """The footer repeats the header's identity, then an end-of-stream marker follows."""
-    header = struct.unpack_from("<4sIIQQQQIQQ", head, 0)
-    footer = struct.unpack_from("<4sIIQQQQIQQ", tail, 512)
-    if header[0] != footer[0] or header[1] != footer[1]:
-        return False
-    if header[5:7] != footer[5:7] or footer[9] == _VMDK_GD_AT_END:
-        return False
-    padding = bytes(496)
-    _value, length, kind, rest = struct.unpack_from("<QII496s", tail, 0)
-    if length != 0 or kind != 3 or rest != padding:
-        return False
-    value, length, kind, rest = struct.unpack_from("<QII496s", tail, 1024)
-    return bool(value == 0 and length == 0 and kind == 0 and rest == padding)
-
-
-def _vdi(read: Read, size: int) -> Finding | None:
-    """VirtualBox VDI: signature 0xbeda107f at 0x40, disk size at 0x170."""
-    head = read(0, 512)
-    if len(head) < 512 or _u32le(head, 0x40) != 0xBEDA107F:
-        return None
-    return Finding("vdi", _u64le(head, 0x170))
-
-
-def _iso(read: Read, size: int) -> Finding | None:
-    """ISO 9660 / UDF: a volume descriptor after the 32 KiB system area."""
-    if size < 34 * KiB:
-        return None
-    descriptor = read(32 * KiB, 2 * KiB)
-    if descriptor[1:6] not in (b"CD001", b"NSR02", b"NSR03"):
-        return None
-    if descriptor[0] != 1:  # only a primary volume descriptor carries the size
-        return Finding("iso")
-    return Finding("iso", _u32le(descriptor, 80) * _u16le(descriptor, 128))
-
-
-def _gpt(read: Read, size: int) -> Finding | None:
-    """A PC partition table (MBR or GPT's protective MBR): 0x55 0xAA ending sector 0.
-
-    A FAT boot sector has the same ending; two FATs on a fixed disk rule it out.
-    """
-    mbr = read(0, 512)
-    if len(mbr) < 512 or _u16le(mbr, 510) != 0xAA55:
-        return None
-    if mbr[0x10] == 2 and mbr[0x15] == 0xF8:
-        return None
-    return Finding("gpt", size, True, ("mbr",) if not _mbr_ok(mbr) else ())
-
-
-def _mbr_ok(mbr: bytes) -> bool:
-    used = []
-    protective = False
-    for index in range(4):
-        entry = mbr[446 + 16 * index : 462 + 16 * index]
-        boot, kind, first_lba = entry[0], entry[4], _u32le(entry, 8)
-        if boot not in (0x00, 0x80):
-            return False
-        if kind != 0:
-            used.append(index)
-        if kind == 0xEE:
-            protective = True
-            if entry[1:4] != b"\x00\x02\x00" or first_lba != 1:
-                return False
-    if protective and used != [0]:
-        return False
-    return bool(used)
-
-
-def _luks(read: Read, size: int) -> Finding | None:
-    """LUKS1 encrypted volume; the payload starts ``payload_offset`` sectors in."""
-    head = read(0, 592)
-    if head[:6] != b"LUKS\xba\xbe":
-        return None
-    if len(head) < 592:
-        return Finding("luks", 0, complete=False)
-    version = struct.unpack_from(">H", head, 6)[0]
-    payload_offset = struct.unpack_from(">I", head, 104)[0]
-    failures = ("version",) if version != 1 else ()
-    return Finding("luks", max(size - payload_offset * 512, 0), True, failures)
-
-
-_DETECTORS = (_qcow2, _qed, _vhd, _vhdx, _vmdk, _vdi, _iso, _gpt, _luks)
-
-
 def inspect(read: Read, size: int) -> tuple[Finding, ...]:
     """Every specific format the content matches; empty means raw (unrecognised) data."""
-    found = (detector(read, size) for detector in _DETECTORS)
+    found = (detector(read, size) for detector in DETECTORS)
     return tuple(finding for finding in found if finding is not None)
 
 
@@ -368,11 +81,18 @@ def judge(
 
     virtual_size = 0
     if chosen.name == disk_format:
+        if chosen.size_error:
+            return mismatch(INSPECTION_FAILED)
         virtual_size = chosen.virtual_size
     elif chosen.name == "raw" and disk_format not in INSPECTABLE:
         pass  # e.g. ami: nothing recognisable inside, nothing to check
     elif disk_format == "raw":
-        virtual_size = size  # raw accepts any content, sized by its bytes
+        if len(findings) > 1:
+            # Glance logs ``data.format`` on this path, and reading it refuses the ISO+GPT
+            # pair let through above (glance/location.py set_data).
+            return mismatch(f"Multiple formats detected: {','.join(names)}")
+        # raw accepts any content, sized by the bytes the format's inspector read.
+        virtual_size = size if chosen.consumed is None else chosen.consumed
     else:
         return mismatch(f"Image disk_format {disk_format} does not match stream data {chosen.name}")
 
