@@ -4,7 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench fuzz clean
+.PHONY: run test lint bench fuzz clean real-glance-up real-glance-down diff-real
+
+# A real Glance 33 + Keystone 30 on loopback (../shared/real-glance), for the differential
+# suite. Copied into the ignored .real-glance/ (shared/ is read-only); setup.sh builds its
+# venvs once (~3 min), start.sh returns when it answers.
+REAL_GLANCE_SRC ?= ../shared/real-glance
+REAL := .real-glance
+DIFF_SEEDS ?= 1 2 3
+DIFF_STEPS ?= 2000
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +37,25 @@ bench: $(STAMP)
 
 fuzz: $(STAMP)
 	GLANCE_EMULATOR_FUZZ_EXAMPLES=200 $(BIN)/python -m pytest -q tests/fuzz
+
+$(REAL)/setup.sh:
+	cp -r $(REAL_GLANCE_SRC) $(REAL)
+	chmod -R u+w $(REAL)
+
+$(REAL)/.venv-glance/.installed: | $(REAL)/setup.sh
+	$(REAL)/setup.sh
+
+real-glance-up: $(REAL)/.venv-glance/.installed
+	GLANCE_RAW=0 $(REAL)/start.sh
+
+real-glance-down:
+	@if [ -x $(REAL)/stop.sh ]; then $(REAL)/stop.sh; fi
+
+# The same requests to the real stack and to an emulator on a free port (not part of
+# `make test`). DIFF_SEEDS and DIFF_STEPS size the random walk.
+diff-real: $(STAMP)
+	GLANCE_DIFF_REAL=1 DIFF_SEEDS="$(DIFF_SEEDS)" DIFF_STEPS=$(DIFF_STEPS) \
+		$(BIN)/python -m pytest -q -p no:cacheprovider tests/differential
 
 clean:
 	rm -rf $(VENV) build *.egg-info
