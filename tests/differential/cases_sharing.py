@@ -107,12 +107,14 @@ CASES: dict[str, list[Call]] = {
                 "bytes=0-1,5-6",
                 "bytes=-0",
                 "bytes=-2000",
+                "bytes=-",
                 "items=0-9",
                 "0-9",
             )
         ],
         download(0, **{"Content-Range": "bytes 0-9/1000"}),
         download(0, **{"Content-Range": "bytes 990-1999/1000"}),
+        download(0, **{"Content-Range": "bytes */1000"}),
     ],
     "data: ranges on a queued image": [
         create(),
@@ -262,6 +264,11 @@ CASES: dict[str, list[Call]] = {
                 "member_status=bogus",
                 "name_min=a",
                 "properties=x",
+                "locations=x",
+                "members=x",
+                "tags=t1&tags=t2",
+                "changes-since=",
+                "created_at=gt:9999-12-31T23:00:00-05:00",
                 "keys=x",
                 "unknown_filter=1",
             )

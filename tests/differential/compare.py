@@ -71,6 +71,8 @@ def class_of(call: Call, difference: Difference) -> str:
     if difference.aspect == "status":
         detail = f"{difference.real} vs {difference.emulator}"
     detail = re.sub(r"\[\d+\]", "[]", detail)
+    if detail.endswith(".description") and request_shape(call).startswith("GET /v2/schemas"):
+        detail = "*.description (schema prose)"
     return f"{difference.aspect} | {request_shape(call)} | {detail}"
 
 

@@ -140,16 +140,22 @@ class Transcript:
 
     def __init__(self, target: Target):
         self.target = target
+        self.begin()
+
+    def begin(self) -> None:
+        wipe_images(self.target)
+        self.symbols = self.target.new_symbols()
+        self.index = 0
+
+    def send(self, call: Call) -> View:
+        answer = self.target.send(call, self.symbols)
+        register_created(call, self.index, answer, self.symbols)
+        self.index += 1
+        return normalise(call, answer, self.symbols, self.target)
 
     def run(self, calls: list[Call]) -> list[View]:
-        wipe_images(self.target)
-        symbols = self.target.new_symbols()
-        views = []
-        for index, call in enumerate(calls):
-            answer = self.target.send(call, symbols)
-            register_created(call, index, answer, symbols)
-            views.append(normalise(call, answer, symbols, self.target))
-        return views
+        self.begin()
+        return [self.send(call) for call in calls]
 
 
 def first_unexpected(steps: list[Step]) -> Step | None:

@@ -10,7 +10,6 @@ status 0.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -97,6 +96,7 @@ class Target:
         for user, account in self.accounts.items():
             symbols.bind(f"<<project:{user}>>", account.project_id)
             symbols.bind(f"<<user:{user}>>", account.user_id)
+            symbols.bind(f"<<token:{user}>>", account.token)
         return symbols
 
     # ---------------------------------------------------------------- requests
@@ -125,8 +125,6 @@ class Target:
                 headers.pop(name, None)
             else:
                 headers[name] = symbols.resolve_text(value)
-        if "X-Subject-Token" in headers:
-            headers["X-Subject-Token"] = self._token_header(headers["X-Subject-Token"])
         first = self._request(call.method, self.url(call, symbols), headers, call, symbols)
         if call.follow_next and first.status == 200:
             answer = first
@@ -139,10 +137,6 @@ class Target:
                 if answer.status != 200:
                     break
         return first
-
-    def _token_header(self, value: str) -> str:
-        match = re.fullmatch(r"<<token:(\w+)>>", value)
-        return self.accounts[match.group(1)].token if match else value
 
     def _request(
         self, method: str, url: str, headers: dict[str, str], call: Call, symbols: Symbols
@@ -236,14 +230,17 @@ def wipe_images(target: Target) -> int:
     admin = target.accounts["admin"].token
     headers = {"X-Auth-Token": admin, "Accept": "application/json"}
     removed = 0
-    url: str | None = f"{target.image_url}/v2/images?visibility=all&member_status=all&limit=200"
     ids: list[tuple[str, bool]] = []
-    while url:
-        page = target.http.get(url, headers=headers, timeout=60)
-        page.raise_for_status()
-        document: dict[str, Any] = page.json()
-        ids += [(image["id"], image["protected"]) for image in document["images"]]
-        url = target.image_url + document["next"] if document.get("next") else None
+    # Hidden images are listed only when asked for (os_hidden=true).
+    for hidden in ("false", "true"):
+        query = f"visibility=all&member_status=all&os_hidden={hidden}&limit=200"
+        url: str | None = f"{target.image_url}/v2/images?{query}"
+        while url:
+            page = target.http.get(url, headers=headers, timeout=60)
+            page.raise_for_status()
+            document: dict[str, Any] = page.json()
+            ids += [(image["id"], image["protected"]) for image in document["images"]]
+            url = target.image_url + document["next"] if document.get("next") else None
     for image_id, protected in ids:
         if protected:
             target.http.patch(
