@@ -280,6 +280,13 @@ CASES: dict[str, list[Call]] = {
         Call("producer", "PUT", "/v2/images/00000000-0000-4000-8000-000000000001/tags/x"),
         show(0),
     ],
+    "tags: UTF-8 and over-long keys (tainted on purpose)": [
+        create(),
+        tag("%C3%A9t%C3%A9"),
+        patch([{"op": "add", "path": "/" + "k" * 256, "value": "v"}]),
+        create(name="after"),
+        show(3),
+    ],
     "tags: quota": [create(), *[tag(f"t{i}") for i in range(129)], show(0)],
     "deactivate and reactivate": [
         create(),

@@ -148,6 +148,17 @@ CASES: dict[str, list[Call]] = {
         upload(RAW, k=20),
         show(20),
     ],
+    "data: text to every disk format": [
+        step
+        for k, disk_format in enumerate(
+            ("raw", "qcow2", "vmdk", "vhd", "vhdx", "vdi", "iso", "ploop", "ami", "aki", "ari")
+        )
+        for step in (
+            create(disk_format=disk_format, name=disk_format),
+            upload(b"hello world \xc3\xa9 text\n" * 10, k=3 * k),
+            show(3 * k),
+        )
+    ],
     "members: the sharing flow": [
         create(),
         add_member(project("consumer")),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from differential.calls import script_source
 from differential.pair import Pair, Step, Tally
 from differential.targets import REPO, EmulatorProcess, Target, real_target, stack_is_up
 
@@ -42,6 +43,10 @@ class Ledger:
                 "seconds": round(self.seconds.get(part, 0.0), 1),
                 "unexpected_by_class": dict(tally.classes.most_common()),
                 "expected_by_entry": dict(tally.expected.most_common()),
+                "first_sightings": {
+                    name: {"step": tally.sightings[name], "script": script_source(calls)}
+                    for name, calls in tally.examples.items()
+                },
             }
             for part, tally in self.parts.items()
         }

@@ -92,15 +92,6 @@ EXPECTED: tuple[Expected, ...] = (
         when="range header",
     ),
     Expected(
-        "content-range-past-the-end",
-        r"^GET /v2/images/\{img\}/file$",
-        "header",
-        "A request Content-Range ending past the data: Glance announces it as asked "
-        "(longer than what it sends), the emulator stops at the end of the data.",
-        where=r"^content-(range|length)$",
-        when="range header",
-    ),
-    Expected(
         "list-filter-500",
         r"^GET /v2/images\?",
         "status",

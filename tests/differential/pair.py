@@ -47,7 +47,9 @@ class Tally:
     requests: int = 0
     classes: Counter[str] = field(default_factory=Counter)
     expected: Counter[str] = field(default_factory=Counter)
+    # For each unexpected class, its shortest sighting: the walk up to it, and the step.
     examples: dict[str, list[Call]] = field(default_factory=dict)
+    sightings: dict[str, str] = field(default_factory=dict)
 
     def add(self, step: Step, history: list[Call]) -> None:
         for verdict in step.verdicts:
@@ -58,6 +60,7 @@ class Tally:
                 name not in self.examples or len(history) < len(self.examples[name])
             ):
                 self.examples[name] = list(history)
+                self.sightings[name] = report(step)
 
 
 def register_created(call: Call, index: int, answer: Answer, symbols: Symbols) -> None:
@@ -132,6 +135,10 @@ class Pair:
         if image in self.tainted:
             # Answers about a tainted image are not compared.
             verdicts = []
+        elif call.method not in ("GET", "HEAD") and any(v.expected is None for v in verdicts):
+            # A change that went differently leaves the image different on the two sides:
+            # later answers about it would only repeat this divergence.
+            self.tainted.add(image or created)
         return Step(index, call, real_view, emulator_view, differences, verdicts)
 
 
