@@ -43,6 +43,7 @@ class Ledger:
                 "seconds": round(self.seconds.get(part, 0.0), 1),
                 "unexpected_by_class": dict(tally.classes.most_common()),
                 "expected_by_entry": dict(tally.expected.most_common()),
+                "shared_failures": dict(tally.shared_failures.most_common()),
                 "first_sightings": {
                     name: {"step": tally.sightings[name], "script": script_source(calls)}
                     for name, calls in tally.examples.items()
@@ -112,4 +113,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             write(f"    {count:5d}  {name}")
         for name, count in tally.expected.most_common():
             write(f"    {count:5d}  expected: {name}")
+        for name, count in tally.shared_failures.most_common():
+            write(f"    {count:5d}  both sides failed alike: {name}")
     write(f"  (written to {Path(REPORT).relative_to(REPO)})")

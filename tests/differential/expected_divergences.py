@@ -105,8 +105,8 @@ EXPECTED: tuple[Expected, ...] = (
         "odd-member-id-500",
         r"^POST /v2/images/\{img\}/members <dict>$",
         "status",
-        "A null, empty, list or object member id fails inside Glance with a 500 (it hashes "
-        "or formats it); the emulator answers 400.",
+        "A list or object member id fails inside Glance with a 500 (it cannot store it "
+        "as a string column value); the emulator answers 400.",
         real=500,
         emulator=400,
         when="odd member",

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from differential.calls import Call, Symbols
-from differential.compare import Difference, compare
+from differential.compare import Difference, compare, request_shape
 from differential.expectations import Verdict, judge, taints_on_request
 from differential.normalise import View, normalise
 from differential.targets import Answer, Target, wipe_images
@@ -50,8 +50,15 @@ class Tally:
     # For each unexpected class, its shortest sighting: the walk up to it, and the step.
     examples: dict[str, list[Call]] = field(default_factory=dict)
     sightings: dict[str, str] = field(default_factory=dict)
+    # Requests both sides failed on alike (5xx or a dropped connection): no divergence, but
+    # the emulator should answer a 4xx where Glance fails.
+    shared_failures: Counter[str] = field(default_factory=Counter)
 
     def add(self, step: Step, history: list[Call]) -> None:
+        status = step.emulator.status
+        one_side = step.real is step.emulator  # the self-check's recorder
+        if not one_side and step.real.status == status and (status == 0 or status >= 500):
+            self.shared_failures[f"{request_shape(step.call)} | {status}"] += 1
         for verdict in step.verdicts:
             name = verdict.expected.key if verdict.expected else verdict.cls
             target = self.expected if verdict.expected else self.classes
@@ -128,14 +135,14 @@ class Pair:
         verdicts = judge(call, differences)
         image = self.image_of(call)
         created = f"<<img:{index}>>"
+        if image in self.tainted:
+            # Answers about a tainted image are not compared.
+            return Step(index, call, real_view, emulator_view, differences, [])
         if any(v.expected is not None and v.expected.taints for v in verdicts) or (
             taints_on_request(call)
         ):
             self.tainted.add(image or created)
-        if image in self.tainted:
-            # Answers about a tainted image are not compared.
-            verdicts = []
-        elif call.method not in ("GET", "HEAD") and any(v.expected is None for v in verdicts):
+        if call.method not in ("GET", "HEAD") and any(v.expected is None for v in verdicts):
             # A change that went differently leaves the image different on the two sides:
             # later answers about it would only repeat this divergence.
             self.tainted.add(image or created)
