@@ -89,7 +89,7 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
 
 @pytest.fixture
 def pair(real: Target, emulator: Target) -> Pair:
-    return Pair(real, emulator)
+    return Pair(real, emulator, taint_unexpected=False)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from differential.calls import Call
 from differential.compare import Difference, class_of, request_shape
@@ -19,7 +20,8 @@ from differential.expected_divergences import EXPECTED, Expected
 
 
 def _non_ascii_path(call: Call) -> bool:
-    return not call.path.isascii()
+    """Non-ASCII once decoded: a literal ``é`` or its percent-encoded UTF-8."""
+    return not unquote(call.path).isascii()
 
 
 def _text_first_non_ascii(call: Call) -> bool:
@@ -126,13 +128,17 @@ def judge(call: Call, differences: list[Difference]) -> list[Verdict]:
     return verdicts
 
 
-def taints_on_request(call: Call) -> bool:
-    """True when the call is of a shape whose effect is known to differ (``taints``) even
-    though the two answers may be the same (a garbled tag answers 204 on both sides)."""
-    return any(
-        entry.taints
-        and entry.aspect == "request"
-        and re.search(entry.request, request_shape(call))
-        and (entry.when is None or CONDITIONS[entry.when](call))
-        for entry in EXPECTED
+def taints_on_request(call: Call) -> Expected | None:
+    """The entry, if the call is of a shape whose effect is known to differ (``taints``)
+    even though the two answers may be the same (a garbled tag answers 204 on both sides)."""
+    return next(
+        (
+            entry
+            for entry in EXPECTED
+            if entry.taints
+            and entry.aspect == "request"
+            and re.search(entry.request, request_shape(call))
+            and (entry.when is None or CONDITIONS[entry.when](call))
+        ),
+        None,
     )

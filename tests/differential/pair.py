@@ -35,6 +35,7 @@ class Step:
     emulator: View
     differences: list[Difference]
     verdicts: list[Verdict]
+    tainting: str | None = None  # the expected entry whose request shape tainted the image
 
     @property
     def unexpected(self) -> list[Verdict]:
@@ -55,6 +56,8 @@ class Tally:
     shared_failures: Counter[str] = field(default_factory=Counter)
 
     def add(self, step: Step, history: list[Call]) -> None:
+        if step.tainting is not None:
+            self.expected[step.tainting] += 1
         status = step.emulator.status
         one_side = step.real is step.emulator  # the self-check's recorder
         if not one_side and step.real.status == status and (status == 0 or status >= 500):
@@ -97,9 +100,14 @@ def drop_tainted(view: View, tainted: set[str]) -> View:
 
 
 class Pair:
-    def __init__(self, real: Target, emulator: Target):
+    """``taint_unexpected``: also stop comparing an image after a change that differed
+    unexpectedly (the random walk, which would otherwise count one divergence again in
+    every later answer); the targeted cases keep comparing, to see the consequences."""
+
+    def __init__(self, real: Target, emulator: Target, taint_unexpected: bool = True):
         self.real = real
         self.emulator = emulator
+        self.taint_unexpected = taint_unexpected
         self.begin()
 
     def begin(self) -> None:
@@ -138,15 +146,16 @@ class Pair:
         if image in self.tainted:
             # Answers about a tainted image are not compared.
             return Step(index, call, real_view, emulator_view, differences, [])
-        if any(v.expected is not None and v.expected.taints for v in verdicts) or (
-            taints_on_request(call)
-        ):
+        by_request = taints_on_request(call)
+        if by_request or any(v.expected is not None and v.expected.taints for v in verdicts):
             self.tainted.add(image or created)
-        if call.method not in ("GET", "HEAD") and any(v.expected is None for v in verdicts):
+        changed = call.method not in ("GET", "HEAD")
+        if self.taint_unexpected and changed and any(v.expected is None for v in verdicts):
             # A change that went differently leaves the image different on the two sides:
             # later answers about it would only repeat this divergence.
             self.tainted.add(image or created)
-        return Step(index, call, real_view, emulator_view, differences, verdicts)
+        tainting = by_request.key if by_request else None
+        return Step(index, call, real_view, emulator_view, differences, verdicts, tainting)
 
 
 class Transcript:
