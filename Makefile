@@ -13,6 +13,8 @@ REAL_GLANCE_SRC ?= ../shared/real-glance
 REAL := .real-glance
 DIFF_SEEDS ?= 1 2 3
 DIFF_STEPS ?= 2000
+DIFF_SURVEY ?= 0
+DIFF_SELF_CHECK_STEPS ?= 400
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,9 +54,11 @@ real-glance-down:
 	@if [ -x $(REAL)/stop.sh ]; then $(REAL)/stop.sh; fi
 
 # The same requests to the real stack and to an emulator on a free port (not part of
-# `make test`). DIFF_SEEDS and DIFF_STEPS size the random walk.
+# `make test`). DIFF_SEEDS and DIFF_STEPS size the random walk; DIFF_SURVEY=1 counts
+# every divergence instead of stopping (and shrinking) at the first.
 diff-real: $(STAMP)
 	GLANCE_DIFF_REAL=1 DIFF_SEEDS="$(DIFF_SEEDS)" DIFF_STEPS=$(DIFF_STEPS) \
+		DIFF_SURVEY=$(DIFF_SURVEY) DIFF_SELF_CHECK_STEPS=$(DIFF_SELF_CHECK_STEPS) \
 		$(BIN)/python -m pytest -q -p no:cacheprovider tests/differential
 
 clean:
