@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
 
 from differential import builders as b
 from differential import payloads
@@ -164,10 +164,6 @@ class Walk(RuleBasedStateMachine):
         return data.draw(st.sampled_from(sorted(self.images)), label="image")
 
     # ------------------------------------------------------------ rules
-    @initialize()
-    def start(self) -> None:
-        pass
-
     @rule(
         user=st.sampled_from(OWNERS),
         visibility=st.sampled_from(VISIBILITIES),
