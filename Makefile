@@ -4,7 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint format bench fuzz diff-formats clean
+.PHONY: run test test-fast lint format bench fuzz diff-formats real-glance-up real-glance-down diff-real clean
+
+# A real Glance 33 + Keystone 30 on loopback (../shared/real-glance), for the differential
+# suite. Copied into the ignored .real-glance/ (shared/ is read-only); setup.sh builds its
+# venvs once (~3 min), start.sh returns when it answers.
+REAL_GLANCE_SRC ?= ../shared/real-glance
+REAL := .real-glance
+DIFF_SEEDS ?= 1 2 3
+DIFF_STEPS ?= 2000
+DIFF_SURVEY ?= 0
+DIFF_SELF_CHECK_STEPS ?= 400
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +69,27 @@ diff-formats: $(STAMP)
 	$(BIN)/pip install -q '$(OSLO_UTILS)'
 	GLANCE_EMULATOR_DIFF_FORMATS=1 $(BIN)/python -m pytest -q -rs --show-capture=no -o addopts= \
 		tests/differential/test_format_inspection.py
+
+$(REAL)/setup.sh:
+	cp -r $(REAL_GLANCE_SRC) $(REAL)
+	chmod -R u+w $(REAL)
+
+$(REAL)/.venv-glance/.installed: | $(REAL)/setup.sh
+	$(REAL)/setup.sh
+
+real-glance-up: $(REAL)/.venv-glance/.installed
+	GLANCE_RAW=0 $(REAL)/start.sh
+
+real-glance-down:
+	@if [ -x $(REAL)/stop.sh ]; then $(REAL)/stop.sh; fi
+
+# The same requests to the real stack and to an emulator on a free port (not part of
+# `make test`). DIFF_SEEDS and DIFF_STEPS size the random walk; DIFF_SURVEY=1 counts
+# every divergence instead of stopping (and shrinking) at the first.
+diff-real: $(STAMP)
+	GLANCE_DIFF_REAL=1 DIFF_SEEDS="$(DIFF_SEEDS)" DIFF_STEPS=$(DIFF_STEPS) \
+		DIFF_SURVEY=$(DIFF_SURVEY) DIFF_SELF_CHECK_STEPS=$(DIFF_SELF_CHECK_STEPS) \
+		$(BIN)/python -m pytest -q -p no:cacheprovider tests/differential
 
 clean:
 	rm -rf $(VENV) build *.egg-info

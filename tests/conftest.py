@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -16,6 +17,12 @@ from emulator.core.config import Config
 from emulator.identity.services import accounts, tokens
 
 DEMO_USERS = ("admin", "producer", "consumer", "outsider")
+
+# The differential suites are not part of `make test`: `make diff-real` (the real Glance
+# stack, GLANCE_DIFF_REAL=1) and `make diff-formats` (oslo.utils and Debian's disk tools,
+# GLANCE_EMULATOR_DIFF_FORMATS=1) collect them.
+_DIFFERENTIAL = ("GLANCE_DIFF_REAL", "GLANCE_EMULATOR_DIFF_FORMATS")
+collect_ignore = [] if any(os.environ.get(v) == "1" for v in _DIFFERENTIAL) else ["differential"]
 
 
 @pytest.fixture(scope="session")
