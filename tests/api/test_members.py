@@ -218,7 +218,9 @@ def test_a_numeric_member_id_is_taken_as_text(client: FlaskClient, users: Any, s
         members_url(shared), json={"member": 42}, headers=users.headers("producer")
     )
     assert response.status_code == 200
-    assert response.get_json()["member_id"] == "42"
+    # Glance answers with the member it built from the request (seen on a real Glance 33),
+    # and the stored text from then on.
+    assert response.get_json()["member_id"] == 42
     assert "42" in statuses(client, users, shared)
 
 

@@ -167,6 +167,18 @@ EXPECTED: tuple[Expected, ...] = (
         taints=True,
     ),
     Expected(
+        "no-schema-image-json-null-ramdisk-patch",
+        r"^PATCH /v2/images/\{img\} <list>$",
+        "status",
+        "The PATCH form of the entry above: null for ramdisk_id or kernel_id is a 400 "
+        "without schema-image.json, a 200 (kept as null) with Glance's own file.",
+        real=400,
+        emulator=200,
+        when="kernel or ramdisk id",
+        wrong="real-stack",
+        taints=True,
+    ),
+    Expected(
         "no-schema-image-json-kernel-pattern",
         r"^(POST /v2/images|PATCH /v2/images/\{img\}) <",
         "status",

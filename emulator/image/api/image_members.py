@@ -36,7 +36,13 @@ def member_document(membership: Membership) -> dict[str, Any]:
 def create(image_id: str) -> Response:
     body = bodies.json_body()
     membership = member_service.create(unit_of_work(), image_id, body)
-    return json_response(member_document(membership))
+    document = member_document(membership)
+    sent = body.get("member") if isinstance(body, dict) else None
+    if isinstance(sent, bool | int | float):
+        # Glance answers with the member it built from the request, not the row it stored:
+        # a number comes back as sent (12), and as text ("12") from then on.
+        document["member_id"] = sent
+    return json_response(document)
 
 
 @bp.get("/v2/images/<image_id>/members")
