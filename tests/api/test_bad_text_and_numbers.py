@@ -165,6 +165,22 @@ def test_range_numbers_too_long_to_read_are_416(
     assert "Invalid Range header." in glance_error(response)
 
 
+@pytest.mark.parametrize("declared", [(1 << 20) + 1, 2**63])
+def test_a_login_declaring_a_body_over_the_limit_is_413_before_reading(
+    client: FlaskClient, declared: int
+) -> None:
+    """Keystone's sizelimit middleware refuses on the declared length alone; reading first
+    waited for bytes the client never sent (found by the hostile fuzz run)."""
+    response = client.post(
+        "/identity/v3/auth/tokens",
+        data=b"{}",
+        headers={"Content-Type": "application/json"},
+        environ_overrides={"CONTENT_LENGTH": str(declared)},
+    )
+    assert response.status_code == 413
+    assert keystone_error(response)["title"] == "Request Entity Too Large"
+
+
 def test_a_long_but_readable_suffix_serves_the_whole_image(client: FlaskClient, users: Any) -> None:
     """webob reads it, and Glance serves a suffix longer than the image whole."""
     created = client.post("/v2/images", json=RAW, headers=users.headers("producer"))

@@ -42,8 +42,14 @@ def _caller() -> RequestContext:
 
 
 def _request_body() -> dict[str, Any]:
-    """Keystone's JSON-body rule (``keystone/server/flask/request_processing/json_body.py``)."""
+    """Keystone's JSON-body rule (``keystone/server/flask/request_processing/json_body.py``).
+
+    A declared length over the limit is refused before anything is read, as Keystone's
+    ``sizelimit`` middleware (oslo.middleware's RequestBodySizeLimiter) does: reading would
+    wait for bytes a lying client never sends."""
     limit = config().max_request_body_size
+    if (request.content_length or 0) > limit:
+        raise errors.RequestEntityTooLarge()
     raw = bodies.read_stream(request.stream, limit + 1)
     if len(raw) > limit:
         raise errors.RequestEntityTooLarge()
