@@ -25,6 +25,12 @@ UNREAD_BODY_LIMIT = 64 << 20
 #: The longest line announcing a chunk of a chunked body (size and extensions).
 MAX_CHUNK_LINE = 4096
 
+#: eventlet/wsgi.py ``handle_one_request`` writes these bytes for a Content-Length that is
+#: negative or no number at all; Glance's API answered so.
+BAD_CONTENT_LENGTH = b"HTTP/1.0 400 Bad Request\r\nConnection: close\r\nContent-length: 0\r\n\r\n"
+#: What cheroot's ``read_request_headers`` says when ``int()`` cannot read Content-Length.
+_CHEROOT_MALFORMED_LENGTH = "Malformed Content-Length Header."
+
 
 class _StreamingChunkedRFile(cheroot_server.ChunkedRFile):
     """A chunked request body, a piece of a chunk at a time. cheroot's own reader reads each
@@ -71,6 +77,33 @@ class _StreamingChunkedRFile(cheroot_server.ChunkedRFile):
 
 class GuardedRequest(cheroot_server.HTTPRequest):
     conn: GuardedConnection
+
+    def read_request_headers(self) -> bool:
+        """cheroot's, and a Content-Length of digits only (RFC 9110 8.6).
+
+        cheroot reads Content-Length with ``int()``, which takes ``-1``, ``+2`` and ``2_0``
+        too: with ``-1`` the app's read of the body waited for the end of the connection,
+        holding a worker until the timeout. Whatever is not digits gets eventlet's 400.
+        """
+        if not super().read_request_headers():  # type: ignore[no-untyped-call]
+            return False
+        length = self.inheaders.get(b"Content-Length")
+        if length is not None and not length.isdigit():
+            self.simple_response("400 Bad Request", _CHEROOT_MALFORMED_LENGTH)
+            return False
+        return True
+
+    def simple_response(self, status: Any, msg: Any = "") -> None:
+        if msg != _CHEROOT_MALFORMED_LENGTH:
+            super().simple_response(status, msg)
+            return
+        # cheroot's own answer is a text/plain 400 with its message; Glance's server sent
+        # an empty one.
+        self.close_connection = True
+        try:
+            self.conn.wfile.write(BAD_CONTENT_LENGTH)
+        except OSError:
+            pass  # the client is gone; nothing is waiting for this answer
 
     def respond(self) -> None:
         if not self.chunked_read:
