@@ -293,6 +293,27 @@ def test_an_exported_hash_that_differs_revokes_too(app: Flask, client: FlaskClie
     assert client.get("/v2/images", headers={"X-Auth-Token": token}).status_code == 401
 
 
+def test_an_export_loaded_after_a_reset_keeps_the_tokens(app: Flask, client: FlaskClient) -> None:
+    """A reset checks each demo password and keeps its hash when unchanged: it hashed it
+    again (a new salt), so an export taken before the reset loaded as a password change
+    and revoked the admin's own token (tests/test_scenarios_loading.py found it)."""
+    token = _login(client, "producer-pass").headers["X-Subject-Token"]
+    with operator_unit_of_work(app) as uow:
+        exported = state.export(uow, "none")
+        before = accounts.password_hash_of(uow.db, _user_id(uow.db, "producer"))
+        state.reset(uow)
+        assert accounts.password_hash_of(uow.db, _user_id(uow.db, "producer")) == before
+        state.reset(uow, scenario_files.validate(exported, "export"))
+        assert tokens.lookup(uow.db, token) is not None
+    assert client.get("/v2/images", headers={"X-Auth-Token": token}).status_code == 200
+
+
+def _user_id(db: Any, name: str) -> str:
+    user = accounts.find_user(db, name, accounts.DEFAULT_DOMAIN_ID)
+    assert user is not None
+    return user.id
+
+
 def test_json_module_itself_reads_the_surrogate_escape() -> None:
     """The premise of this file: Python's json accepts the escape, so the check is ours."""
     assert json.loads(f'"{SURROGATE}"') == "\udc80"
