@@ -130,4 +130,18 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE image_properties_new RENAME TO image_properties",
         "CREATE INDEX idx_image_properties_name_value ON image_properties (name, value)",
     ],
+    # 5: idx_images_visibility led with ``deleted``, nearly constant: with no statistics,
+    # SQLite took it for any ``deleted = 0`` and walked every live image. Fetching a list
+    # page's 25 rows by id cost 28 ms at 100,000 images instead of 0.1 ms. Visibility
+    # lists walk (visibility, created_at, id) in the default sort order instead, and the
+    # owner's own images (owner, created_at, id): a list is a union of such walks, each
+    # stopping at the page size (image_queries.build_select).
+    [
+        "DROP INDEX idx_images_visibility",
+        "CREATE INDEX idx_images_visibility_created ON images (visibility, created_at, id)",
+        "DROP INDEX idx_images_owner",
+        "CREATE INDEX idx_images_owner_created ON images (owner, created_at, id)",
+        # visibility=shared (or private...) from the owner's side: `image list --shared`.
+        "CREATE INDEX idx_images_owner_visibility ON images (owner, visibility, created_at, id)",
+    ],
 ]

@@ -95,43 +95,89 @@ def select_ids(
 def build_select(
     query: ListQuery, scope: Scope, marker: Mapping[str, Any] | None = None
 ) -> tuple[str, list[Any]]:
-    clauses = [_BASE]
-    params: list[Any] = [int(query.os_hidden)]
-    _add_scope(scope, clauses, params)
+    """One SELECT of the page's ids.
+
+    A scope of several kinds of images (owned, public or community, shared with me) becomes
+    a UNION of one branch per kind, each walking its own index in sort order and stopping
+    at the page size; the union is then sorted and cut once more. One query with an OR
+    would either walk the whole sort index when the caller sees few images, or collect and
+    sort every image of every kind (SQLite's multi-index OR): both grow with the catalog.
+    """
+    common: list[str] = []
+    common_params: list[Any] = []
     for condition in query.conditions:
-        clauses.append(_condition(condition, params))
+        common.append(_condition(condition, common_params))
     for name, value in query.properties:
-        clauses.append(_HAS_PROPERTY)
-        params += [name, value]
+        common.append(_HAS_PROPERTY)
+        common_params += [name, value]
     for tag in query.tags:
-        clauses.append(_HAS_TAG)
-        params.append(tag)
+        common.append(_HAS_TAG)
+        common_params.append(tag)
+    _add_visibility_limits(scope, common, common_params)
     if marker is not None:
-        clauses.append(_keyset(query.sort, marker, params))
-    order = ", ".join(f"i.{key} {direction.upper()}" for key, direction in query.sort)
-    sql = f"SELECT i.id FROM images AS i WHERE {' AND '.join(clauses)} ORDER BY {order} LIMIT ?"
-    params.append(query.limit)
-    return sql, params
+        common.append(_keyset(query.sort, marker, common_params))
+    order = ", ".join(f"{key} {direction.upper()}" for key, direction in query.sort)
+    branches = _scope_branches(scope)
+    if len(branches) == 1:
+        branch, branch_params = branches[0]
+        where = " AND ".join([_BASE, *branch, *common])
+        sql = f"SELECT i.id FROM images AS i WHERE {where} ORDER BY {_prefixed(order)} LIMIT ?"
+        return sql, [int(query.os_hidden), *branch_params, *common_params, query.limit]
+    columns = ", ".join(["i.id", *(f"i.{key}" for key, _ in query.sort if key != "id")])
+    parts, params = [], []
+    for branch, branch_params in branches:
+        where = " AND ".join([_BASE, *branch, *common])
+        parts.append(
+            f"SELECT * FROM (SELECT {columns} FROM images AS i WHERE {where} "
+            f"ORDER BY {_prefixed(order)} LIMIT ?)"
+        )
+        params += [int(query.os_hidden), *branch_params, *common_params, query.limit]
+    sql = f"SELECT id FROM ({' UNION '.join(parts)}) ORDER BY {order} LIMIT ?"
+    return sql, [*params, query.limit]
 
 
-def _add_scope(scope: Scope, clauses: list[str], params: list[Any]) -> None:
-    if not scope.everything:
-        parts = []
-        if scope.public_and_community:
-            parts.append("i.visibility IN ('public', 'community')")
-        if scope.owner is not None:
-            parts.append("i.owner = ?")
-            params.append(scope.owner)
-        if scope.member is not None:
-            probe = _SHARED_WITH
-            if scope.member != list_scope.ANY_MEMBER:
-                probe += " AND m.member = ?"
-                params.append(scope.member)
-            if scope.member_statuses is not None:
-                probe += f" AND m.status IN ({', '.join('?' * len(scope.member_statuses))})"
-                params.extend(scope.member_statuses)
-            parts.append(f"(i.visibility = 'shared' AND EXISTS ({probe}))")
-        clauses.append(f"({' OR '.join(parts)})" if parts else "0")
+def _prefixed(order: str) -> str:
+    return ", ".join(f"i.{term}" for term in order.split(", "))
+
+
+Branch = tuple[list[str], list[Any]]
+
+
+def _scope_branches(scope: Scope) -> list[Branch]:
+    """The kinds of images a scope admits, each as conditions of its own."""
+    if scope.everything:
+        return [([], [])]
+    branches: list[Branch] = []
+    only = scope.only_visibility
+    if scope.public_and_community:
+        if only in (None, "public"):
+            branches.append((["i.visibility = 'public'"], []))
+        # Without community images, or only the owner's (which the owner's walk finds).
+        if only == "community" or (only is None and not scope.drop_community):
+            branches.append((["i.visibility = 'community'"], []))
+    if scope.owner is not None:
+        branches.append((["i.owner = ?"], [scope.owner]))
+    if scope.member is not None and only in (None, "shared"):
+        statuses, params = "", []
+        if scope.member_statuses is not None:
+            statuses = f" AND m.status IN ({', '.join('?' * len(scope.member_statuses))})"
+            params = list(scope.member_statuses)
+        if scope.member == list_scope.ANY_MEMBER:
+            visibility = "i.visibility = 'shared'"
+            shared = f"EXISTS ({_SHARED_WITH}{statuses})"
+        else:
+            visibility = "+i.visibility = 'shared'"  # not that index: the member's rows lead
+            # Driven from the member's own rows (idx_image_members_member), not by probing
+            # every shared image of the catalog.
+            shared = (
+                f"i.id IN (SELECT m.image_id FROM image_members AS m WHERE m.member = ?{statuses})"
+            )
+            params = [scope.member, *params]
+        branches.append(([visibility, shared], params))
+    return branches or [(["0"], [])]
+
+
+def _add_visibility_limits(scope: Scope, clauses: list[str], params: list[Any]) -> None:
     if scope.only_visibility is not None:
         clauses.append("i.visibility = ?")
         params.append(scope.only_visibility)
