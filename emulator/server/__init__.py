@@ -22,6 +22,7 @@ from cheroot import wsgi
 from flask import Flask
 
 from emulator.server.guard import GuardedServer
+from emulator.server.process import limit_malloc_arenas
 from emulator.server.request_head import HeadLimits
 
 SERVER_NAME = "glance-emulator"
@@ -32,6 +33,8 @@ IDLE_TIMEOUT = 30.0
 HEAD_TIMEOUT = 10.0
 #: Glance's eventlet server ran each worker with a pool of 1000 green threads.
 MAX_CONNECTIONS = 1000
+#: Worker threads a server starts with; it grows up to its ``threads`` when all are busy.
+STARTING_THREADS = 8
 #: File descriptors kept for everything but client connections (database, image files).
 RESERVED_FILES = 64
 
@@ -58,10 +61,13 @@ def make_server(
     **options: Any,
 ) -> GuardedServer:
     """A cheroot server bound to ``host:port`` (0 = a free port), not yet serving."""
+    limit_malloc_arenas()
     server = GuardedServer(
         (host, port),
         app,
-        numthreads=threads,
+        # Starts with a few workers and grows on demand up to `threads` (guard.py).
+        numthreads=min(threads, STARTING_THREADS),
+        max=threads,
         server_name=SERVER_NAME,
         # Glance's `backlog` (4096): a burst of connections waits in the kernel's queue
         # until accepted, rather than being dropped for the client to retry a second later.

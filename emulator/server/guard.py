@@ -20,6 +20,10 @@ the hooks it does offer (``ConnectionClass``, ``process_conn``, ``put_conn``, an
   has waited longest in the selector (idle, or a head still arriving), as nginx reuses idle
   keep-alive connections; if none is waiting, every connection is in a worker and the new one
   gets ``503`` with ``Retry-After``;
+* the worker pool starts small and grows by a thread for each complete request queued
+  beyond the idle workers, up to ``max``; threads beyond the starting size retire again once
+  more than ``SPARE_THREADS`` stand idle (each thread holds its own SQLite connection and
+  allocator arena, so 32 standing threads cost ~20 MiB more than 8);
 * request bodies are read by the worker, each read waiting at most ``timeout`` seconds (the
   same bound cheroot applies to idle keep-alive connections); what the app leaves unread is
   read in pieces before the answer, up to a limit, else the connection closes; a chunked
@@ -49,6 +53,8 @@ LINGER_SECONDS = 2.0
 LINGER_BYTES = 4 << 20
 #: The most bytes the selector thread reads from one connection at a time.
 READ_SIZE = 64 << 10
+#: Idle workers beyond the pool's starting size kept for the next burst.
+SPARE_THREADS = 4
 
 # cheroot's own answer when a request times out (HTTPConnection.communicate).
 REQUEST_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
@@ -204,6 +210,7 @@ class GuardedServer(wsgi.Server):
         # Only a backstop: workers get heads the selector thread has already checked.
         self.max_request_header_size = head_limits.largest_head + 256
         self._lock = threading.Lock()
+        self._pool_lock = threading.Lock()
         self._open = 0
         # Parked connections, longest-waiting first: the ones to close when full.
         self._parked: dict[GuardedConnection, None] = {}
@@ -244,6 +251,24 @@ class GuardedServer(wsgi.Server):
             self._park(conn, Stage.WAITING)
         else:
             conn.close()
+        self._retire_spare_worker()
+
+    # cheroot's ThreadPool.grow waits for each new thread in steps of 0.1 s, too long for
+    # the selector thread; a new worker takes requests as soon as it runs, so it is only
+    # started here. Both touch the pool's thread list (cheroot < 12, pinned).
+    def _grow_if_all_busy(self) -> None:
+        """A worker more for each request queued beyond the idle workers."""
+        pool = self.requests
+        with self._pool_lock:
+            wanted = min(pool.qsize - pool.idle, pool.max - len(pool._threads))
+            for _ in range(wanted):
+                pool._threads.append(pool._spawn_worker())
+
+    def _retire_spare_worker(self) -> None:
+        pool = self.requests
+        with self._pool_lock:
+            if len(pool._threads) > pool.min and pool.idle > SPARE_THREADS:
+                pool.shrink(1)
 
     def _admit(self, conn: GuardedConnection) -> None:
         victim = None
@@ -310,6 +335,7 @@ class GuardedServer(wsgi.Server):
             self._parked.pop(conn, None)
         conn.socket.settimeout(self.timeout)  # each body read waits at most this long
         super().process_conn(conn)
+        self._grow_if_all_busy()
 
     def _refuse(self, conn: GuardedConnection, answer: bytes) -> None:
         conn.head = None
