@@ -1,13 +1,18 @@
 """Which stored password hashes a data dir may hold: werkzeug's formats, at a bounded cost.
 
 A hash is ``method$salt$digest``, the method ``scrypt:N:r:p`` or ``pbkdf2:<hash>:<rounds>``
-(``werkzeug.security``). Every login recomputes it, so a scenario file must not be able to
-ask for a cost that turns each login into a memory or CPU bomb: scrypt needs 128·N·r bytes.
+(``werkzeug.security``). A login recomputes it (unless that password was checked against
+that hash before: ``VerifiedPasswords``), so a scenario file must not be able to ask for a
+cost that turns each login into a memory or CPU bomb: scrypt needs 128·N·r bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
+import threading
+from collections import OrderedDict
 
 #: At most what werkzeug's own defaults cost, twice over.
 MAX_SCRYPT_MEMORY = 64 << 20
@@ -52,3 +57,42 @@ def _check_pbkdf2(params: list[str]) -> None:
     (rounds,) = _numbers(params[1:], 1, "pbkdf2:<hash>:<rounds>")
     if not 1 <= rounds <= MAX_PBKDF2_ROUNDS:
         raise ValueError(f"pbkdf2 rounds must be from 1 to {MAX_PBKDF2_ROUNDS}")
+
+
+class VerifiedPasswords:
+    """Passwords already checked against a stored hash, remembered as a keyed HMAC so that a
+    login repeated with the same password skips the deliberately slow hash.
+
+    Test suites and the ``openstack`` CLI log in again and again with the same few accounts;
+    each scrypt check costs ~15 ms of CPU and 4 MiB of memory, and eight at once grew the
+    server by tens of MiB. An entry is keyed by the stored hash (method, salt and digest), so
+    a changed password never matches an old entry; the HMAC key lives only in this process,
+    and the table holds at most ``size`` entries (least recently used dropped first).
+    """
+
+    def __init__(self, size: int = 1024):
+        self._key = secrets.token_bytes(32)
+        self._size = size
+        self._entries: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _mac(self, stored_hash: str, password: str) -> bytes:
+        message = stored_hash.encode() + b"\0" + password.encode("utf-8", "surrogatepass")
+        return hmac.digest(self._key, message, "sha256")
+
+    def known(self, stored_hash: str, password: str) -> bool:
+        with self._lock:
+            remembered = self._entries.get(stored_hash)
+            if remembered is not None:
+                self._entries.move_to_end(stored_hash)
+        return remembered is not None and hmac.compare_digest(
+            remembered, self._mac(stored_hash, password)
+        )
+
+    def remember(self, stored_hash: str, password: str) -> None:
+        mac = self._mac(stored_hash, password)
+        with self._lock:
+            self._entries[stored_hash] = mac
+            self._entries.move_to_end(stored_hash)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)

@@ -20,6 +20,7 @@ from emulator.identity.domain.entities import (
     Project,
     User,
 )
+from emulator.identity.domain.passwords import VerifiedPasswords
 from emulator.identity.store import accounts as store
 from emulator.identity.store import tokens as token_store
 
@@ -42,8 +43,17 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
+#: Process-wide: a login repeated with a password already checked skips the slow hash.
+_verified = VerifiedPasswords()
+
+
 def password_matches(password_hash: str, password: str) -> bool:
-    return check_password_hash(password_hash, password)
+    if _verified.known(password_hash, password):
+        return True
+    if not check_password_hash(password_hash, password):
+        return False
+    _verified.remember(password_hash, password)
+    return True
 
 
 def create_project(
