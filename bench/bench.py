@@ -1,251 +1,246 @@
-"""``make bench``: throughput and memory of a real server process.
+"""``make bench``: the emulator's speed and memory, each figure next to its target.
 
-Starts the emulator in a subprocess (cheroot on a free loopback port, fresh temp data dir),
-then measures:
+Starts the emulator as a separate server process (cheroot on a free loopback port, fresh temp
+data dirs) and measures, on this machine, in one run:
 
-* start-up: process start to the first 200 on ``/versions``, on an empty data dir (schema
-  and demo accounts made) and on an existing one;
-* requests/s for ``GET /v2/images`` (25 images) and ``GET /v2/images/{id}``, ~2 s each;
-* a 1 GiB upload (streamed from a generator, 1 MiB chunks, with Content-Length) and its
-  download, in MiB/s, with the data checked against its md5;
-* the server's peak RSS (``VmHWM``) before and after the transfers.
+* what the machine allows: md5 + sha512 on one core (the hash bound for uploads) and one
+  process sending another bytes over loopback TCP (the bound for downloads);
+* start-up to the first 200 on ``/versions``, on an empty and on an existing data dir;
+* every request kind in ``kinds.py`` with 1 and with 8 concurrent clients (requests/s and the
+  server's CPU per request), against the same kinds measured on a real Glance 33 + Keystone 30
+  (``bench/real-glance.json``, written by ``--real``);
+* idle memory, a 1 GiB upload and download (MiB/s; peak RSS must not grow with the size);
+* the producer's and the consumer's 25-image list at 1,000 and at 100,000 images;
+* memory over a soak of mixed requests from 8 clients (``--soak-seconds``, 600 by default).
 
-Exits non-zero if a check fails or the peak RSS grew by more than 64 MiB: image data must
-stream, never sit in memory whole.
+Prints a table (figure, value, target, ok) and exits non-zero if a target is missed.
+``--real`` instead measures the request kinds on a running ``make real-glance-up`` stack and
+writes ``bench/real-glance.json``.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
+import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
-import requests
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-ROOT = Path(__file__).resolve().parent.parent
+import bounds  # noqa: E402
+import kinds  # noqa: E402
+import load  # noqa: E402
+import scale  # noqa: E402
+import server  # noqa: E402
+import transfer  # noqa: E402
+from report import Report  # noqa: E402
+
 MiB = 1 << 20
-RSS_GROWTH_LIMIT = 64 * MiB
-
-# Runs in the server process: build the app on the data dir, serve on a free port, say which.
-SERVER_SCRIPT = """
-import sys
-from emulator.app import create_app
-from emulator.server import bound_port, make_server
-app = create_app(data_dir=sys.argv[1])
-server = make_server(app, host="127.0.0.1", port=0)
-print(bound_port(server), flush=True)
-server.serve()
-"""
+REAL_FIGURES = Path(__file__).resolve().parent / "real-glance.json"
+REAL_IMAGE_URL = "http://127.0.0.1:19292"
+REAL_AUTH_URL = "http://127.0.0.1:15000/v3"
 
 
-class Body:
-    """``size_mib`` MiB of varied data, generated a MiB at a time; sized, so it is sent with
-    Content-Length rather than chunked."""
-
-    def __init__(self, size_mib: int):
-        self.size_mib = size_mib
-        self._block = hashlib.sha512(b"bench").digest() * (MiB // 64)
-
-    def __len__(self) -> int:
-        return self.size_mib * MiB
-
-    def __iter__(self) -> Iterator[bytes]:
-        for index in range(self.size_mib):
-            yield index.to_bytes(8, "big") + self._block[8:]
-
-    def md5(self) -> str:
-        digest = hashlib.md5()
-        for chunk in self:
-            digest.update(chunk)
-        return digest.hexdigest()
-
-
-def producer_token(data_dir: Path) -> str:
-    """Build the data dir (schema, demo accounts) and issue a token, before the server runs."""
-    sys.path.insert(0, str(ROOT))
-    from emulator.app import create_app
-    from emulator.identity.domain.roles import expand
-    from emulator.identity.services import accounts, tokens
-
-    app = create_app(data_dir=data_dir)
-    with app.extensions["emulator.store"].session() as db:
-        user = accounts.find_user(db, "producer", accounts.DEFAULT_DOMAIN_ID)
-        assert user is not None and user.default_project_id is not None
-        roles = accounts.roles_on_project(db, user.id, user.default_project_id)
-        token, _ = tokens.issue(
-            db,
-            user_id=user.id,
-            project_id=user.default_project_id,
-            roles=expand(roles),
-            methods=["password"],
-            ttl_seconds=3600,
+def measure_kinds(
+    target: kinds.Target, seconds: float, server_pid: int | None
+) -> dict[str, dict[str, load.Result]]:
+    """Each kind at c1 and c8, then DELETE of the images the create runs made."""
+    results: dict[str, dict[str, load.Result]] = {}
+    kind_list, created = kinds.prepare(target)
+    for clients in (1, 8):
+        for kind in kind_list:
+            result = load.run(
+                kind.url,
+                kind.make,
+                clients=clients,
+                seconds=seconds,
+                server_pid=server_pid,
+                expect=kind.expect,
+            )
+            results.setdefault(kind.name, {})[f"c{clients}"] = result
+            print(f"  c{clients} {kind.name}: {result.rate:,.0f} req/s", flush=True)
+        delete = kinds.delete_kind(target, created(), clients)
+        result = load.run(
+            delete.url,
+            delete.make,
+            clients=clients,
+            seconds=seconds,
+            server_pid=server_pid,
+            expect=delete.expect,
         )
-    return token
+        results.setdefault(delete.name, {})[f"c{clients}"] = result
+        print(f"  c{clients} {delete.name}: {result.rate:,.0f} req/s", flush=True)
+    return results
 
 
-def memory(pid: int) -> dict[str, int]:
-    """VmHWM (peak) and VmRSS (now) of a process, in bytes."""
-    values = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, rest = line.partition(":")
-        if name in ("VmHWM", "VmRSS"):
-            values[name] = int(rest.split()[0]) * 1024
-    return values
-
-
-def start_server(data_dir: Path) -> tuple[subprocess.Popen[str], str, float]:
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVER_SCRIPT, str(data_dir)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    port = process.stdout.readline().strip()
-    if not port:
-        raise SystemExit("server did not start")
-    base_url = f"http://127.0.0.1:{port}"
-    while True:
-        try:
-            if requests.get(f"{base_url}/versions", timeout=5).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.005)
-    return process, base_url, time.perf_counter() - started
-
-
-def stop(process: subprocess.Popen[str]) -> None:
-    process.terminate()
+def measure_real(seconds: float) -> int:
+    target = kinds.Target(REAL_IMAGE_URL, REAL_AUTH_URL)
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        results = measure_kinds(target, seconds, server_pid=None)
+    finally:
+        kinds.clean_up(target)
+    document = {
+        "measured": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "what": "Glance 33.0.0 + Keystone 30.0.0 from ../shared/real-glance (uWSGI), this "
+        "machine, same request kinds and load generator as make bench",
+        "requests_per_second": {
+            name: {level: round(result.rate, 1) for level, result in by_level.items()}
+            for name, by_level in results.items()
+        },
+    }
+    REAL_FIGURES.write_text(json.dumps(document, indent=2) + "\n")
+    print(f"wrote {REAL_FIGURES}")
+    return 0
 
 
-def rate(http: requests.Session, url: str, seconds: float) -> float:
-    """Requests per second for GETs of ``url`` (each must answer 200)."""
-    count, started = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - started) < seconds:
-        response = http.get(url)
-        if response.status_code != 200:
-            raise SystemExit(f"GET {url}: {response.status_code} {response.text[:200]}")
-        count += 1
-    return count / elapsed
+def scale_figures(work: Path, seconds: float, report: Report) -> None:
+    rates: dict[tuple[str, int], float] = {}
+    for total in (1_000, 100_000):
+        data_dir = work / f"scale-{total}"
+        scale.build(data_dir, total)
+        process, base_url, _ = server.start(data_dir)
+        try:
+            target = kinds.Target(base_url, f"{base_url}/identity/v3")
+            for user in ("producer", "consumer"):
+                kinds.log_in(target, user)
+                headers = {"X-Auth-Token": target.tokens[user], "Accept": "application/json"}
+                result = load.run(
+                    base_url,
+                    lambda c, n, h=headers: ("GET", "/v2/images", h, None),
+                    clients=1,
+                    seconds=seconds,
+                    server_pid=process.pid,
+                )
+                rates[(user, total)] = result.rate
+                print(f"  {total:,} images, {user} list: {result.rate:,.0f} req/s", flush=True)
+        finally:
+            server.stop(process)
+    for user in ("producer", "consumer"):
+        small, large = rates[(user, 1_000)], rates[(user, 100_000)]
+        report.at_most(
+            f"{user} 25-image list: time at 100,000 / at 1,000 images "
+            f"({large:,.0f} vs {small:,.0f} req/s)",
+            small / large,
+            2.0,
+            "x",
+        )
 
 
-def create_image(http: requests.Session, base_url: str, name: str) -> str:
-    response = http.post(
-        f"{base_url}/v2/images",
-        json={"name": name, "disk_format": "raw", "container_format": "bare"},
+def soak(base_url: str, pid: int, seconds: float, report: Report) -> None:
+    """Mixed requests from 8 clients for ``seconds``; RSS sampled between rounds."""
+    target = kinds.Target(base_url, f"{base_url}/identity/v3")
+    kind_list, created = kinds.prepare(target)
+    start_rss = server.memory(pid)["VmRSS"]
+    samples = [start_rss]
+    deadline = time.monotonic() + seconds
+    requests_sent = 0
+    while time.monotonic() < deadline:
+        for kind in kind_list:
+            result = load.run(kind.url, kind.make, clients=8, seconds=2, expect=kind.expect)
+            requests_sent += result.count
+        delete = kinds.delete_kind(target, created(), 8)
+        requests_sent += load.run(
+            delete.url, delete.make, clients=8, seconds=2, expect=delete.expect
+        ).count
+        samples.append(server.memory(pid)["VmRSS"])
+    warm = samples[min(2, len(samples) - 1)]
+    print(
+        f"  soak: {requests_sent:,} requests, RSS samples (MiB): "
+        + " ".join(f"{s / MiB:.0f}" for s in samples),
+        flush=True,
     )
-    if response.status_code != 201:
-        raise SystemExit(f"create image: {response.status_code} {response.text[:200]}")
-    return str(response.json()["id"])
-
-
-def mib(value: int) -> str:
-    return f"{value / MiB:.1f} MiB"
+    report.at_most(
+        f"RSS growth over a {seconds:.0f} s soak after warm-up ({requests_sent:,} "
+        f"requests; {warm / MiB:.0f} -> {samples[-1] / MiB:.0f} MiB)",
+        (samples[-1] - warm) / MiB,
+        8.0,
+        " MiB",
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-mib", type=int, default=1024, help="image size (default 1 GiB)")
-    parser.add_argument("--seconds", type=float, default=2.0, help="per request-rate run")
+    parser.add_argument("--seconds", type=float, default=3.0, help="per request-rate run")
+    parser.add_argument("--soak-seconds", type=float, default=600.0)
+    parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument(
+        "--real",
+        action="store_true",
+        help=f"measure the request kinds on the real stack and write {REAL_FIGURES.name}",
+    )
     args = parser.parse_args()
+    if args.real:
+        return measure_real(args.seconds)
 
-    data_dir = Path(tempfile.mkdtemp(prefix="glance-emulator-bench-"))
+    real = json.loads(REAL_FIGURES.read_text()) if REAL_FIGURES.exists() else None
+    report = Report()
+    hash_bound, loopback_bound = bounds.hash_bound(), bounds.loopback_bound()
+    print(f"hash bound {hash_bound:,.0f} MiB/s, loopback bound {loopback_bound:,.0f} MiB/s")
+
+    work = Path(tempfile.mkdtemp(prefix="glance-emulator-bench-"))
     process = None
-    failures = []
     try:
-        cold_dir = data_dir / "cold"
-        cold, _, cold_startup = start_server(cold_dir)
-        stop(cold)
-        print(
-            "start-up, empty data dir (schema, demo accounts): "
-            f"{cold_startup * 1000:.0f} ms to the first 200 on /versions"
-        )
-        token = producer_token(data_dir / "warm")
-        process, base_url, startup = start_server(data_dir / "warm")
-        print(f"start-up, existing data dir: {startup * 1000:.0f} ms to the first 200 on /versions")
-        print(f"server pid {process.pid} at {base_url}")
-
-        http = requests.Session()
-        http.headers.update({"X-Auth-Token": token, "Accept": "application/json"})
-        ids = [create_image(http, base_url, f"bench-{n:02d}") for n in range(25)]
-        listing = rate(http, f"{base_url}/v2/images", args.seconds)
-        print(f"GET /v2/images (25 images): {listing:.0f} req/s")
-        showing = rate(http, f"{base_url}/v2/images/{ids[0]}", args.seconds)
-        print(f"GET /v2/images/{{id}}: {showing:.0f} req/s")
-
-        body = Body(args.size_mib)
-        expected_md5 = body.md5()
-        before = memory(process.pid)
-        print(
-            f"server memory before transfers: peak {mib(before['VmHWM'])}, "
-            f"now {mib(before['VmRSS'])}"
+        cold, _, cold_startup = server.start(work / "cold")
+        server.stop(cold)
+        process, base_url, startup = server.start(work / "cold")
+        report.at_most("start-up, empty data dir (s)", cold_startup, 1.0, " s")
+        report.at_most("start-up, existing data dir (s)", startup, 1.0, " s")
+        time.sleep(1)
+        report.at_most(
+            "idle RSS after start", server.memory(process.pid)["VmRSS"] / MiB, 60.0, " MiB"
         )
 
-        image_id = create_image(http, base_url, "bench-big")
-        started = time.perf_counter()
-        response = http.put(
-            f"{base_url}/v2/images/{image_id}/file",
-            data=body,
-            headers={"Content-Type": "application/octet-stream"},
-        )
-        upload_seconds = time.perf_counter() - started
-        if response.status_code != 204:
-            raise SystemExit(f"upload: {response.status_code} {response.text[:200]}")
-        image = http.get(f"{base_url}/v2/images/{image_id}").json()
-        if (image["size"], image["checksum"]) != (len(body), expected_md5):
-            failures.append(f"uploaded image is {image['size']} bytes, md5 {image['checksum']}")
-        print(
-            f"upload {mib(len(body))}: {len(body) / MiB / upload_seconds:.0f} MiB/s "
-            f"({upload_seconds:.1f} s)"
+        target = kinds.Target(base_url, f"{base_url}/identity/v3")
+        results = measure_kinds(target, args.seconds, process.pid)
+        report.request_kinds(results, real)
+        report.at_most(
+            "idle RSS after the request runs",
+            server.memory(process.pid)["VmRSS"] / MiB,
+            60.0,
+            " MiB",
         )
 
-        started = time.perf_counter()
-        digest, received = hashlib.md5(), 0
-        with http.get(f"{base_url}/v2/images/{image_id}/file", stream=True) as download:
-            if download.status_code != 200:
-                raise SystemExit(f"download: {download.status_code}")
-            for chunk in download.iter_content(MiB):
-                digest.update(chunk)
-                received += len(chunk)
-        download_seconds = time.perf_counter() - started
-        if (received, digest.hexdigest()) != (len(body), expected_md5):
-            failures.append(f"downloaded {received} bytes, md5 {digest.hexdigest()}")
-        print(
-            f"download {mib(received)}: {received / MiB / download_seconds:.0f} MiB/s "
-            f"({download_seconds:.1f} s, md5 checked on the client)"
+        body = transfer.Body(args.size_mib)
+        before = server.memory(process.pid)
+        image_id, up = transfer.upload(base_url, target.tokens["producer"], body)
+        down = transfer.download(base_url, target.tokens["producer"], image_id, body.md5())
+        after = server.memory(process.pid)
+        report.at_least(
+            f"upload {args.size_mib} MiB (MiB/s; hash bound {hash_bound:,.0f})",
+            up,
+            0.9 * hash_bound,
+            " MiB/s",
+        )
+        report.at_least(
+            f"download {args.size_mib} MiB (MiB/s; loopback {loopback_bound:,.0f})",
+            down,
+            0.8 * loopback_bound,
+            " MiB/s",
+        )
+        report.at_most(
+            "peak RSS growth while moving the data",
+            (after["VmHWM"] - before["VmHWM"]) / MiB,
+            64.0,
+            " MiB",
         )
 
-        after = memory(process.pid)
-        growth = after["VmHWM"] - before["VmHWM"]
-        print(
-            f"server memory after transfers: peak {mib(after['VmHWM'])}, "
-            f"now {mib(after['VmRSS'])}; peak grew by {mib(growth)} "
-            f"(limit {mib(RSS_GROWTH_LIMIT)})"
-        )
-        if growth > RSS_GROWTH_LIMIT:
-            failures.append(f"peak RSS grew by {mib(growth)}")
+        if args.soak_seconds > 0:
+            soak(base_url, process.pid, args.soak_seconds, report)
+        server.stop(process)
+        process = None
+        if not args.skip_scale:
+            scale_figures(work, args.seconds, report)
     finally:
         if process is not None:
-            stop(process)
-        shutil.rmtree(data_dir, ignore_errors=True)
-
-    for failure in failures:
-        print(f"FAIL: {failure}", file=sys.stderr)
-    return 1 if failures else 0
+            server.stop(process)
+        shutil.rmtree(work, ignore_errors=True)
+    return report.print()
 
 
 if __name__ == "__main__":

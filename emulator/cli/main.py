@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--threads",
         metavar="N",
         type=_integer,
-        help=f"worker threads serving requests (default: {server.threads})",
+        help=f"most worker threads serving requests at once (default: {server.threads})",
     )
     net.add_argument(
         "--public-endpoint",
