@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint format bench fuzz diff-formats real-glance-up real-glance-down diff-real clean
+.PHONY: run test test-fast lint format bench bench-real fuzz diff-formats real-glance-up real-glance-down diff-real clean
 
 # A real Glance 33 + Keystone 30 on loopback (../shared/real-glance), for the differential
 # suite. Copied into the ignored .real-glance/ (shared/ is read-only); setup.sh builds its
@@ -44,8 +44,15 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix emulator tests bench
 	$(BIN)/ruff format emulator tests bench
 
+# Every figure next to its target (bench/bench.py); about 15 minutes with the 10-minute
+# soak (BENCH_ARGS="--soak-seconds 60" for a quick run). bench-real measures the same
+# request kinds on a running real stack (make real-glance-up) into bench/real-glance.json.
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+
+bench-real: $(STAMP)
+	$(BIN)/python bench/bench.py --real
 
 fuzz: $(STAMP)
 	GLANCE_EMULATOR_FUZZ_EXAMPLES=200 $(BIN)/python -m pytest -q tests/fuzz

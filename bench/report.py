@@ -1,0 +1,58 @@
+"""The bench's table: each figure with its target and whether it was met."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from load import Result
+
+
+@dataclass
+class Report:
+    rows: list[tuple[str, str, str, bool]] = field(default_factory=list)
+
+    def at_most(self, figure: str, value: float, limit: float, unit: str = "") -> None:
+        self.rows.append((figure, f"{value:,.2f}{unit}", f"<= {limit:,.2f}{unit}", value <= limit))
+
+    def at_least(self, figure: str, value: float, floor: float, unit: str = "") -> None:
+        self.rows.append((figure, f"{value:,.0f}{unit}", f">= {floor:,.0f}{unit}", value >= floor))
+
+    def request_kinds(
+        self, results: dict[str, dict[str, Result]], real: dict[str, Any] | None
+    ) -> None:
+        """Per kind: c1 and c8 against 10x real Glance, and c8 at least c1."""
+        real_rates = (real or {}).get("requests_per_second", {})
+        for name, by_level in results.items():
+            for level in ("c1", "c8"):
+                result = by_level[level]
+                cpu = f", {result.server_cpu_ms:.2f} ms CPU" if result.server_cpu_ms else ""
+                reference = real_rates.get(name, {}).get(level)
+                figure = f"{name} {level} (req/s{cpu})"
+                if reference:
+                    self.rows.append(
+                        (
+                            figure,
+                            f"{result.rate:,.0f} ({result.rate / reference:.1f}x real)",
+                            f">= {10 * reference:,.0f} (10x {reference:,.0f})",
+                            result.rate >= 10 * reference,
+                        )
+                    )
+                else:
+                    self.rows.append((figure, f"{result.rate:,.0f}", "no real figure", True))
+            ratio = by_level["c8"].rate / by_level["c1"].rate if by_level["c1"].rate else 0.0
+            self.at_least_ratio(f"{name}: c8 / c1 throughput", ratio, 1.0)
+
+    def at_least_ratio(self, figure: str, value: float, floor: float) -> None:
+        self.rows.append((figure, f"{value:.2f}", f">= {floor:.2f}", value >= floor))
+
+    def print(self) -> int:
+        """Print the table (Markdown); 1 if a target was missed."""
+        width = max(len(row[0]) for row in self.rows)
+        print(f"\n| {'figure'.ljust(width)} | value | target | ok |")
+        print(f"| {'-' * width} | --- | --- | --- |")
+        for figure, value, target, ok in self.rows:
+            print(f"| {figure.ljust(width)} | {value} | {target} | {'yes' if ok else 'MISS'} |")
+        missed = [row[0] for row in self.rows if not row[3]]
+        print(f"\n{len(self.rows) - len(missed)} of {len(self.rows)} targets met")
+        return 1 if missed else 0
