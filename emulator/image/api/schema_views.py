@@ -9,6 +9,7 @@ configured disk and container formats; the documents themselves live in
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import Blueprint, Response, json
@@ -23,16 +24,25 @@ def _render(document: dict[str, Any]) -> Response:
     return Response(json.dumps(document), content_type="application/json")
 
 
+# The documents only change with the configured formats: each is rendered once per set.
+@functools.lru_cache(maxsize=16)
+def _image_text(plural: bool, disk_formats: tuple[str, ...], containers: tuple[str, ...]) -> str:
+    build = image_schemas.images_schema if plural else image_schemas.image_schema
+    return json.dumps(build(disk_formats, containers))
+
+
 @bp.get("/v2/schemas/image")
 def image() -> Response:
     formats = config()
-    return _render(image_schemas.image_schema(formats.disk_formats, formats.container_formats))
+    body = _image_text(False, formats.disk_formats, formats.container_formats)
+    return Response(body, content_type="application/json")
 
 
 @bp.get("/v2/schemas/images")
 def images() -> Response:
     formats = config()
-    return _render(image_schemas.images_schema(formats.disk_formats, formats.container_formats))
+    body = _image_text(True, formats.disk_formats, formats.container_formats)
+    return Response(body, content_type="application/json")
 
 
 @bp.get("/v2/schemas/member")
