@@ -33,5 +33,5 @@ def limit_malloc_arenas() -> bool:
     except (OSError, AttributeError):
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    _done = mallopt(M_ARENA_MAX, MALLOC_ARENAS) == 1
+    _done = bool(mallopt(M_ARENA_MAX, MALLOC_ARENAS) == 1)
     return _done
