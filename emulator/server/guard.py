@@ -109,6 +109,36 @@ class _HeadFirstReader(makefile.StreamReader):
         self.bytes_read = 0
 
 
+class _CoalescingWriter(makefile.StreamWriter):
+    """cheroot's socket writer, able to hold a response head back until the first piece of
+    the body (or the end of the response), so that a small answer leaves in one ``send``
+    instead of two: a syscall and a lone TCP segment less per request."""
+
+    def __init__(self, sock: socket.socket, mode: str, bufsize: int):
+        super().__init__(sock, mode, bufsize)
+        self.hold_next = False
+        self._held = b""
+
+    def write(self, b: Any) -> Any:
+        if self.hold_next:
+            self.hold_next = False
+            self._held = bytes(b)
+            self.bytes_written += len(self._held)
+            return len(self._held)
+        if not self._held:
+            return super().write(b)
+        held, self._held = self._held, b""
+        makefile.BufferedWriter.write(self, held + bytes(b))
+        self.bytes_written += len(b)
+        return len(b)
+
+    def release(self) -> None:
+        """Send a head still held (a response without a body)."""
+        if self._held:
+            held, self._held = self._held, b""
+            makefile.BufferedWriter.write(self, held)
+
+
 class GuardedConnection(cheroot_server.HTTPConnection):
     server: GuardedServer
     rfile: _HeadFirstReader
@@ -120,6 +150,8 @@ class GuardedConnection(cheroot_server.HTTPConnection):
         def files(sock: socket.socket, mode: str, bufsize: int) -> Any:
             if "r" in mode:
                 return _HeadFirstReader(sock, bufsize)
+            if plain_files is cheroot_server.MakeFile:
+                return _CoalescingWriter(sock, mode, bufsize)
             return plain_files(sock, mode, bufsize)
 
         super().__init__(server, sock, files)

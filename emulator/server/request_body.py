@@ -106,16 +106,21 @@ class GuardedRequest(cheroot_server.HTTPRequest):
             pass  # the client is gone; nothing is waiting for this answer
 
     def respond(self) -> None:
-        if not self.chunked_read:
-            super().respond()
-            return
-        # cheroot's HTTPRequest.respond for a chunked body, with the streaming reader.
-        self.rfile = _StreamingChunkedRFile(self.conn.rfile, self.server.max_request_body_size)
-        self.server.gateway(self).respond()
-        if self.ready:
-            self.ensure_headers_sent()
-        if self.chunked_write:
-            self.conn.wfile.write(b"0\r\n\r\n")
+        try:
+            if not self.chunked_read:
+                super().respond()
+                return
+            # cheroot's HTTPRequest.respond for a chunked body, with the streaming reader.
+            self.rfile = _StreamingChunkedRFile(self.conn.rfile, self.server.max_request_body_size)
+            self.server.gateway(self).respond()
+            if self.ready:
+                self.ensure_headers_sent()
+            if self.chunked_write:
+                self.conn.wfile.write(b"0\r\n\r\n")
+        finally:
+            release = getattr(self.conn.wfile, "release", None)
+            if release is not None:
+                release()
 
     def send_headers(self) -> None:
         # cheroot reads whatever the app left of the body before answering, so that the
@@ -124,6 +129,8 @@ class GuardedRequest(cheroot_server.HTTPRequest):
         # is lost). Here it is read in pieces, up to a limit, else the connection closes.
         if not self.close_connection and int(self.status[:3]) != 413:
             self.close_connection = not self._rest_of_body_read()
+        if hasattr(self.conn.wfile, "hold_next"):
+            self.conn.wfile.hold_next = True  # leaves with the body's first piece
         super().send_headers()
 
     def _rest_of_body_read(self) -> bool:
