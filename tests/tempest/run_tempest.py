@@ -94,7 +94,7 @@ def accounts_yaml(accounts: list[Account]) -> str:
 def tempest_conf(
     workspace: Path,
     auth_url: str,
-    http_image: str,
+    http_images: tuple[str, str],
     compute: bool,
     image_cache: bool,
     overrides: list[str],
@@ -127,8 +127,8 @@ def tempest_conf(
         "image": {
             "region": "RegionOne",
             "endpoint_type": "public",
-            "http_image": http_image,
-            "http_qcow2_image": http_image,
+            "http_image": http_images[0],
+            "http_qcow2_image": http_images[1],
             "image_caching_enabled": "true" if image_cache else "false",
             "build_timeout": "60",
         },
@@ -276,20 +276,24 @@ def main(argv: list[str] | None = None) -> int:
     accounts = scenario_accounts()
     (workspace / "etc" / "accounts.yaml").write_text(accounts_yaml(accounts), encoding="utf-8")
 
-    with http_image_server(workspace) as http_image:
+    with http_image_server(workspace) as http_images:
         if args.target == "real":
             ensure_real_stack()
             admin = Keystone(REAL_KEYSTONE, *REAL_ADMIN)
             admin.provision(accounts)
-            return _run(args, workspace, REAL_KEYSTONE, http_image, workers)
+            return _run(args, workspace, REAL_KEYSTONE, http_images, workers)
         with emulator_server(workspace, SCENARIO, args.emulator_args.split()) as url:
-            return _run(args, workspace, url + "/identity/v3", http_image, workers)
+            return _run(args, workspace, url + "/identity/v3", http_images, workers)
 
 
 def _run(
-    args: argparse.Namespace, workspace: Path, auth_url: str, http_image: str, workers: int
+    args: argparse.Namespace,
+    workspace: Path,
+    auth_url: str,
+    http_images: tuple[str, str],
+    workers: int,
 ) -> int:
-    conf = tempest_conf(workspace, auth_url, http_image, args.compute, args.image_cache, args.set)
+    conf = tempest_conf(workspace, auth_url, http_images, args.compute, args.image_cache, args.set)
     (workspace / "etc" / "tempest.conf").write_text(conf, encoding="utf-8")
     started = time.monotonic()
     code = run_tempest(workspace, args.regex, workers)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.server
 import json
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -161,12 +162,22 @@ class Keystone:
 
 
 @contextmanager
-def http_image_server(workspace: Path) -> Iterator[str]:
-    """A loopback HTTP server for tempest's ``http_image`` (web-download imports): this
-    machine has no route to download.cirros-cloud.net."""
+def http_image_server(workspace: Path) -> Iterator[tuple[str, str]]:
+    """A loopback HTTP server for tempest's ``http_image`` and ``http_qcow2_image``
+    (web-download imports; this machine has no route to download.cirros-cloud.net).
+    Yields their URLs. The qcow2 file is made by ``qemu-img`` when it is installed, so
+    that format inspection accepts it; without it the raw file stands in."""
     folder = workspace / "http"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "image.raw").write_bytes(bytes(range(256)) * 4096)  # 1 MiB of raw data
+    qcow2 = "image.raw"
+    if shutil.which("qemu-img"):
+        (folder / "image.qcow2").unlink(missing_ok=True)
+        made = subprocess.run(
+            ["qemu-img", "create", "-q", "-f", "qcow2", str(folder / "image.qcow2"), "1M"],
+            check=False,
+        )
+        qcow2 = "image.qcow2" if made.returncode == 0 else qcow2
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -179,7 +190,8 @@ def http_image_server(workspace: Path) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/image.raw"
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        yield base + "image.raw", base + qcow2
     finally:
         server.shutdown()
         server.server_close()
