@@ -59,3 +59,38 @@ def test_v2_redirect_over_the_wire(server: ServerThread, users: Any) -> None:
     status, headers, _ = send(server, "GET", "/v2", users.headers("producer"))
     assert status == 302
     assert headers["Location"] == server.base_url + "/v2/"
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "expected"),
+    [
+        ("//v2/images", 200, b'"images"'),
+        ("///v2//images?limit=1", 200, b'"images"'),
+        ("//healthcheck", 200, b"OK"),
+        ("//", 300, b'"versions"'),
+        ("//v2/images/", 404, b"The resource could not be found."),
+    ],
+)
+def test_a_target_starting_with_two_slashes_is_a_path(
+    server: ServerThread, users: Any, path: str, status: int, expected: bytes
+) -> None:
+    """cheroot alone would refuse these as absolute URIs (400); Glance's servers route them,
+    with the slashes merged."""
+    answer, _, body = send(server, "GET", path, users.headers("producer"))
+    assert answer == status
+    assert expected in body
+
+
+def test_single_leading_slash_touches_only_the_request_target() -> None:
+    from emulator.server.request_head import single_leading_slash
+
+    head = b"GET //v2//images HTTP/1.1\r\nReferer: //x\r\n\r\n"
+    assert single_leading_slash(head) == b"GET /v2//images HTTP/1.1\r\nReferer: //x\r\n\r\n"
+    assert single_leading_slash(b"\r\nGET //a HTTP/1.1\r\n\r\n") == b"\r\nGET /a HTTP/1.1\r\n\r\n"
+    for same in (
+        b"GET /v2 HTTP/1.1\r\n\r\n",
+        b"GET http://h//x HTTP/1.1\r\n\r\n",
+        b"GET //x\r\n\r\n",
+        b"GET //x",
+    ):
+        assert single_leading_slash(same) == same
