@@ -146,3 +146,27 @@ def test_keystone_paths_keep_their_own_slash_handling(client: FlaskClient) -> No
     response = client.get("/identity/v3//auth/tokens")
     assert response.status_code == 308
     assert response.headers["Location"].endswith("/identity/v3/auth/tokens")
+
+
+@pytest.mark.parametrize("accept", [None, "application/json", "text/plain"])
+@pytest.mark.parametrize(("path", "status"), [("/v2/images/", 404), ("/v2/images", 405)])
+def test_head_errors_are_webobs_empty_html_answer(
+    client: FlaskClient, users: Any, accept: str | None, path: str, status: int
+) -> None:
+    """webob answers HEAD with the exception's own response (as the real stack does):
+    text/html and Content-Length 0, whatever Accept asks for."""
+    headers = {"X-Auth-Token": users.tokens["producer"]}
+    if accept:
+        headers["Accept"] = accept
+    response = client.head(path, headers=headers)
+    assert response.status_code == status
+    assert response.headers["Content-Type"] == "text/html; charset=UTF-8"
+    assert response.headers["Content-Length"] == "0"
+
+
+def test_head_without_a_token_is_an_empty_html_401(client: FlaskClient) -> None:
+    response = client.head("/v2/images", headers={"Accept": "application/json"})
+    assert response.status_code == 401
+    assert response.headers["Content-Type"] == "text/html; charset=UTF-8"
+    assert response.headers["Content-Length"] == "0"
+    assert response.headers["WWW-Authenticate"].startswith("Keystone uri=")
