@@ -170,3 +170,35 @@ def test_head_without_a_token_is_an_empty_html_401(client: FlaskClient) -> None:
     assert response.headers["Content-Type"] == "text/html; charset=UTF-8"
     assert response.headers["Content-Length"] == "0"
     assert response.headers["WWW-Authenticate"].startswith("Keystone uri=")
+
+
+@pytest.mark.parametrize("method", ["PROPFIND", "TRACE", "FOO"])
+@pytest.mark.parametrize("path", ["/v2/images/", "/v2/nothing", "/v2/images/{id}/members/x/y"])
+def test_no_route_and_an_unknown_method_is_webobs_501(
+    client: FlaskClient, users: Any, image_id: str, method: str, path: str
+) -> None:
+    response = client.open(
+        path.format(id=image_id), method=method, headers=users.headers("producer")
+    )
+    assert response.status_code == 501
+    assert response.get_json() == {
+        "message": f"\nThe request method {method} is not implemented for this server. "
+        "<br /><br />\n",
+        "code": "501 Not Implemented",
+        "title": "Not Implemented",
+    }
+    assert shown(client, users, image_id)["status"] == "queued"
+
+
+@pytest.mark.parametrize(("path", "status"), [("/v2/images", 405), ("/v2/images/{id}", 405)])
+def test_a_route_with_an_unknown_method_stays_405(
+    client: FlaskClient, users: Any, image_id: str, path: str, status: int
+) -> None:
+    response = client.open(
+        path.format(id=image_id), method="PROPFIND", headers=users.headers("producer")
+    )
+    assert response.status_code == status
+
+
+def test_an_unknown_method_needs_a_token_first(client: FlaskClient) -> None:
+    assert client.open("/v2/nothing", method="PROPFIND").status_code == 401

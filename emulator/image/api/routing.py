@@ -6,6 +6,8 @@ are ``[^/]+``: ``/v2/images/`` (an empty id, as in ``GET``/``DELETE /v2/images/{
 nothing and are webob's plain 404, whatever the method. ``glance/common/wsgi.py``'s
 ``Router`` adds ``mapper.redirect("", "/")``: ``/v2`` itself (and ``/v2.1``, which version
 negotiation turns into it) is routes' 302 to ``/v2/``, built from the request's host.
+When nothing matches and the method is not one the router implements (``PROPFIND``,
+``TRACE``...), ``Router._dispatch`` answers 501 instead of 404.
 
 ``glance/api/v2/router.py`` connects a ``RejectMethodController`` to every path with a
 literal ``allowed_methods`` string: any other method (HEAD included, since ``routes`` does
@@ -19,10 +21,13 @@ import re
 from collections.abc import Iterable
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import NotFound
 
 from emulator.core import errors
 from emulator.core.http.errors import plain_allow_header
 
+# glance/common/wsgi.py Router._dispatch: the methods it answers 404 (not 501) for.
+IMPLEMENTED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"})
 _UUID_FREE_SEGMENT = r"[^/]+"
 GLANCE_ALLOWED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(f"^/v2{pattern}/?$"), allowed)
@@ -60,7 +65,11 @@ def register(app: Flask) -> None:
                 headers={"Location": request.host_url + "v2/"},
                 content_type="text/plain; charset=utf8",
             )
-        if path.startswith("/v2/") and path.endswith("/"):
+        if path.startswith("/v2/") and (
+            path.endswith("/") or isinstance(request.routing_exception, NotFound)
+        ):
+            if request.method not in IMPLEMENTED_METHODS:
+                raise errors.MethodNotImplemented()
             raise errors.NotFound()
         # Flask answers HEAD as GET; Glance's router does not. (OPTIONS never gets here:
         # versions.CorsFilter answers it, as the CORS filter in Glance's pipeline does.)
