@@ -302,6 +302,9 @@ def _run(
         f"tempest against {args.target}: {summary(results)} in {time.monotonic() - started:.0f} s"
     )
     (workspace / "summary.txt").write_text(line + "\n", encoding="utf-8")
+    failed = sorted(test for test, status in results.items() if status == "fail")
+    if failed:
+        print(f"\nfailed ({len(failed)}):\n  " + "\n  ".join(failed))
     print("\n" + line)
     print(f"per-test results: {workspace / 'results.csv'}; log: {workspace / 'tempest.log'}")
     return code
