@@ -15,7 +15,7 @@ from flask import Flask
 
 from emulator.core.config import Config
 from emulator.core.context import admin_context
-from emulator.core.http.paths import DecodeEncodedSlashes
+from emulator.core.http.paths import DecodeEncodedSlashes, MergeSlashes
 from emulator.core.unit_of_work import UnitOfWork
 
 
@@ -29,6 +29,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from emulator.identity.api import keystone as identity_api
     from emulator.identity.services import accounts
     from emulator.image.api import (
+        healthcheck,
         image_actions,
         image_data,
         image_members,
@@ -76,6 +77,10 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
 
     app.wsgi_app = versions.VersionNegotiation(app.wsgi_app)  # type: ignore[method-assign]
     app.wsgi_app = versions.CorsFilter(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = healthcheck.Healthcheck(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = MergeSlashes(  # type: ignore[method-assign]
+        app.wsgi_app, keep=versions.PASSTHROUGH_PREFIXES
+    )
     app.wsgi_app = DecodeEncodedSlashes(app.wsgi_app)  # type: ignore[method-assign]
     return app
 

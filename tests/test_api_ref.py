@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
 from emulator.core.config import Config
+from emulator.image.api import healthcheck
 from emulator.image.documents import metadef_schemas as metadef_json
 
 AUTOMATIC_METHODS = {"HEAD", "OPTIONS"}
@@ -36,6 +37,8 @@ def served_operations(app: Flask) -> set[tuple[str, str]]:
             continue
         for method in rule.methods or ():
             served.add((method, openapi_path(rule.rule)))
+    # Answered by a WSGI filter in front of Flask, as paste mounts it in front of Glance.
+    served.update((method, healthcheck.PATH) for method in healthcheck.METHODS)
     return served
 
 
@@ -93,7 +96,7 @@ def _resolve(node: dict) -> dict:
 
 #: Responses that carry no x-openstack-request-id (Glance answers them before its context
 #: middleware runs, or refuses the id itself) or may carry none (version documents).
-WITHOUT_REQUEST_ID = {"GlanceUnauthorized", "GlanceRequestIdTooLong"}
+WITHOUT_REQUEST_ID = {"GlanceUnauthorized", "GlanceRequestIdTooLong", "Healthcheck"}
 OPTIONAL_REQUEST_ID = {"VersionChoices", "VersionList", "GlanceBadRequest"}
 
 

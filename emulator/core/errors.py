@@ -116,6 +116,16 @@ class RequestHeaderFieldsTooLarge(EmulatorError):
     default_message = "The request header fields were too large"
 
 
+class MethodNotImplemented(EmulatorError):
+    """Glance's router for a path no route matches, with a method outside the ones it
+    implements (glance/common/wsgi.py ``Router._dispatch``): webob's 501, whose text names
+    the request method."""
+
+    status = 501
+    title = "Not Implemented"
+    default_message = "The request method is not implemented for this server."
+
+
 class ServiceUnavailable(EmulatorError):
     status = 503
     title = "Service Unavailable"

@@ -45,7 +45,7 @@ from cheroot import makefile, wsgi
 from cheroot import server as cheroot_server
 
 from emulator.server.request_body import GuardedRequest
-from emulator.server.request_head import HeadLimits, HeadReader
+from emulator.server.request_head import HeadLimits, HeadReader, single_leading_slash
 
 #: How long a refused connection may keep sending before it is closed, and how much of it
 #: is read and thrown away meanwhile.
@@ -360,7 +360,7 @@ class GuardedServer(wsgi.Server):
 
     def _dispatch(self, conn: GuardedConnection) -> None:
         assert conn.head is not None
-        conn.rfile.head_first.push(bytes(conn.head.received))
+        conn.rfile.head_first.push(single_leading_slash(bytes(conn.head.received)))
         conn.head = None
         conn.stage = Stage.WORKING
         with self._lock:

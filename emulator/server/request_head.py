@@ -139,3 +139,24 @@ class HeadReader:
         if self._header_bytes + partial > self.limits.max_header_bytes:
             return HEADERS_TOO_LARGE
         return None
+
+
+def single_leading_slash(head: bytes) -> bytes:
+    """The head with a request target like ``//v2/images`` turned into ``/v2/images``.
+
+    cheroot reads a target that starts with ``//`` as an authority (RFC 3986's
+    network-path reference) and refuses it: "Absolute URI not allowed if server is not a
+    proxy". Glance's servers take it as a path, and paste's URL map merges the slashes
+    (``core/http/paths.MergeSlashes`` does the rest here): ``GET //v2/images`` lists
+    images there. Only the request line changes; a head whose line is not
+    ``METHOD //target VERSION`` is returned as it came.
+    """
+    start = 2 if head.startswith(b"\r\n") else 1 if head.startswith(b"\n") else 0
+    end = head.find(b"\n", start)
+    if end == -1:
+        return head
+    parts = head[start:end].split(b" ")
+    if len(parts) != 3 or not parts[1].startswith(b"//"):
+        return head
+    parts[1] = b"/" + parts[1].lstrip(b"/")
+    return head[:start] + b" ".join(parts) + head[end:]

@@ -48,6 +48,11 @@ def glance_error_response(
 ) -> Response:
     exc = _webob_exception(error)
     env = dict(environ or {})
+    if env.get("REQUEST_METHOD") == "HEAD":
+        # webob's WSGIHTTPException.__call__ skips generate_response for HEAD: the answer
+        # is the exception's own empty response, text/html whatever Accept says, and
+        # Content-Length 0 (not the length a GET's body would have).
+        return Response(b"", status=error.status, content_type="text/html; charset=UTF-8")
     env["HTTP_ACCEPT"] = accept or ""
     match = negotiate(accept)
     if match == "text/html":

@@ -9,11 +9,13 @@ from the raw request URI whenever it still holds an encoded slash.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+_SLASH_RUNS = re.compile(r"/{2,}")
 
 
 class DecodeEncodedSlashes:
@@ -27,4 +29,24 @@ class DecodeEncodedSlashes:
             # PEP 3333: the path is bytes carried in a latin-1 str.
             raw_path = urlsplit(raw_uri).path if "://" in raw_uri else raw_uri.split("?", 1)[0]
             environ["PATH_INFO"] = unquote_to_bytes(raw_path).decode("latin-1")
+        return self.app(environ, start_response)
+
+
+class MergeSlashes:
+    """Runs of slashes in the (decoded) path count as one, as in Glance: the root of
+    ``glance-api-paste.ini`` is a paste ``URLMap``, which rewrites ``PATH_INFO`` through its
+    ``normalize_url`` (``//+`` -> ``/``) before anything routes. So ``/v2//images`` lists
+    images and ``/v2/images/%2Fabc`` looks up image ``abc``, both answered in place
+    (werkzeug would answer a 308 to the merged URL). A trailing slash stays: ``/v2/images//``
+    is the 404 of ``/v2/images/``. Paths under ``keep`` (Keystone's and our own, served by
+    Flask apps where werkzeug answers the 308) are left alone."""
+
+    def __init__(self, app: WSGIApp, keep: tuple[str, ...] = ()):
+        self.app = app
+        self.keep = keep
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if "//" in path and not path.startswith(self.keep):
+            environ["PATH_INFO"] = _SLASH_RUNS.sub("/", path)
         return self.app(environ, start_response)

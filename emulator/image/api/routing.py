@@ -1,4 +1,13 @@
-"""What Glance's router answers for methods a path does not take.
+"""What Glance's router answers for paths and methods it has no route for.
+
+Glance's v2 router is a ``routes`` mapper whose paths have no trailing slash and whose ids
+are ``[^/]+``: ``/v2/images/`` (an empty id, as in ``GET``/``DELETE /v2/images/{id}`` with
+``id = ""``), ``/v2/images/{id}/`` and every other ``/v2`` path ending in a slash match
+nothing and are webob's plain 404, whatever the method. ``glance/common/wsgi.py``'s
+``Router`` adds ``mapper.redirect("", "/")``: ``/v2`` itself (and ``/v2.1``, which version
+negotiation turns into it) is routes' 302 to ``/v2/``, built from the request's host.
+When nothing matches and the method is not one the router implements (``PROPFIND``,
+``TRACE``...), ``Router._dispatch`` answers 501 instead of 404.
 
 ``glance/api/v2/router.py`` connects a ``RejectMethodController`` to every path with a
 literal ``allowed_methods`` string: any other method (HEAD included, since ``routes`` does
@@ -11,11 +20,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from flask import Flask, request
+from flask import Flask, Response, request
+from werkzeug.exceptions import NotFound
 
 from emulator.core import errors
 from emulator.core.http.errors import plain_allow_header
 
+# glance/common/wsgi.py Router._dispatch: the methods it answers 404 (not 501) for.
+IMPLEMENTED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"})
 _UUID_FREE_SEGMENT = r"[^/]+"
 GLANCE_ALLOWED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(f"^/v2{pattern}/?$"), allowed)
@@ -43,9 +55,25 @@ def allowed_methods(path: str, valid: Iterable[str] = ()) -> str:
 
 def register(app: Flask) -> None:
     @app.before_request
-    def _reject_implicit_methods() -> None:
+    def _route_as_glance() -> Response | None:
+        # Runs after authentication (registered later), as Glance routes behind authtoken.
+        path = request.path
+        if path == "/v2":
+            return Response(
+                b"",
+                status=302,
+                headers={"Location": request.host_url + "v2/"},
+                content_type="text/plain; charset=utf8",
+            )
+        if path.startswith("/v2/") and (
+            path.endswith("/") or isinstance(request.routing_exception, NotFound)
+        ):
+            if request.method not in IMPLEMENTED_METHODS:
+                raise errors.MethodNotImplemented()
+            raise errors.NotFound()
         # Flask answers HEAD as GET; Glance's router does not. (OPTIONS never gets here:
         # versions.CorsFilter answers it, as the CORS filter in Glance's pipeline does.)
         if request.method == "HEAD" and request.path.startswith("/v2"):
             if request.url_rule is not None:
                 raise errors.MethodNotAllowed(headers={"Allow": allowed_methods(request.path)})
+        return None
