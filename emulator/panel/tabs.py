@@ -25,7 +25,7 @@ class Tab:
     hint: str
     others_only: bool
 
-    def query(self, project_id: str | None) -> list[tuple[str, str]]:
+    def parameters(self, project_id: str | None) -> list[tuple[str, str]]:
         return {
             "mine": [("owner", project_id or "")],
             "shared": [("visibility", "shared"), ("member_status", "accepted")],
@@ -66,7 +66,7 @@ def images_of(uow: UnitOfWork, tab: Tab) -> list[Image]:
     found: list[Image] = []
     marker: str | None = None
     for _ in range(MAX_PAGES):
-        pairs = [*tab.query(project_id), ("limit", limit)]
+        pairs = [*tab.parameters(project_id), ("limit", limit)]
         if marker is not None:
             pairs.append(("marker", marker))
         page = listing.list_images(uow, pairs)
