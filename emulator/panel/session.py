@@ -94,10 +94,10 @@ class PanelUser:
 
 
 def log_in(token: str) -> None:
-    csrf = session.get("csrf")
-    session.clear()  # a new session for a new user (no fixation)
+    """A new session for a new user: nothing of the previous one is kept (no fixation)."""
+    session.clear()
     session["token"] = token
-    session["csrf"] = csrf or secrets.token_urlsafe(32)
+    session["csrf"] = secrets.token_urlsafe(32)
 
 
 def log_out() -> str | None:

@@ -110,6 +110,11 @@ def _upload_source() -> tuple[Iterable[bytes], int | None]:
         if sent is None or not sent.filename:
             raise errors.BadRequest("Choose a file to upload.")
         return _stream_chunks(sent.stream), None
+    if request.mimetype != "application/octet-stream":
+        raise errors.UnsupportedMediaType(
+            "Send the file as the form does (multipart/form-data) or as the body "
+            "(application/octet-stream)."
+        )
     return _stream_chunks(request.stream), request.content_length
 
 
@@ -120,7 +125,7 @@ def upload(image_id: str) -> BaseResponse:
         image_data.upload(unit_of_work(), image_id, chunks, size)
 
     if not attempt(run, "Data uploaded: the image is active.") and (
-        request.mimetype != "multipart/form-data"
+        request.mimetype == "application/octet-stream"
     ):
         _drain()
     return back("panel.image", image_id=image_id)

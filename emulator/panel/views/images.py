@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, render_template, request
+from flask import render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from emulator.core import clock, errors
@@ -47,7 +47,7 @@ def images() -> str:
     me = user()
     chosen = tabs.BY_KEY.get(request.args.get("tab", "mine"))
     if chosen is None:
-        abort(404)
+        raise errors.NotFound(f"There is no image tab named {request.args.get('tab')!r}.")
     lists = {tab.key: tabs.images_of(uow, tab) for tab in tabs.TABS}
     return render_template(
         "panel/images.html",

@@ -1,0 +1,171 @@
+"""The panel's forms and pages with hostile input (Flask's test client): never a 5xx,
+never a change without this session's CSRF token, never a token in a URL or a script
+in a page. The browser tests in tests/panel/ drive the same pages in Chromium."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask.testing import FlaskClient
+
+from emulator.panel.session import COOKIE_NAME
+
+#: Percent-encoded as a browser would send them in a form body or a query string.
+HOSTILE_VALUES = (
+    "",
+    "%ED%A0%80",  # a lone surrogate, as UTF-8 bytes: invalid
+    "%FF%FE",
+    "x" * 100_000,
+    "%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+    "..%2F..%2Fetc%2Fpasswd",
+    "%00",
+    "0" * 400,
+    "shared%0D%0ASet-Cookie:%20x=y",
+)
+
+
+def _csrf(client: FlaskClient, path: str = "/panel/login") -> str:
+    found = re.search(
+        r'name="csrf_token" value="([^"]+)"', client.get(path, follow_redirects=True).text
+    )
+    assert found is not None
+    return found.group(1)
+
+
+def _login(client: FlaskClient, user: str = "producer") -> str:
+    token = _csrf(client)
+    answer = client.post(
+        "/panel/login",
+        data={"username": user, "password": f"{user}-pass", "csrf_token": token},
+    )
+    assert answer.status_code == 303
+    return _csrf(client, "/panel/images")
+
+
+def _image(client: FlaskClient, csrf: str) -> str:
+    answer = client.post(
+        "/panel/images",
+        data={"name": "one", "disk_format": "raw", "container_format": "bare", "csrf_token": csrf},
+    )
+    found = re.search(r"/panel/images/([0-9a-f-]{36})$", answer.headers["Location"])
+    assert found is not None
+    return found.group(1)
+
+
+def test_login_and_switch_refuse_without_csrf_and_never_put_the_token_in_a_url(
+    client: FlaskClient,
+) -> None:
+    assert client.post("/panel/login", data={"username": "producer"}).status_code == 400
+    assert client.post("/panel/switch", data={"username": "producer"}).status_code == 400
+    before = _csrf(client)
+    csrf = _login(client)
+    assert csrf != before  # a new session (and CSRF token) at login: no fixation
+    page = client.get("/panel/images")
+    cookie = client.get_cookie(COOKIE_NAME, path="/panel")
+    assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
+    assert "gAAAAA" not in page.text  # the Keystone token never reaches a page
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+
+
+FORMS = (
+    ("/panel/images", ("name", "disk_format", "container_format", "visibility")),
+    ("/panel/images/{id}/members", ("member",)),
+    ("/panel/images/{id}/members/{value}/delete", ()),
+    ("/panel/images/{id}/members/{value}/status", ("status", "back")),
+    ("/panel/images/{id}/visibility", ("visibility",)),
+    ("/panel/images/{id}/file", ()),
+    ("/panel/trainer/reset", ("mode", "scenario")),
+    ("/panel/switch", ("username",)),
+    ("/panel/login", ("username", "password", "next")),
+)
+
+
+@pytest.mark.parametrize("value", HOSTILE_VALUES, ids=range(len(HOSTILE_VALUES)))
+def test_hostile_form_values_get_an_answer_not_a_crash(client: FlaskClient, value: str) -> None:
+    csrf = _login(client)
+    image_id = _image(client, csrf)
+    segment = value[:300] or "x"
+    for template, fields in FORMS:
+        path = template.format(id=image_id, value=segment)
+        body = "&".join([f"{name}={value}" for name in fields] + [f"csrf_token={csrf}"])
+        answer = client.post(path, data=body, content_type="application/x-www-form-urlencoded")
+        assert answer.status_code < 500, (path, answer.status_code)
+        location = answer.headers.get("Location", "")
+        assert not location or location.startswith("/panel/"), location
+        if path in ("/panel/switch", "/panel/login"):
+            csrf = _login(client)
+    for path in (
+        f"/panel/images?tab={value[:300]}",
+        f"/panel/images/{segment}",
+        f"/panel/images/{segment}/download",
+        f"/panel/trainer/log?user={value[:300]}",
+        f"/panel/login?next={value[:300]}",
+    ):
+        answer = client.get(path)
+        assert answer.status_code < 500, (path, answer.status_code)
+        assert "<script>alert(1)</script>" not in answer.text
+
+
+def test_pages_escape_what_users_typed(client: FlaskClient) -> None:
+    csrf = _login(client)
+    answer = client.post(
+        "/panel/images",
+        data={
+            "name": '"><script>alert(1)</script>',
+            "disk_format": "raw",
+            "container_format": "bare",
+            "csrf_token": csrf,
+        },
+        follow_redirects=True,
+    )
+    assert answer.status_code == 200
+    assert "<script>alert(1)</script>" not in answer.text
+    assert "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in answer.text
+
+
+def test_next_after_login_stays_in_the_panel(client: FlaskClient) -> None:
+    for target in ("https://evil.example/", "//evil.example/panel/", "/v2/images", "/panel/images"):
+        csrf = _csrf(client)
+        answer = client.post(
+            "/panel/login",
+            data={
+                "username": "consumer",
+                "password": "consumer-pass",
+                "next": target,
+                "csrf_token": csrf,
+            },
+        )
+        expected = target if target == "/panel/images" else "/panel/images"
+        assert answer.headers["Location"] == expected
+        client.post("/panel/logout", data={"csrf_token": _csrf(client, "/panel/images")})
+
+
+def test_upload_takes_a_form_file_or_a_raw_body_only(client: FlaskClient) -> None:
+    csrf = _login(client)
+    image_id = _image(client, csrf)
+    answer = client.post(
+        f"/panel/images/{image_id}/file",
+        data={"csrf_token": csrf, "file": "not a file"},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "Choose a file to upload." in answer.text
+    answer = client.post(
+        f"/panel/images/{image_id}/file",
+        data=f"csrf_token={csrf}",
+        content_type="application/x-www-form-urlencoded",
+        follow_redirects=True,
+    )
+    assert "415 Unsupported Media Type" in answer.text
+    answer = client.post(
+        f"/panel/images/{image_id}/file",
+        data=b"abc",
+        headers={"X-CSRF-Token": csrf},
+        content_type="application/octet-stream",
+        follow_redirects=True,
+    )
+    assert "Data uploaded" in answer.text
+    download = client.get(f"/panel/images/{image_id}/download")
+    assert download.data == b"abc"
+    assert download.headers["Content-Disposition"] == f'attachment; filename="{image_id}.raw"'
