@@ -169,3 +169,39 @@ def test_upload_takes_a_form_file_or_a_raw_body_only(client: FlaskClient) -> Non
     download = client.get(f"/panel/images/{image_id}/download")
     assert download.data == b"abc"
     assert download.headers["Content-Disposition"] == f'attachment; filename="{image_id}.raw"'
+
+
+def _shares_table(page: str) -> str:
+    return page.split('id="shares-table"', 1)[1].split("</table>", 1)[0]
+
+
+def test_trainer_load_asks_first_and_is_for_admins_only(client: FlaskClient) -> None:
+    csrf = _login(client, "producer")
+    kept = _image(client, csrf)
+    refused = client.post(
+        "/panel/trainer/reset",
+        data={"mode": "reset", "confirm": "yes", "csrf_token": csrf},
+    )
+    assert refused.status_code == 403
+    assert "for administrators only" in refused.text
+    assert kept in client.get("/panel/images?tab=mine").text  # nothing was reset
+
+    csrf = _login(client, "admin")
+    asked = client.post(
+        "/panel/trainer/reset",
+        data={"mode": "load", "scenario": "sharing-101", "csrf_token": csrf},
+    )
+    assert asked.status_code == 200 and "Load a scenario?" in asked.text
+    assert "glance-emulator load sharing-101 --url URL" in asked.text
+    assert "golden-base" not in _shares_table(client.get("/panel/trainer").text)
+    done = client.post(
+        "/panel/trainer/reset",
+        data={"mode": "load", "scenario": "sharing-101", "confirm": "yes", "csrf_token": csrf},
+        follow_redirects=True,
+    )
+    assert "Loaded sharing-101." in done.text and "golden-base" in _shares_table(done.text)
+    unknown = client.post(
+        "/panel/trainer/reset",
+        data={"mode": "reset", "scenario": "nope", "csrf_token": csrf},
+    )
+    assert unknown.status_code == 400 and "no packaged scenario named" in unknown.text
