@@ -205,3 +205,30 @@ def test_trainer_load_asks_first_and_is_for_admins_only(client: FlaskClient) -> 
         data={"mode": "reset", "scenario": "nope", "csrf_token": csrf},
     )
     assert unknown.status_code == 400 and "no packaged scenario named" in unknown.text
+
+
+def test_answer_an_offer_by_image_id(client: FlaskClient, users: object) -> None:
+    csrf = _login(client, "producer")
+    image_id = _image(client, csrf)
+    consumer = users.project("consumer")  # type: ignore[attr-defined]
+    added = client.post(
+        f"/panel/images/{image_id}/members",
+        data={"member": consumer, "csrf_token": csrf},
+        follow_redirects=True,
+    )
+    assert "added as a member" in added.text
+
+    csrf = _login(client, "consumer")
+    unknown = client.post(
+        "/panel/answer",
+        data={"image_id": "nope", "status": "accepted", "csrf_token": csrf},
+        follow_redirects=True,
+    )
+    assert "404 Not Found" in unknown.text
+    done = client.post(
+        "/panel/answer",
+        data={"image_id": image_id, "status": "accepted", "csrf_token": csrf},
+        follow_redirects=True,
+    )
+    assert f"Your membership of image {image_id} is now accepted." in done.text
+    assert f'data-image-id="{image_id}"' in done.text  # now under "shared with me"

@@ -18,7 +18,7 @@ from emulator.image.services import image_data
 from emulator.image.services import images as image_service
 from emulator.image.services import members as member_service
 from emulator.panel.blueprint import bp
-from emulator.panel.views.common import attempt, back
+from emulator.panel.views.common import attempt, back, user
 
 #: At most this many chunks (64 MiB) of a refused upload are read and dropped.
 DRAIN_CHUNKS = (64 << 20) // image_data.WRITE_CHUNK_SIZE
@@ -57,6 +57,20 @@ def member_status(image_id: str, member_id: str) -> BaseResponse:
     if target in ("invitations", "rejected", "shared"):
         return back("panel.images", tab="shared" if status == "accepted" else target)
     return back("panel.image", image_id=image_id)
+
+
+@bp.post("/answer")
+def answer_by_id() -> BaseResponse:
+    """Accept or reject an offer by image ID, as ``openstack image set --accept ID`` does:
+    the way in when the offer is not listed (the strict sharing profile hides it)."""
+    image_id = request.form.get("image_id", "").strip()
+    status = request.form.get("status", "")
+    project_id = user().project_id or ""
+    done = attempt(
+        lambda: member_service.update(unit_of_work(), image_id, project_id, {"status": status}),
+        f"Your membership of image {image_id} is now {status}.",
+    )
+    return back("panel.images", tab="shared" if done and status == "accepted" else "invitations")
 
 
 @bp.post("/images/<image_id>/visibility")

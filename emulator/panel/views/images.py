@@ -59,6 +59,7 @@ def images() -> str:
         disk_formats=config().disk_formats,
         container_formats=config().container_formats,
         visibilities=VISIBILITIES,
+        strict=config().sharing_profile == "strict",
     )
 
 
