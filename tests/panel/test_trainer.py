@@ -24,7 +24,7 @@ class FakeRequestLog:
         self.asked.append((limit, user))
         rows = [
             {
-                "time": "2026-12-03T02:00:01Z",
+                "time": 1796263201.5,  # the log may give seconds since the epoch
                 "request_id": "req-2",
                 "user_id": "u2",
                 "user_name": "consumer",
@@ -106,6 +106,7 @@ def test_request_log_page_filters_by_user(panel: Panel, fake_log: FakeRequestLog
     page.click("text=Request log")
     rows = page.locator("#log-table tbody tr")
     assert rows.count() == 2
+    assert rows.first.locator("td").first.inner_text() == "2026-12-03T02:00:01.500Z"
     assert "/v2/images/<script>x</script>?member_status=pending" in rows.nth(1).inner_text()
     page.fill("input[name=user]", "consumer")
     page.click("text=Filter")

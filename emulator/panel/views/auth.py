@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from emulator.core import errors
@@ -21,15 +21,16 @@ NO_PROJECT = (
 )
 
 
-#: (user id, password hash) -> whether the password is ``<name>-pass``: checking a hash
-#: costs milliseconds, and the switcher is on every page.
-_PUBLISHED: dict[tuple[str, str], bool] = {}
+#: The app's cache of (user id, password hash) -> whether the password is ``<name>-pass``:
+#: checking a hash costs milliseconds, and the switcher is on every page.
+PUBLISHED_CACHE = "emulator.panel.published_passwords"
 
 
 def switchable_accounts() -> list[tuple[str, str]]:
     """(user, project) of the accounts whose password is the published ``<name>-pass``
     (the demo and scenario accounts): anyone could log in to them through the API."""
     db = unit_of_work().db
+    published: dict[tuple[str, str], bool] = current_app.extensions.setdefault(PUBLISHED_CACHE, {})
     found = []
     for account in accounts.list_users(db):
         if account.default_project_id is None:
@@ -38,11 +39,11 @@ def switchable_accounts() -> list[tuple[str, str]]:
         if project is None:
             continue
         key = (account.id, accounts.password_hash_of(db, account.id))
-        if key not in _PUBLISHED:
-            if len(_PUBLISHED) > 10_000:
-                _PUBLISHED.clear()
-            _PUBLISHED[key] = accounts.password_matches(key[1], f"{account.name}-pass")
-        if _PUBLISHED[key]:
+        if key not in published:
+            if len(published) > 10_000:
+                published.clear()
+            published[key] = accounts.password_matches(key[1], f"{account.name}-pass")
+        if published[key]:
             found.append((account.name, project.name))
     return found
 

@@ -3,6 +3,7 @@ and the request log."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Protocol
 
 from flask import current_app, render_template, request
@@ -111,6 +112,15 @@ def reset() -> BaseResponse | str:
     what = name or "the demo accounts"
     attempt(run, f"Reset to {what}." if mode == "reset" else f"Loaded {what}.")
     return back("panel.trainer")
+
+
+@bp.app_template_filter("panel_time")
+def _log_time(value: Any) -> str:
+    """A log entry's time: ISO text as given, or seconds since the epoch shown in UTC."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        moment = dt.datetime.fromtimestamp(value, dt.UTC)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return "" if value is None else str(value)
 
 
 @bp.get("/trainer/log")
