@@ -4,6 +4,7 @@ in a page. The browser tests in tests/panel/ drive the same pages in Chromium.""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -232,3 +233,21 @@ def test_answer_an_offer_by_image_id(client: FlaskClient, users: object) -> None
     )
     assert f"Your membership of image {image_id} is now accepted." in done.text
     assert f'data-image-id="{image_id}"' in done.text  # now under "shared with me"
+
+
+def test_an_expired_token_ends_the_session_with_a_message(
+    client: FlaskClient, users: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from emulator.core import clock
+
+    csrf = _login(client, "consumer")
+    real_now = clock.now
+    monkeypatch.setattr(clock, "now", lambda: real_now() + dt.timedelta(hours=2))
+    answer = client.post(
+        "/panel/images", data={"name": "late", "csrf_token": csrf}, follow_redirects=True
+    )
+    assert "Your session has ended" in answer.text
+    assert 'name="password"' in answer.text  # the login form
+    monkeypatch.setattr(clock, "now", real_now)
+    listed = client.get("/v2/images", headers=users.headers("consumer"))  # type: ignore[attr-defined]
+    assert [i["name"] for i in listed.get_json()["images"]] == []  # nothing was created
