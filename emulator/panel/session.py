@@ -22,7 +22,7 @@ from flask import Flask, g, request, session
 
 from emulator.core import errors
 from emulator.core.context import RequestContext
-from emulator.core.http.request_scope import config, set_context, unit_of_work
+from emulator.core.http.request_scope import set_context, unit_of_work
 from emulator.identity.services import accounts, tokens
 
 SECRET_FILE = "panel-secret"
@@ -131,7 +131,3 @@ def current_user() -> PanelUser | None:
         user.id, user.name, context.project_id, project.name if project else None, context
     )
     return g.panel_user  # type: ignore[no-any-return]
-
-
-def token_ttl() -> int:
-    return config().token_ttl_seconds

@@ -248,6 +248,7 @@ def test_an_expired_token_ends_the_session_with_a_message(
     )
     assert "Your session has ended" in answer.text
     assert 'name="password"' in answer.text  # the login form
+    assert 'name="next" value=""' in answer.text  # a form's target is no page to return to
     monkeypatch.setattr(clock, "now", real_now)
     listed = client.get("/v2/images", headers=users.headers("consumer"))  # type: ignore[attr-defined]
     assert [i["name"] for i in listed.get_json()["images"]] == []  # nothing was created

@@ -33,7 +33,9 @@ def _gate() -> BaseResponse | None:
     if panel_session.current_user() is None:
         if g.get("session_ended"):
             flash(panel_session.SESSION_ENDED, "error")
-        return redirect(url_for("panel.login", next=local_next(request.full_path)))
+        # Back to the page asked for after logging in; a form's target is no page.
+        wanted = local_next(request.full_path) if request.method == "GET" else None
+        return redirect(url_for("panel.login", next=wanted))
     return None
 
 
