@@ -28,7 +28,7 @@ def test_bad_member_ids_and_duplicates_are_refused_in_the_apis_words(panel: Pane
     image = _shared_image(panel)
     page = panel.login("producer")
     page.goto(panel.url + f"/images/{image.id}")
-    _add_member(page, "9" * 300)  # Glance checks no project exists, only the length
+    _add_member(page, "9" * 300)  # refused by length (COVERAGE.md: MySQL would 500)
     assert "Member can't be longer than 255 characters." in panel.flash(page)
     consumer = panel.project_id("consumer")
     _add_member(page, consumer)
@@ -37,6 +37,18 @@ def test_bad_member_ids_and_duplicates_are_refused_in_the_apis_words(panel: Pane
     assert f"Member {consumer} is duplicated for image {image.id}" in panel.flash(page)
     members = list(panel.emulator.connect("producer").image.members(image.id))
     assert [(m.member_id, m.status) for m in members] == [(consumer, "pending")]
+
+
+def test_a_project_id_nobody_has_is_added_as_glance_adds_it(panel: Panel) -> None:
+    # Glance never asks Keystone whether a member exists (a real Glance 33 answers 200 to
+    # {"member": "999999-no-such-project"}); the panel says so instead of refusing.
+    image = _shared_image(panel)
+    page = panel.login("producer")
+    page.goto(panel.url + f"/images/{image.id}")
+    _add_member(page, "999999-no-such-project")
+    assert "Glance does not check that a project has this ID" in panel.flash(page)
+    row = page.locator("#member-table tr[data-member-id='999999-no-such-project']")
+    assert row.locator(".member-status").inner_text() == "pending"
 
 
 def test_accepting_an_offer_withdrawn_meanwhile(panel: Panel) -> None:

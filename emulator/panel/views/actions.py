@@ -29,7 +29,8 @@ def add_member(image_id: str) -> BaseResponse:
     member = request.form.get("member", "").strip()
     attempt(
         lambda: member_service.create(unit_of_work(), image_id, {"member": member}),
-        f"Project {member} added as a member (pending until it accepts).",
+        f"Project {member} added as a member (pending until it accepts). Glance does not "
+        "check that a project has this ID: if nobody answers, check the ID with the consumer.",
     )
     return back("panel.image", image_id=image_id)
 
