@@ -75,7 +75,8 @@ def create_image() -> BaseResponse:
     def create() -> None:
         created.append(image_service.create(unit_of_work(), body).id)
 
-    if attempt(create, f"Image {body.get('name') or ''} created.".replace("  ", " ")):
+    named = f" {body['name']}" if body.get("name") else ""
+    if attempt(create, f"Image{named} created: upload its data below."):
         return back("panel.image", image_id=created[0])
     return back("panel.images")
 
