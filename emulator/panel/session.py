@@ -73,7 +73,9 @@ def csrf_token() -> str:
 def check_csrf() -> None:
     expected = session.get("csrf")
     sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD, "")
-    if not expected or not secrets.compare_digest(str(sent), str(expected)):
+    # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError).
+    sent_bytes = str(sent).encode("utf-8", "surrogatepass")
+    if not expected or not secrets.compare_digest(sent_bytes, str(expected).encode()):
         raise CsrfRefused(
             "This form was refused: it carries no valid CSRF token (reload the page and "
             "submit it again). Nothing was changed."

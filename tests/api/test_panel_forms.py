@@ -59,6 +59,21 @@ def test_login_and_switch_refuse_without_csrf_and_never_put_the_token_in_a_url(
 ) -> None:
     assert client.post("/panel/login", data={"username": "producer"}).status_code == 400
     assert client.post("/panel/switch", data={"username": "producer"}).status_code == 400
+    _csrf(client)
+    for forged in ("%C3%A9", "%ED%A0%80", "%FF", "x" * 5000):
+        answer = client.post(
+            "/panel/login",
+            data=f"username=producer&password=producer-pass&csrf_token={forged}",
+            content_type="application/x-www-form-urlencoded",
+        )
+        assert answer.status_code == 400 and "no valid CSRF token" in answer.text
+    forged_header = client.post(
+        "/panel/login",
+        data="username=producer&password=producer-pass",
+        content_type="application/x-www-form-urlencoded",
+        headers={"X-CSRF-Token": "\u00e9"},
+    )
+    assert forged_header.status_code == 400
     before = _csrf(client)
     csrf = _login(client)
     assert csrf != before  # a new session (and CSRF token) at login: no fixation
