@@ -25,11 +25,16 @@ def _create_image(page: Any, url: str, name: str) -> str:
 
 
 def _upload(page: Any, tmp_path: Path, data: bytes, name: str = "disk.raw") -> None:
+    """Upload through the progress script: the file itself is the body, streamed."""
     source = tmp_path / name
     source.write_bytes(data)
     page.set_input_files("#upload-form input[type=file]", str(source))
-    page.click("#upload-form button[type=submit]")
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/file")) as sent:
+        page.click("#upload-form button[type=submit]")
+    assert sent.value.headers["content-type"] == "application/octet-stream"
+    assert sent.value.headers["x-csrf-token"]
     page.locator("#attr-status", has_text="active").wait_for()
+    assert "Data uploaded: the image is active." in page.locator("p.flash").first.inner_text()
 
 
 def test_two_students_share_an_image(panel: Panel, tmp_path: Path) -> None:

@@ -139,11 +139,14 @@ def upload(image_id: str) -> BaseResponse:
         chunks, size = _upload_source()
         image_data.upload(unit_of_work(), image_id, chunks, size)
 
-    if not attempt(run, "Data uploaded: the image is active.") and (
-        request.mimetype == "application/octet-stream"
-    ):
+    if request.mimetype != "application/octet-stream":
+        attempt(run, "Data uploaded: the image is active.")
+        return back("panel.image", image_id=image_id)
+    # The progress script: it reloads the image page itself, which shows the outcome (a
+    # redirect would be followed inside the script and use the message up).
+    if not attempt(run, "Data uploaded: the image is active."):
         _drain()
-    return back("panel.image", image_id=image_id)
+    return Response(status=204)
 
 
 def _drain() -> None:

@@ -17,7 +17,7 @@ document.addEventListener("click", function (event) {
 });
 
 // Upload with a progress bar: the file itself is the body (streamed to the image as it
-// arrives), the CSRF token goes in a header. The server answers with the image page.
+// arrives), the CSRF token goes in a header.
 document.addEventListener("submit", function (event) {
   var form = event.target;
   if (form.id !== "upload-form" || !window.XMLHttpRequest) return;
@@ -31,7 +31,8 @@ document.addEventListener("submit", function (event) {
   xhr.setRequestHeader("X-CSRF-Token", form.querySelector("input[name=csrf_token]").value);
   progress.hidden = false;
   xhr.upload.onprogress = function (e) { if (e.lengthComputable) progress.value = Math.round(100 * e.loaded / e.total); };
-  xhr.onload = function () { window.location.href = xhr.responseURL || window.location.href; };
+  // The answer is empty; the image page shows what happened.
+  xhr.onload = function () { window.location.assign(window.location.pathname); };
   xhr.onerror = function () { form.submit(); };
   form.querySelector("button[type=submit]").disabled = true;
   xhr.send(input.files[0]);
