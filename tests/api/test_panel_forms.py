@@ -267,3 +267,35 @@ def test_an_expired_token_ends_the_session_with_a_message(
     monkeypatch.setattr(clock, "now", real_now)
     listed = client.get("/v2/images", headers=users.headers("consumer"))  # type: ignore[attr-defined]
     assert [i["name"] for i in listed.get_json()["images"]] == []  # nothing was created
+
+
+def test_deactivate_reactivate_visibility_and_delete(client: FlaskClient, users: object) -> None:
+    csrf = _login(client, "producer")
+    image_id = _image(client, csrf)
+    client.post(
+        f"/panel/images/{image_id}/file",
+        data=b"data",
+        headers={"X-CSRF-Token": csrf},
+        content_type="application/octet-stream",
+    )
+    consumer = users.headers("consumer")  # type: ignore[attr-defined]
+
+    def post(action: str, **form: str) -> str:
+        answer = client.post(
+            f"/panel/images/{image_id}/{action}",
+            data={**form, "csrf_token": csrf},
+            follow_redirects=True,
+        )
+        return answer.text
+
+    assert "Image deactivated." in post("deactivate")
+    page = client.get(f"/panel/images/{image_id}").text
+    assert 'id="attr-status">deactivated<' in page and "openstack image set --activate" in page
+    assert "Image reactivated." in post("reactivate")
+    refused = post("visibility", visibility="public")  # Glance: publicize_image is admin's
+    assert "Refused (403 Forbidden)" in refused and "Visibility is now" not in refused
+    assert "Visibility is now community." in post("visibility", visibility="community")
+    assert client.get(f"/v2/images/{image_id}", headers=consumer).status_code == 200
+    assert "Image deleted." in post("delete")
+    assert client.get(f"/v2/images/{image_id}", headers=consumer).status_code == 404
+    assert client.get(f"/panel/images/{image_id}").status_code == 404

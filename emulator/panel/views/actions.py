@@ -20,6 +20,8 @@ from emulator.image.services import members as member_service
 from emulator.panel.blueprint import bp
 from emulator.panel.views.common import attempt, back, user
 
+#: ``application/openstack-images-v2.1-json-patch`` (glance/api/v2/images.py).
+PATCH_DRAFT = 10
 #: At most this many chunks (64 MiB) of a refused upload are read and dropped.
 DRAIN_CHUNKS = (64 << 20) // image_data.WRITE_CHUNK_SIZE
 
@@ -77,9 +79,10 @@ def answer_by_id() -> BaseResponse:
 @bp.post("/images/<image_id>/visibility")
 def set_visibility(image_id: str) -> BaseResponse:
     visibility = request.form.get("visibility", "")
+    # What openstack image set --public sends: a v2.1 (draft 10) JSON patch.
     patch = [{"op": "replace", "path": "/visibility", "value": visibility}]
     attempt(
-        lambda: image_service.update(unit_of_work(), image_id, 2, patch),
+        lambda: image_service.update(unit_of_work(), image_id, PATCH_DRAFT, patch),
         f"Visibility is now {visibility}.",
     )
     return back("panel.image", image_id=image_id)
