@@ -299,3 +299,29 @@ def test_deactivate_reactivate_visibility_and_delete(client: FlaskClient, users:
     assert "Image deleted." in post("delete")
     assert client.get(f"/v2/images/{image_id}", headers=consumer).status_code == 404
     assert client.get(f"/panel/images/{image_id}").status_code == 404
+
+
+def test_a_member_answers_from_the_image_page(client: FlaskClient, users: object) -> None:
+    csrf = _login(client, "producer")
+    image_id = _image(client, csrf)
+    consumer = users.project("consumer")  # type: ignore[attr-defined]
+    client.post(f"/panel/images/{image_id}/members", data={"member": consumer, "csrf_token": csrf})
+
+    csrf = _login(client, "consumer")
+    page = client.get(f"/panel/images/{image_id}").text
+    assert 'id="my-status">pending<' in page and "openstack image set --accept" in page
+    for status in ("rejected", "pending", "accepted"):
+        answer = client.post(
+            f"/panel/images/{image_id}/members/{consumer}/status",
+            data={"status": status, "csrf_token": csrf},
+            follow_redirects=True,
+        )
+        assert f'id="my-status">{status}<' in answer.text
+    members = client.get(f"/v2/images/{image_id}/members", headers=users.headers("consumer"))  # type: ignore[attr-defined]
+    assert [m["status"] for m in members.get_json()["members"]] == ["accepted"]
+    bad = client.post(
+        f"/panel/images/{image_id}/members/{consumer}/status",
+        data={"status": "maybe", "csrf_token": csrf},
+        follow_redirects=True,
+    )
+    assert "Status must be &#34;pending&#34;, &#34;accepted&#34; or &#34;rejected&#34;." in bad.text
