@@ -21,6 +21,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
+	@# The panel's browser tests drive Debian's chromium (Playwright never downloads one).
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing chromium (Debian) for the panel's browser tests"; \
+		(apt-get update -q && apt-get install -y -q --no-install-recommends chromium) || \
+		echo "could not install chromium (needs root and apt): tests/panel will fail"; \
+	fi
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test,dev]'
 	touch $(STAMP)

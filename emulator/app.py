@@ -75,6 +75,10 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     ):
         app.register_blueprint(blueprint)
 
+    from emulator.panel import register as register_panel
+
+    register_panel(app)  # /panel/: the web panel for labs
+
     app.wsgi_app = versions.VersionNegotiation(app.wsgi_app)  # type: ignore[method-assign]
     app.wsgi_app = versions.CorsFilter(app.wsgi_app)  # type: ignore[method-assign]
     app.wsgi_app = healthcheck.Healthcheck(app.wsgi_app)  # type: ignore[method-assign]

@@ -35,6 +35,8 @@ def served_operations(app: Flask) -> set[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
+        if rule.rule == "/panel" or rule.rule.startswith("/panel/"):
+            continue  # the web panel: HTML pages for people, not an API (tests/panel)
         for method in rule.methods or ():
             served.add((method, openapi_path(rule.rule)))
     # Answered by a WSGI filter in front of Flask, as paste mounts it in front of Glance.

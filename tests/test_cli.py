@@ -201,6 +201,9 @@ def test_serve_ephemeral_answers_then_stops_cleanly_on_sigterm(served: list[Serv
     request_id = identity.headers["x-openstack-request-id"]
 
     assert server.banner_value("auth URL") == f"{server.url}/identity/v3"
+    panel_url = server.banner_value("web panel").split()[0]
+    assert panel_url == f"{server.url}/panel/"
+    assert "Log in" in requests.get(panel_url, timeout=10).text
     ids = server.project_ids()
     assert sorted(ids) == sorted(DEMO_USERS)
     assert all(re.fullmatch(r"[0-9a-f]{32}", pid) for pid in ids.values()), ids

@@ -101,7 +101,7 @@ def export(client: FlaskClient, headers: dict[str, str], data: str = "inline") -
 
 def test_packaged_scenarios_are_listed_with_their_descriptions() -> None:
     described = dict(scenario_files.describe_packaged())
-    assert sorted(described) == ["classroom", "sharing-101"]
+    assert sorted(described) == ["classroom", "shared-images-guide", "sharing-101"]
     for name, description in described.items():
         assert description and "\n" not in description
         text, _ = scenario_files.read_packaged(name)
@@ -185,6 +185,34 @@ def test_classroom_gives_the_state_its_description_claims(client: FlaskClient, u
     for gone in ("producer", "consumer", "outsider"):
         assert login_status(client, gone) == 401
     assert login_status(client, "admin") == 201
+
+
+def test_shared_images_guide_gives_the_state_its_description_claims(
+    client: FlaskClient, users: Any
+) -> None:
+    summary = reset(client, users.headers("admin"), {"scenario": "shared-images-guide"})
+    assert {
+        n: summary["projects"][n] for n in ("producer", "consumer1", "consumer2", "consumer3")
+    } == {
+        "producer": "930114",
+        "consumer1": "930251",
+        "consumer2": "930377",
+        "consumer3": "930402",
+    }
+    who = {n: login(client, n) for n in ("producer", "consumer1", "consumer2", "consumer3")}
+    pending = "?visibility=shared&member_status=pending"
+    assert names(client, who["consumer1"]) == ["imported-centos"]
+    assert names(client, who["consumer1"], pending) == ["web-server-snapshot"]
+    assert names(client, who["consumer2"]) == ["imported-centos"]
+    assert names(client, who["consumer3"]) == []
+    rejected = "?visibility=shared&member_status=rejected"
+    assert names(client, who["consumer3"], rejected) == ["imported-centos"]
+    snapshot_id = summary["images"]["web-server-snapshot"]
+    snapshot = client.get(f"/v2/images/{snapshot_id}", headers=who["consumer1"]).get_json()
+    assert snapshot["owner"] == "930114" and snapshot["image_type"] == "snapshot"
+    assert snapshot["base_image_ref"] and snapshot["instance_uuid"]
+    draft = summary["images"]["draft-notes"]
+    assert client.get(f"/v2/images/{draft}", headers=who["consumer1"]).status_code == 404
 
 
 def test_generated_data_gives_the_same_checksums_on_every_load(

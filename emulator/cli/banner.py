@@ -91,6 +91,7 @@ def render(
         f"  glance-emulator {version}: OpenStack Image API v2 (Glance) + Keystone v3 subset",
         f"  image endpoint:  {base_url}   (Glance API v2: /versions, /v2/images...)",
         f"  auth URL:        {auth_url}",
+        f"  web panel:       {base_url}/panel/   (log in with an account below)",
         f"  data dir:        {data_dir}"
         + ("   (ephemeral: removed on exit)" if ephemeral else "   (kept between runs)"),
         f"  sharing profile: {sharing_profile}",

@@ -436,7 +436,7 @@ def test_scenario_failing_at_the_size_cap_leaves_rows_and_files_untouched(
     [
         (
             {"scenario": "no-such-lab"},
-            "No scenario named 'no-such-lab'. Known: classroom, sharing-101",
+            "No scenario named 'no-such-lab'. Known: classroom, shared-images-guide, sharing-101",
         ),
         ({"scenario": 5}, "name of a packaged scenario"),
         ({"scenario": "sharing-101", "document": {}}, "Give one of"),

@@ -175,7 +175,7 @@ def test_an_image_may_have_no_owner_but_must_say_so() -> None:
 
 
 def test_packaged_scenarios_by_name() -> None:
-    assert scenario_files.packaged_names() == ["classroom", "sharing-101"]
+    assert scenario_files.packaged_names() == ["classroom", "shared-images-guide", "sharing-101"]
     loaded, base_dir = scenario_files.read("sharing-101")
     assert base_dir is None
     assert [i["name"] for i in loaded["images"]] == [
@@ -189,7 +189,7 @@ def test_unknown_name_lists_the_known_ones() -> None:
     with pytest.raises(ScenarioError) as failure:
         scenario_files.read("sharing-102")
     assert failure.value.message == (
-        "No scenario named 'sharing-102'. Known: classroom, sharing-101."
+        "No scenario named 'sharing-102'. Known: classroom, shared-images-guide, sharing-101."
     )
 
 

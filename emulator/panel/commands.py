@@ -1,0 +1,107 @@
+"""The ``openstack`` command that does what a panel action does, with the real IDs in it.
+
+The commands assume a cloud per user (``glance-emulator clouds-yaml``) and ``OS_CLOUD`` set
+to the logged-in user, as the README's walkthrough does. Every word is shell-quoted.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+VISIBILITY_FLAGS = {
+    "public": "--public",
+    "private": "--private",
+    "shared": "--shared",
+    "community": "--community",
+}
+MEMBER_FLAGS = {"accepted": "--accept", "rejected": "--reject", "pending": "--pending"}
+
+
+def _cmd(*words: str) -> str:
+    return shlex.join(words)
+
+
+def my_project_id() -> str:
+    return _cmd("openstack", "token", "issue", "-f", "value", "-c", "project_id")
+
+
+def image_list(tab: str, project_id: str | None) -> str:
+    by_tab = {
+        "mine": ("--project", project_id or "PROJECT_ID"),
+        "shared": ("--shared",),
+        "invitations": ("--shared", "--member-status", "pending"),
+        "rejected": ("--shared", "--member-status", "rejected"),
+        "community": ("--community",),
+        "public": ("--public",),
+    }
+    return _cmd("openstack", "image", "list", *by_tab[tab])
+
+
+def image_create(name: str, disk_format: str, container_format: str, visibility: str) -> str:
+    return _cmd(
+        "openstack",
+        "image",
+        "create",
+        name,
+        "--disk-format",
+        disk_format,
+        "--container-format",
+        container_format,
+        VISIBILITY_FLAGS.get(visibility, "--shared"),
+    )
+
+
+def image_show(image_id: str) -> str:
+    return _cmd("openstack", "image", "show", image_id)
+
+
+def member_list(image_id: str) -> str:
+    return _cmd("openstack", "image", "member", "list", image_id)
+
+
+def add_member(image_id: str, project_id: str = "PROJECT_ID") -> str:
+    return _cmd("openstack", "image", "add", "project", image_id, project_id)
+
+
+def remove_member(image_id: str, project_id: str) -> str:
+    return _cmd("openstack", "image", "remove", "project", image_id, project_id)
+
+
+def member_status(image_id: str, status: str) -> str:
+    return _cmd("openstack", "image", "set", MEMBER_FLAGS[status], image_id)
+
+
+def set_visibility(image_id: str, visibility: str) -> str:
+    return _cmd("openstack", "image", "set", VISIBILITY_FLAGS[visibility], image_id)
+
+
+def deactivate(image_id: str) -> str:
+    return _cmd("openstack", "image", "set", "--deactivate", image_id)
+
+
+def reactivate(image_id: str) -> str:
+    return _cmd("openstack", "image", "set", "--activate", image_id)
+
+
+def upload(image_id: str) -> str:
+    # The openstack CLI uploads only while creating; glanceclient uploads to an image.
+    return _cmd("glance", "image-upload", "--file", "disk.img", image_id)
+
+
+def download(image_id: str) -> str:
+    return _cmd("openstack", "image", "save", "--file", "disk.img", image_id)
+
+
+def delete(image_id: str) -> str:
+    return _cmd("openstack", "image", "delete", image_id)
+
+
+def reset(scenario: str | None) -> str:
+    words = ["glance-emulator", "reset", "--url", "URL"]
+    if scenario:
+        words += ["--scenario", scenario]
+    return _cmd(*words)
+
+
+def load(scenario: str) -> str:
+    return _cmd("glance-emulator", "load", scenario, "--url", "URL")

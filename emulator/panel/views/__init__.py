@@ -1,0 +1,1 @@
+"""The panel's pages and form actions, one module per area."""
