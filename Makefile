@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint format bench bench-real fuzz diff-formats real-glance-up real-glance-down diff-real clean
+.PHONY: run test test-fast lint format bench bench-real fuzz screenshots diff-formats real-glance-up real-glance-down diff-real clean
 .PHONY: tempest tempest-compare
 
 # A real Glance 33 + Keystone 30 on loopback (../shared/real-glance), for the differential
@@ -37,6 +37,10 @@ run: $(STAMP)
 # Everything: unit, API, contract (real clients on a live server) and the fuzz run.
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# Retake the README's panel screenshots (docs/panel-*.png) with the browser tests.
+screenshots: $(STAMP)
+	GLANCE_EMULATOR_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/panel/test_sharing_story.py
 
 # The edit-run loop: unit and API tests only (no live server, no real clients, no fuzz).
 test-fast: $(STAMP)

@@ -11,6 +11,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,13 @@ from emulator.pytest_plugin import Emulator
 CHROMIUM = Path("/usr/bin/chromium")
 FAILURES = Path(__file__).resolve().parents[2] / ".panel-failures"
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def screenshot_dir(tmp_path: Path) -> Path:
+    """Where the README's screenshots go: docs/ under `make screenshots`
+    (GLANCE_EMULATOR_SCREENSHOTS=1), else the test's temp dir, so that `make test` leaves
+    the work tree as it found it (the ids in them differ on every run)."""
+    return DOCS if os.environ.get("GLANCE_EMULATOR_SCREENSHOTS") == "1" else tmp_path
 
 
 @pytest.fixture(scope="session")

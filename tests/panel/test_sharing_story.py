@@ -10,7 +10,7 @@ from typing import Any
 import openstack.exceptions
 import pytest
 
-from tests.panel.conftest import DOCS, Panel
+from tests.panel.conftest import Panel, screenshot_dir
 
 DISK = os.urandom(300_000) + b"golden disk\n"
 
@@ -63,7 +63,7 @@ def test_two_students_share_an_image(panel: Panel, tmp_path: Path) -> None:
     assert consumer.locator("#tab-shared .count").inner_text() == "0"
     invitation = consumer.locator(f"tr[data-image-id='{image_id}']")
     assert invitation.locator(".image-name").inner_text() == "golden-disk"
-    consumer.screenshot(path=str(DOCS / "panel-invitations.png"))
+    consumer.screenshot(path=str(screenshot_dir(tmp_path) / "panel-invitations.png"))
     invitation.locator("button", has_text="Accept").click()
     consumer.wait_for_url(re.compile(r".*tab=shared"))
     assert "is now accepted" in panel.flash(consumer)
@@ -90,7 +90,9 @@ def test_two_students_share_an_image(panel: Panel, tmp_path: Path) -> None:
     # The owner's view of the image, with its member, for the README.
     producer.reload()
     assert row.locator(".member-status").inner_text() == "accepted"
-    producer.screenshot(path=str(DOCS / "panel-image-page.png"), full_page=True)
+    producer.screenshot(
+        path=str(screenshot_dir(tmp_path) / "panel-image-page.png"), full_page=True
+    )
 
     # The producer ends the share; the image is gone for the consumer, its copy stays.
     row.locator("button", has_text="Remove").click()
