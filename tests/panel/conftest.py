@@ -7,11 +7,11 @@ On a failure, every page still open is saved as a screenshot under ``.panel-fail
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
 from collections.abc import Iterator
-import os
 from pathlib import Path
 from typing import Any
 
