@@ -47,6 +47,8 @@ class UserSchema(Schema):
         fields.String(validate=validate.OneOf(("admin", "manager", "member", "reader"))),
         load_default=lambda: ["member"],
     )
+    #: A disabled user cannot log in, and its tokens are revoked (Keystone's rules).
+    enabled = fields.Boolean(load_default=True)
 
     @validates_schema
     def _one_secret(self, data: dict[str, Any], **_: Any) -> None:

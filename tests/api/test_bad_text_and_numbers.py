@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from store_snapshot import unchanged
 
 from emulator.app import operator_unit_of_work
-from emulator.control.services import scenario_files, state
+from emulator.control.services import scenario_files, scenarios, state
 from emulator.identity.services import accounts, tokens
 
 SURROGATE = "\\udc80"  # as it travels in JSON text: an escape, not a character
@@ -317,3 +317,36 @@ def _user_id(db: Any, name: str) -> str:
 def test_json_module_itself_reads_the_surrogate_escape() -> None:
     """The premise of this file: Python's json accepts the escape, so the check is ours."""
     assert json.loads(f'"{SURROGATE}"') == "\udc80"
+
+
+def test_disabling_a_user_revokes_its_tokens_and_refuses_its_logins(
+    app: Flask, client: FlaskClient
+) -> None:
+    token = _login(client, "producer-pass").headers["X-Subject-Token"]
+    disable = {
+        "users": [
+            {
+                "name": "producer",
+                "project": "producer",
+                "password": "producer-pass",
+                "enabled": False,
+            }
+        ]
+    }
+    with operator_unit_of_work(app) as uow:
+        scenarios.load(uow, scenario_files.validate(disable))
+        assert tokens.lookup(uow.db, token) is None
+        exported = state.export(uow)
+    assert client.get("/v2/images", headers={"X-Auth-Token": token}).status_code == 401
+    refused = _login(client, "producer-pass")
+    assert refused.status_code == 401  # Keystone hides why: no "disabled" in the answer
+    assert refused.get_json()["error"]["message"] == (
+        "The request you have made requires authentication."
+    )
+    # An export keeps the user disabled; enabling it again lets it log in.
+    [producer] = [user for user in exported["users"] if user["name"] == "producer"]
+    assert producer["enabled"] is False
+    disable["users"][0]["enabled"] = True
+    with operator_unit_of_work(app) as uow:
+        scenarios.load(uow, scenario_files.validate(disable))
+    assert _login(client, "producer-pass").status_code == 201

@@ -90,9 +90,7 @@ def test_two_students_share_an_image(panel: Panel, tmp_path: Path) -> None:
     # The owner's view of the image, with its member, for the README.
     producer.reload()
     assert row.locator(".member-status").inner_text() == "accepted"
-    producer.screenshot(
-        path=str(screenshot_dir(tmp_path) / "panel-image-page.png"), full_page=True
-    )
+    producer.screenshot(path=str(screenshot_dir(tmp_path) / "panel-image-page.png"), full_page=True)
 
     # The producer ends the share; the image is gone for the consumer, its copy stays.
     row.locator("button", has_text="Remove").click()

@@ -150,7 +150,7 @@ def test_defaults_are_filled_in() -> None:
     assert loaded["demo_accounts"] is True
     assert loaded["projects"] == []
     assert loaded["users"] == [
-        {"name": "u", "password": "p", "project": "team", "roles": ["member"]}
+        {"name": "u", "password": "p", "project": "team", "roles": ["member"], "enabled": True}
     ]
     assert loaded["images"] == [{"name": "a", "owner": "team"}]
     assert loaded["shares"] == [{"image": "a", "project": "other", "status": "pending"}]

@@ -210,6 +210,7 @@ def load(
                     password=item.get("password"),
                     password_hash=item.get("password_hash"),
                     user_id=item.get("id"),
+                    enabled=item.get("enabled", True),
                 )
                 summary.users.append(item["name"])
             names: dict[str, str] = {}

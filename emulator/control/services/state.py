@@ -121,6 +121,7 @@ def export(uow: UnitOfWork, data: str = "inline") -> dict[str, Any]:
                 "password_hash": accounts.password_hash_of(db, user.id),
                 "project": project_names.get(project_id or "", project_id or ""),
                 "roles": accounts.roles_on_project(db, user.id, project_id or ""),
+                **({} if user.enabled else {"enabled": False}),
             }
         )
     images = [

@@ -196,8 +196,10 @@ def upsert_user(
     password_hash: str | None = None,
     user_id: str | None = None,
     domain_id: str = DEFAULT_DOMAIN_ID,
+    enabled: bool = True,
 ) -> User:
-    """Create or reset a user: its password, default project and roles there.
+    """Create or reset a user: its password, default project, roles there, and whether it
+    is enabled.
 
     An unchanged password keeps its stored hash: hashing it again would only change the
     salt, and an export taken before (which carries the hash) would then load as a new
@@ -205,26 +207,27 @@ def upsert_user(
     with atomic(db):
         existing = find_user(db, name, domain_id)
         if existing is None:
-            user = User(user_id or uuid.uuid4().hex, name, domain_id, project_id)
+            user = User(user_id or uuid.uuid4().hex, name, domain_id, project_id, enabled)
             store.insert_user(db, user, password_hash or hash_password(password or ""))
         else:
             if user_id is not None and user_id != existing.id:
                 raise errors.Conflict(
                     f"User {name!r} already exists with id {existing.id}, not {user_id}."
                 )
-            user = User(existing.id, name, domain_id, project_id)
+            user = User(existing.id, name, domain_id, project_id, enabled)
             wanted = sorted((project_id, role) for role in set(roles))
             roles_changed = sorted(store.assignments(db, user.id)) != wanted
             password_changed = _password_changed(db, user.id, password, password_hash)
-            if roles_changed or password_changed:
-                # Keystone revokes a user's tokens when a role assignment goes or the
-                # password changes: a token must never outlive the secret or the roles it
-                # was issued for (unchanged users keep theirs across resets).
+            if roles_changed or password_changed or not enabled:
+                # Keystone revokes a user's tokens when a role assignment goes, the
+                # password changes or the user is disabled: a token must never outlive the
+                # secret, the roles or the account it was issued for (unchanged users keep
+                # theirs across resets).
                 token_store.delete_for_user(db, user.id)
             secret = store.password_hash(db, user.id) or ""
             if password_changed:
                 secret = password_hash or hash_password(password or "")
-            store.update_user(db, user.id, secret, project_id)
+            store.update_user(db, user.id, secret, project_id, enabled)
             store.unassign_all(db, user.id)
         store.assign(db, user.id, project_id, roles)
     return user

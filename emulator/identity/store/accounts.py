@@ -117,11 +117,15 @@ def insert_user(db: sqlite_utils.Database, user: User, password_hash: str) -> No
 
 
 def update_user(
-    db: sqlite_utils.Database, user_id: str, password_hash: str, default_project_id: str | None
+    db: sqlite_utils.Database,
+    user_id: str,
+    password_hash: str,
+    default_project_id: str | None,
+    enabled: bool = True,
 ) -> None:
     db.execute(
-        "UPDATE users SET password_hash = ?, default_project_id = ? WHERE id = ?",
-        [password_hash, default_project_id, user_id],
+        "UPDATE users SET password_hash = ?, default_project_id = ?, enabled = ? WHERE id = ?",
+        [password_hash, default_project_id, int(enabled), user_id],
     )
 
 
