@@ -31,13 +31,22 @@ def builtin_namespaces() -> list[dict[str, Any]]:
 
 
 def load_namespace(
-    uow: UnitOfWork, body: dict[str, Any], *, seeded: bool = False
+    uow: UnitOfWork, body: dict[str, Any], *, seeded: bool = False, replace: bool = False
 ) -> NamespaceDetail:
     """One namespace document (the API's create body, plus optional times), as the operator,
-    with the API's schema and name rules."""
+    with the API's schema and name rules. ``replace``: a namespace of that name goes first
+    (a scenario's namespace overrides a built-in one, and an export loads back on top of
+    the catalog a reset brought)."""
     times = {k: body[k] for k in ("created_at", "updated_at") if k in body}
     request = {k: v for k, v in body.items() if k not in ("created_at", "updated_at")}
     validation.validate("namespace", request)
+    validation.refuse_unknown_property_keys(request)
+    # An exported namespace without updated_at was loaded from a catalog: keep it so.
+    seeded = seeded or ("updated_at" in times and times["updated_at"] is None)
+    if replace and isinstance(request.get("namespace"), str):
+        existing = store.get(uow.db, request["namespace"])
+        if existing is not None and existing.id is not None:
+            store.delete(uow.db, existing.id)
     detail = add_namespace(uow.acting_as(admin_context()), request, seeded=seeded)
     if times:
         ns = detail.namespace
