@@ -225,3 +225,11 @@ def test_other_methods_are_405_with_glances_allow(
 
 def test_no_token_is_401(client: FlaskClient) -> None:
     assert client.get(NS).status_code == 401
+
+
+def test_resource_type_schema_failures_name_the_association_schema(api: Api) -> None:
+    answer = api.call("POST", f"{WATCHDOG}/resource_types", json={"prefix": "p"})
+    assert api.message(answer) == (
+        "Provided object does not match schema 'resource_type_association': "
+        "'name' is a required property"
+    )

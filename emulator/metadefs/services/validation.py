@@ -79,7 +79,10 @@ def check_read_only(kind: str, body: dict[str, Any]) -> None:
 def validate(kind: str, body: Any) -> dict[str, Any]:
     """``body`` if it matches ``kind``'s schema, else Glance's 400 (first line of
     jsonschema's ``best_match``, as for images)."""
-    name = "property" if kind == "object_property" else kind
+    # The name Glance's Schema object carries (the resource type schema is the association's).
+    name = {"object_property": "property", "resource_type": "resource_type_association"}.get(
+        kind, kind
+    )
     if not isinstance(body, dict):
         raise errors.BadRequest(
             f"Provided object does not match schema '{name}': the body is not a JSON object"
