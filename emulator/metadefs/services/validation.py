@@ -22,6 +22,7 @@ READ_ONLY = {
     "object": ("self", "schema", "created_at", "updated_at"),
     "property": ("created_at", "updated_at"),
     "tag": ("created_at", "updated_at"),
+    "tags": ("created_at", "updated_at"),
     "resource_type": ("created_at", "updated_at"),
 }
 
