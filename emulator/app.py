@@ -39,6 +39,10 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         versions,
     )
     from emulator.image.api import schema_views as schemas
+    from emulator.metadefs.api import contents as metadef_contents
+    from emulator.metadefs.api import namespaces as metadef_namespaces
+    from emulator.metadefs.api import resource_types as metadef_resource_types
+    from emulator.metadefs.services import catalog as metadef_catalog
 
     config = (config or Config()).replace(**overrides) if overrides else (config or Config())
     app = Flask("emulator")
@@ -57,6 +61,8 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     if config.demo_accounts:
         with store.session() as db:
             accounts.ensure_demo_accounts(db)
+    with operator_unit_of_work_on(store, config) as uow:
+        metadef_catalog.ensure_loaded(uow)
 
     request_scope.register(app)
     auth.register(app)
@@ -72,6 +78,9 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         schemas.bp,
         identity_api.bp,
         control.bp,
+        metadef_namespaces.bp,
+        metadef_contents.bp,
+        metadef_resource_types.bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -87,6 +96,17 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     )
     app.wsgi_app = DecodeEncodedSlashes(app.wsgi_app)  # type: ignore[method-assign]
     return app
+
+
+@contextmanager
+def operator_unit_of_work_on(store: Any, config: Config) -> Iterator[UnitOfWork]:
+    """An operator's unit of work on a store before the app is built."""
+    from emulator.core.blobs import BlobStore
+
+    with store.session() as db:
+        yield UnitOfWork(
+            db=db, config=config, blobs=BlobStore(Path(config.blob_dir)), context=admin_context()
+        )
 
 
 @contextmanager

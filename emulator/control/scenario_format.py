@@ -121,6 +121,11 @@ class ScenarioSchema(Schema):
     users = fields.List(fields.Nested(UserSchema), load_default=list)
     images = fields.List(fields.Nested(ImageSchema), load_default=list)
     shares = fields.List(fields.Nested(ShareSchema), load_default=list)
+    #: Metadata definition namespaces, each as the body of POST /v2/metadefs/namespaces
+    #: (checked against the same schema when loaded), plus optional created_at/updated_at.
+    metadef_namespaces = fields.List(fields.Dict(keys=fields.String()), load_default=list)
+    #: Whether a reset to this scenario starts from the built-in metadef catalog.
+    metadefs_catalog = fields.Boolean(load_default=True)
 
 
 def load_document(document: Any) -> dict[str, Any]:

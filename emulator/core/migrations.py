@@ -145,3 +145,77 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX idx_images_owner_visibility ON images (owner, visibility, created_at, id)",
     ],
 ]
+# 6: metadata definitions (glance/db/sqlalchemy/models_metadef.py): namespaces and what they
+# hold. Names are unique per namespace (per catalog for namespaces and resource types), as
+# Glance's unique constraints make them; children go with their namespace. Every list sort
+# and filter (namespaces by created_at/updated_at/name/visibility/owner, tags by created_at)
+# has an index. ``metadef_catalog_loaded`` notes that the built-in catalog went in once, so a
+# catalog the user emptied stays empty across restarts. ``updated_at`` may be NULL: rows the
+# catalog loader writes have none, as rows ``glance-manage db_load_metadefs`` writes.
+MIGRATIONS.append(
+    [
+        """CREATE TABLE metadef_namespaces (
+            id INTEGER PRIMARY KEY,
+            namespace TEXT NOT NULL UNIQUE,
+            display_name TEXT,
+            description TEXT,
+            visibility TEXT NOT NULL DEFAULT 'private',
+            protected INTEGER NOT NULL DEFAULT 0,
+            owner TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT
+        )""",
+        "CREATE INDEX idx_mdns_created ON metadef_namespaces (created_at, id)",
+        "CREATE INDEX idx_mdns_updated ON metadef_namespaces (updated_at, id)",
+        "CREATE INDEX idx_mdns_display_name ON metadef_namespaces (display_name, id)",
+        "CREATE INDEX idx_mdns_visibility ON metadef_namespaces (visibility, created_at)",
+        "CREATE INDEX idx_mdns_owner ON metadef_namespaces (owner, created_at)",
+        """CREATE TABLE metadef_resource_types (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            protected INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT
+        )""",
+        """CREATE TABLE metadef_namespace_resource_types (
+            namespace_id INTEGER NOT NULL REFERENCES metadef_namespaces(id) ON DELETE CASCADE,
+            resource_type_id INTEGER NOT NULL REFERENCES metadef_resource_types(id),
+            prefix TEXT,
+            properties_target TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT,
+            PRIMARY KEY (namespace_id, resource_type_id)
+        )""",
+        "CREATE INDEX idx_mdnsrt_type ON metadef_namespace_resource_types (resource_type_id)",
+        """CREATE TABLE metadef_objects (
+            id INTEGER PRIMARY KEY,
+            namespace_id INTEGER NOT NULL REFERENCES metadef_namespaces(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            description TEXT,
+            required TEXT,
+            json_schema TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT,
+            UNIQUE (namespace_id, name)
+        )""",
+        """CREATE TABLE metadef_properties (
+            id INTEGER PRIMARY KEY,
+            namespace_id INTEGER NOT NULL REFERENCES metadef_namespaces(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            json_schema TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT,
+            UNIQUE (namespace_id, name)
+        )""",
+        """CREATE TABLE metadef_tags (
+            id INTEGER PRIMARY KEY,
+            namespace_id INTEGER NOT NULL REFERENCES metadef_namespaces(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT,
+            UNIQUE (namespace_id, name)
+        )""",
+        "CREATE INDEX idx_mdtags_created ON metadef_tags (namespace_id, created_at, id)",
+        "CREATE TABLE metadef_catalog_loaded (loaded_at TEXT NOT NULL)",
+    ]
+)

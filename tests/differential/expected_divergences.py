@@ -113,6 +113,15 @@ EXPECTED: tuple[Expected, ...] = (
         when="non-ascii data",
         taints=True,
     ),
+    Expected(
+        "metadef-rename-onto-taken-name-500",
+        r"^PUT /v2/metadefs/namespaces/[^/]+/(objects|properties)/[^/]+ <dict>$",
+        "status",
+        "Renaming a metadef object or property onto a name the namespace already has fails "
+        "with a 500 in Glance 33; the emulator answers the 409 its DB layer words.",
+        real=500,
+        emulator=409,
+    ),
     # ------------------------------------------------------------ the real stack
     Expected(
         "utf8-tag-garbled-by-uwsgi",

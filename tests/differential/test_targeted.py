@@ -10,11 +10,15 @@ import time
 
 import pytest
 
-from differential import cases_images, cases_sharing
+from differential import cases_images, cases_metadefs, cases_sharing
 from differential.calls import Call, script_source
 from differential.pair import Pair, report
 
-CASES: dict[str, list[Call]] = {**cases_images.CASES, **cases_sharing.CASES}
+CASES: dict[str, list[Call]] = {
+    **cases_images.CASES,
+    **cases_sharing.CASES,
+    **cases_metadefs.CASES,
+}
 
 
 @pytest.mark.parametrize("name", list(CASES))

@@ -26,6 +26,7 @@ from emulator.identity.services import accounts
 from emulator.image.domain import patch
 from emulator.image.services import image_data, maintenance, members
 from emulator.image.services import images as image_service
+from emulator.metadefs.services import catalog as metadef_catalog
 
 CHUNK = 1 << 20
 IMAGE_ATTRIBUTES = (
@@ -242,6 +243,9 @@ def load(
             for index, image_id, item in deferred:
                 step = f"images.{index}"
                 _change_visibility(uow, image_id, item)
+            for index, item in enumerate(scenario["metadef_namespaces"]):
+                step = f"metadef_namespaces.{index}"
+                metadef_catalog.load_namespace(uow, item, replace=True)
     except errors.EmulatorError as exc:
         for image_id in created:
             uow.blobs.delete(image_id)

@@ -24,6 +24,7 @@ from emulator.core.unit_of_work import UnitOfWork
 from emulator.identity.services import accounts
 from emulator.image.domain.images import Image
 from emulator.image.services import maintenance
+from emulator.metadefs.services import catalog as metadef_catalog
 
 DATA_MODES = ("inline", "reference", "none")
 
@@ -69,6 +70,9 @@ def reset(
             aside = maintenance.set_aside_data(uow)
             moved = aside
             maintenance.remove_all(uow)
+            metadef_catalog.remove_all(uow)
+            if scenario is None or scenario["metadefs_catalog"]:
+                metadef_catalog.load_builtin(uow)
             accounts.keep_only(db, users, projects)
             if scenario is None:
                 scenarios.restore_demo_accounts(db, reset_passwords=True)
@@ -145,6 +149,10 @@ def export(uow: UnitOfWork, data: str = "inline") -> dict[str, Any]:
         "users": users,
         "images": images,
         "shares": shares,
+        # The catalog as it is now, built-in namespaces included: a reset to the export
+        # gives back exactly these.
+        "metadefs_catalog": False,
+        "metadef_namespaces": metadef_catalog.export(uow),
     }
 
 

@@ -41,6 +41,27 @@ GLANCE_ALLOWED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (f"/images/{_UUID_FREE_SEGMENT}/members/{_UUID_FREE_SEGMENT}", "GET, PUT, DELETE"),
         (f"/schemas/{_UUID_FREE_SEGMENT}", "GET"),
         (f"/schemas/metadefs/{_UUID_FREE_SEGMENT}", "GET"),
+        # metadefs (the metadefs package's routes)
+        ("/metadefs/resource_types", "GET"),
+        ("/metadefs/namespaces", "GET, POST"),
+        (f"/metadefs/namespaces/{_UUID_FREE_SEGMENT}", "GET, PUT, DELETE"),
+        (f"/metadefs/namespaces/{_UUID_FREE_SEGMENT}/resource_types", "GET, POST"),
+        (
+            f"/metadefs/namespaces/{_UUID_FREE_SEGMENT}/resource_types/{_UUID_FREE_SEGMENT}",
+            "DELETE",
+        ),
+        (
+            f"/metadefs/namespaces/{_UUID_FREE_SEGMENT}/(properties|objects|tags)",
+            "GET, POST, DELETE",
+        ),
+        (
+            f"/metadefs/namespaces/{_UUID_FREE_SEGMENT}/(properties|objects)/{_UUID_FREE_SEGMENT}",
+            "GET, PUT, DELETE",
+        ),
+        (
+            f"/metadefs/namespaces/{_UUID_FREE_SEGMENT}/tags/{_UUID_FREE_SEGMENT}",
+            "GET, POST, PUT, DELETE",
+        ),
     )
 )
 
