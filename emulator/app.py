@@ -39,6 +39,8 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     )
     from emulator.image.api import schema_views as schemas
 
+    compute_bp = _compute_blueprint()
+
     config = (config or Config()).replace(**overrides) if overrides else (config or Config())
     app = Flask("emulator")
     app.config["EMULATOR"] = config
@@ -56,6 +58,9 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     if config.demo_accounts:
         with store.session() as db:
             accounts.ensure_demo_accounts(db)
+    from emulator.compute.services import flavors as compute_flavors
+
+    compute_flavors.configured(config)  # a malformed configured flavor stops the start
 
     request_scope.register(app)
     auth.register(app)
@@ -71,6 +76,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         schemas.bp,
         identity_api.bp,
         control.bp,
+        compute_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -78,6 +84,20 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.wsgi_app = versions.CorsFilter(app.wsgi_app)  # type: ignore[method-assign]
     app.wsgi_app = DecodeEncodedSlashes(app.wsgi_app)  # type: ignore[method-assign]
     return app
+
+
+def _compute_blueprint() -> Any:
+    """The compute slice's blueprint, with every view module's routes on it."""
+    from emulator.compute.api import (  # noqa: F401  (importing registers the routes)
+        flavors,
+        limits,
+        server_actions,
+        servers,
+        versions,
+    )
+    from emulator.compute.api.blueprint import bp
+
+    return bp
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
+from emulator.compute.services import maintenance as compute_maintenance
 from emulator.control.services import scenarios
 from emulator.core.unit_of_work import UnitOfWork
 from emulator.identity.services import accounts
@@ -69,6 +70,7 @@ def reset(
             aside = maintenance.set_aside_data(uow)
             moved = aside
             maintenance.remove_all(uow)
+            compute_maintenance.remove_all(uow)
             accounts.keep_only(db, users, projects)
             if scenario is None:
                 scenarios.restore_demo_accounts(db, reset_passwords=True)

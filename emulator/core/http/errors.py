@@ -64,12 +64,52 @@ def keystone_error_response(error: errors.EmulatorError) -> Response:
     return Response(json.dumps(payload), status=error.status, content_type="application/json")
 
 
+#: ``nova/api/openstack/wsgi.py`` ``Fault._fault_names``; any other status is a
+#: ``computeFault``.
+NOVA_FAULT_NAMES = {
+    400: "badRequest",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "itemNotFound",
+    405: "badMethod",
+    409: "conflictingRequest",
+    413: "overLimit",
+    415: "badMediaType",
+    429: "overLimit",
+    501: "notImplemented",
+    503: "serviceUnavailable",
+}
+#: keystonemiddleware's answer to a request without a valid token (before Nova).
+KEYSTONEMIDDLEWARE_401 = "The request you have made requires authentication."
+
+
+def nova_error_response(error: errors.EmulatorError) -> Response:
+    """``Fault``: ``{"<name>": {"code", "message"}}``, plus ``retryAfter`` on 413/429."""
+    if error.status == 401:
+        return keystone_error_response(errors.Unauthorized(KEYSTONEMIDDLEWARE_401))
+    name = NOVA_FAULT_NAMES.get(error.status, "computeFault")
+    fault: dict[str, Any] = {"code": error.status, "message": error.message}
+    if error.status in (413, 429) and "Retry-After" in error.headers:
+        fault["retryAfter"] = error.headers["Retry-After"]
+    return Response(
+        json.dumps({name: fault}),
+        status=error.status,
+        content_type="application/json; charset=UTF-8",
+    )
+
+
+def _is_compute(path: str) -> bool:
+    return path == "/compute" or path.startswith("/compute/")
+
+
 def _is_keystone_style(path: str) -> bool:
     return path.startswith("/identity") or path.startswith("/_emulator")
 
 
 def render(error: errors.EmulatorError) -> Response:
-    if _is_keystone_style(request.path):
+    if _is_compute(request.path):
+        response = nova_error_response(error)
+    elif _is_keystone_style(request.path):
         response = keystone_error_response(error)
     else:
         response = glance_error_response(error, request.headers.get("Accept"), request.environ)

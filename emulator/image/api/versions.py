@@ -37,7 +37,7 @@ ALLOWED_URL_VERSIONS = frozenset(["v2"] + [f"v2.{n}" for n in (0, 1, 2, 3, 4, 5,
 VND_MIME_PREFIX = "application/vnd.openstack.images-"
 
 # Our own surfaces, outside Glance's version negotiation.
-PASSTHROUGH_PREFIXES = ("/identity", "/_emulator", "/healthcheck")
+PASSTHROUGH_PREFIXES = ("/identity", "/_emulator", "/healthcheck", "/compute")
 
 
 def versions_document() -> dict[str, Any]:
