@@ -72,6 +72,8 @@ class CreateRequest:
     access_ipv4: str = ""
     access_ipv6: str = ""
     disk_config: str = "MANUAL"
+    #: A scenario may fix the id (the API never does).
+    server_id: str | None = None
 
 
 def create(uow: UnitOfWork, request: CreateRequest) -> Server:
@@ -95,7 +97,7 @@ def create(uow: UnitOfWork, request: CreateRequest) -> Server:
     user = accounts.get_user(uow.db, context.user_id)
     now = uow.now()
     server = Server(
-        id=str(uuid.uuid4()),
+        id=request.server_id or str(uuid.uuid4()),
         project_id=context.project_id,
         user_id=context.user_id,
         name=request.name,

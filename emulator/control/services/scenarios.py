@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
+from emulator.compute.services import maintenance as compute_maintenance
 from emulator.control.services.scenario_files import ScenarioError
 from emulator.core import clock, errors
 from emulator.core.context import RequestContext, admin_context
@@ -49,6 +50,7 @@ class LoadSummary:
     users: list[str] = field(default_factory=list)
     images: dict[str, str] = field(default_factory=dict)
     shares: int = 0
+    servers: list[str] = field(default_factory=list)
 
 
 def _generated(size: int, seed: str) -> Iterator[bytes]:
@@ -241,6 +243,14 @@ def load(
             for index, image_id, item in deferred:
                 step = f"images.{index}"
                 _change_visibility(uow, image_id, item)
+            step = "servers"
+            summary.servers = compute_maintenance.load_scenario(
+                uow,
+                scenario["flavors"],
+                scenario["servers"],
+                names,
+                lambda data: _data_source(data, "disk", base_dir, files_within, relocate)[0],
+            )
     except errors.EmulatorError as exc:
         for image_id in created:
             uow.blobs.delete(image_id)

@@ -138,6 +138,7 @@ def export(uow: UnitOfWork, data: str = "inline") -> dict[str, Any]:
         }
         for membership in maintenance.all_memberships(uow)
     ]
+    user_names = {user.id: user.name for user in accounts.list_users(db)}
     return {
         "name": "export",
         "description": "State exported by glance-emulator.",
@@ -146,6 +147,8 @@ def export(uow: UnitOfWork, data: str = "inline") -> dict[str, Any]:
         "users": users,
         "images": images,
         "shares": shares,
+        "flavors": compute_maintenance.export_flavors(uow),
+        "servers": compute_maintenance.export_servers(uow, project_names, user_names, data),
     }
 
 
