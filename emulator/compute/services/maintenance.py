@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import shutil
+import uuid
+from pathlib import Path
 from typing import Any
 
 from emulator.compute.domain import flavors as flavor_rules
@@ -22,12 +24,30 @@ from emulator.core.unit_of_work import UnitOfWork
 from emulator.identity.services import accounts
 
 
-def remove_all(uow: UnitOfWork) -> None:
-    """Every server, its disk, and every scenario flavor (inside the reset's transaction;
-    the disks are files, removed at once: a reset is not undone for them)."""
+def remove_all(uow: UnitOfWork) -> Path | None:
+    """Every server and scenario flavor (inside the reset's transaction). The disks are
+    moved aside, not removed: ``put_back_disks`` if the reset fails, else ``drop_disks``."""
     server_store.delete_all(uow.db)
     flavor_store.delete_all(uow.db)
-    shutil.rmtree(glance.disks(uow).root, ignore_errors=True)
+    root = glance.disks(uow).root
+    if not root.exists():
+        return None
+    aside = root.with_name(f".server-disks-reset-{uuid.uuid4().hex}")
+    root.rename(aside)
+    return aside
+
+
+def put_back_disks(uow: UnitOfWork, aside: Path | None) -> None:
+    if aside is None:
+        return
+    root = glance.disks(uow).root
+    shutil.rmtree(root, ignore_errors=True)
+    aside.rename(root)
+
+
+def drop_disks(aside: Path | None) -> None:
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
 
 
 def export_flavors(uow: UnitOfWork) -> list[dict[str, Any]]:

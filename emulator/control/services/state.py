@@ -64,13 +64,14 @@ def reset(
     users, projects = _target_names(scenario)
     root = uow.blobs.root.resolve()
     aside: Path | None = None
+    disks_aside: Path | None = None
     try:
         with uow.atomic():
             # Under the write lock, so no upload commits a file in between.
             aside = maintenance.set_aside_data(uow)
             moved = aside
             maintenance.remove_all(uow)
-            compute_maintenance.remove_all(uow)
+            disks_aside = compute_maintenance.remove_all(uow)
             accounts.keep_only(db, users, projects)
             if scenario is None:
                 scenarios.restore_demo_accounts(db, reset_passwords=True)
@@ -91,8 +92,10 @@ def reset(
     except BaseException:
         if aside is not None:
             maintenance.put_back(uow, aside)
+        compute_maintenance.put_back_disks(uow, disks_aside)
         raise
     maintenance.drop_set_aside(uow, aside)
+    compute_maintenance.drop_disks(disks_aside)
     for name, project_id in accounts.project_ids_by_name(db).items():
         summary.projects.setdefault(name, project_id)
     return summary

@@ -90,3 +90,12 @@ def test_scenario_format_checks_servers() -> None:
         load_document({"servers": [{"name": "x", "project": "p", "image": "i"}]})
     with pytest.raises(ValidationError):
         load_document({"flavors": [{"name": "x", "ram": 0, "disk": 1, "vcpus": 1}]})
+
+
+def test_a_failed_reset_keeps_the_servers_and_their_disks(app: Flask, compute: Compute) -> None:
+    _reset(app, LAB)
+    before = _export(app)
+    bad = {**LAB, "servers": [{**LAB["servers"][0], "flavor": "no-such-flavor"}]}
+    with pytest.raises(ScenarioError, match="Flavor no-such-flavor could not be found"):
+        _reset(app, bad)
+    assert _export(app)["servers"] == before["servers"]  # records and inline disks
