@@ -37,15 +37,16 @@ def facts(uow: UnitOfWork, image_id: str, not_found: str) -> ImageFacts:
 def unacceptable_reason(uow: UnitOfWork, image: ImageFacts) -> str | None:
     """What the compute host's check of the downloaded data says (``virt/images.py``
     ``do_image_deep_inspection``), or None if the data may boot."""
-    if image.disk_format in ("ami", "aki", "ari"):
-        return None
+    ami = image.disk_format in ("ami", "aki", "ari")
+    if not ami and image.disk_format not in _INSPECTABLE:
+        return "Image not in a supported format"
     found = image_data.stored_format(uow, image.id)
     if found is None:
         return None
-    if image.disk_format not in _INSPECTABLE:
-        return "Image not in a supported format"
     if not found.safe:
         return "Image does not pass safety check"
+    if ami:
+        return None
     if found.name != image.disk_format and not (image.disk_format == "raw" and found.name == "gpt"):
         return "Image content does not match disk_format"
     return None

@@ -280,7 +280,8 @@ def download(
 @dataclass(frozen=True)
 class DataFormat:
     """The format the stored bytes are in (``raw`` when nothing specific matched; several
-    names joined by ``,`` when they are ambiguous), and whether its safety checks pass."""
+    names joined by ``,`` when they are ambiguous: oslo's ``detect_file_format`` then
+    raises ``ImageFormatError``, a mismatch for Nova), and whether its safety checks pass."""
 
     name: str
     safe: bool
@@ -311,6 +312,6 @@ def stored_format(uow: UnitOfWork, image_id: str) -> DataFormat | None:
     if not findings:
         return DataFormat("raw", True)
     if len(findings) > 1:
-        return DataFormat(",".join(names), False)
+        return DataFormat(",".join(names), True)
     chosen = findings[0]
     return DataFormat(chosen.name, chosen.complete and not chosen.failures)
