@@ -82,11 +82,11 @@ def _query() -> tuple[servers.ServerQuery, int]:
     if version().at_least("2.75"):  # pragma: no cover - above the versions served
         raise AssertionError
     limit, marker = limit_and_marker(flavors.MAX_LIMIT)
-    status = one("status")
     return (
         servers.ServerQuery(
             name=one("name"),
-            status=status,
+            statuses=tuple(request.args.getlist("status")),
+            strict_status=version().at_least("2.38"),
             image=_last_segment(one("image")),
             flavor=_last_segment(one("flavor")),
             all_tenants="all_tenants" in request.args,

@@ -184,7 +184,10 @@ def _check_quota(uow: UnitOfWork, vcpus: int, ram: int) -> None:
 @dataclass(frozen=True)
 class ServerQuery:
     name: str | None = None
-    status: str | None = None
+    #: Every ``status`` value sent (Nova reads them all).
+    statuses: tuple[str, ...] = ()
+    #: 2.38+: no valid status is a 400 (before: an empty list).
+    strict_status: bool = True
     image: str | None = None
     flavor: str | None = None
     all_tenants: bool = False
@@ -195,11 +198,12 @@ class ServerQuery:
 def listing(uow: UnitOfWork, query: ServerQuery) -> list[Server]:
     """``_get_servers``: the caller's project (admins with ``all_tenants``: all)."""
     settle_due(uow)
-    status = None
-    if query.status is not None:
-        status = query.status.upper()
-        if status not in states.KNOWN_STATUSES:
+    wanted = {s.upper() for s in query.statuses} & states.KNOWN_STATUSES
+    if query.statuses and not wanted:
+        # common.py task_and_vm_state_from_status found no state for any of them.
+        if query.strict_status:
             raise errors.BadRequest("Invalid status value")
+        return []
     every_project = query.all_tenants and uow.context.is_admin
     project = None if every_project else uow.context.project_id
     if project is None and not every_project:
@@ -208,7 +212,7 @@ def listing(uow: UnitOfWork, query: ServerQuery) -> list[Server]:
         server
         for server in server_store.listing(uow.db, project, query.image, query.flavor)
         if (query.name is None or name_matches(query.name, server.name))
-        and (status is None or server.status == status)
+        and (not wanted or server.status in wanted)
     ]
     if query.marker is not None:
         ids = [server.id for server in found]

@@ -220,6 +220,9 @@ def test_list_filters_and_paging(compute: Compute) -> None:
     assert names("deleted=False&unknown=1") == ["db", "web-2", "web-1", "web-0"]
     response = compute.get("/servers?status=nonsense")
     assert response.status_code == 400 and message(response) == "Invalid status value"
+    old = compute.get("/servers?status=nonsense", version="compute 2.37")
+    assert old.status_code == 200 and old.get_json()["servers"] == []
+    assert names("status=nonsense&status=ACTIVE") == ["db", "web-2", "web-1", "web-0"]
     page = compute.get("/servers/detail?limit=2").get_json()
     assert [s["name"] for s in page["servers"]] == ["db", "web-2"]
     next_href = page["servers_links"][0]["href"]
