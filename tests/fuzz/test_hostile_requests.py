@@ -322,6 +322,8 @@ def nova_shape_problem(answer: Answer) -> str | None:
     if answer.status == 401:
         error = body.get("error") if isinstance(body, dict) else None
         return None if isinstance(error, dict) else f"not a 401 body: {answer.body[:120]!r}"
+    if answer.status == 404 and isinstance(body, dict) and set(body) == ERROR_KEYS:
+        return None  # no route: Nova's router answers with webob's own 404
     if not (isinstance(body, dict) and len(body) == 1):
         return f"not Nova's fault shape: {answer.body[:120]!r}"
     (fault,) = body.values()

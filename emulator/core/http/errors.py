@@ -102,6 +102,18 @@ def _is_compute(path: str) -> bool:
     return path == "/compute" or path.startswith("/compute/")
 
 
+def _compute_routing_miss() -> Response:
+    """No route for this path and method under ``/compute``: keystonemiddleware's 401
+    first, as it runs before Nova's router; then the router's own answer, a plain webob
+    404 (``nova/api/wsgi.py`` ``Router._dispatch`` returns ``HTTPNotFound()``, which no
+    Fault wraps), for a wrong method too (routes match on path and method together)."""
+    from flask import g  # late: only here does the request's context matter
+
+    if g.get("context") is None:
+        return render(errors.Unauthorized())
+    return glance_error_response(errors.NotFound(), request.headers.get("Accept"), request.environ)
+
+
 def _is_keystone_style(path: str) -> bool:
     return path.startswith("/identity") or path.startswith("/_emulator")
 
@@ -166,6 +178,8 @@ def register(app: Flask, allow_header: AllowHeader = plain_allow_header) -> None
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
+        if _is_compute(request.path) and exc.code in (404, 405):
+            return _compute_routing_miss()
         return render(_from_werkzeug(exc, allow_header))
 
     @app.errorhandler(Exception)

@@ -225,10 +225,21 @@ def test_limits_count_the_projects_servers(compute: Any) -> None:
 # --- errors -------------------------------------------------------------------------------
 
 
-def test_unknown_path_gets_novas_404(compute: Any) -> None:
-    response = compute.get("/nothing-here")
-    assert response.status_code == 404
-    assert set(response.get_json()) == {"itemNotFound"}
+def test_no_route_is_the_routers_plain_404(compute: Any, client: FlaskClient) -> None:
+    """nova/api/wsgi.py ``Router._dispatch`` returns webob's ``HTTPNotFound()`` (no Nova
+    fault), for an unknown path and for a method the path does not take; without a token
+    keystonemiddleware's 401 comes first."""
+    for response in (
+        compute.get("/nothing-here"),
+        compute.client.patch("/compute/v2.1/servers", headers=compute.headers("consumer")),
+    ):
+        assert response.status_code == 404
+        assert response.get_json() == {
+            "message": "The resource could not be found.<br /><br />\n\n\n",
+            "code": "404 Not Found",
+            "title": "Not Found",
+        }
+    assert client.patch("/compute/v2.1/servers").status_code == 401
 
 
 def test_project_id_in_the_url(compute: Any, users: Any) -> None:
