@@ -31,7 +31,8 @@ def _create_image(server_id: str, body: Any, project_id: str | None) -> Response
     if version().at_least("2.45"):
         return json_response({"image_id": image_id}, status=202)
     response = no_body()
-    response.headers["Location"] = f"{image_url()}/v2/images/{image_id}"
+    # nova/image/glance.py generate_image_url: the image endpoint (any /vN stripped).
+    response.headers["Location"] = f"{image_url()}/images/{image_id}"
     return response
 
 

@@ -63,7 +63,9 @@ def test_create_image_below_2_45_answers_with_location(compute: Compute) -> None
         f"/servers/{server_id}/action", {"createImage": {"name": "s"}}, version="compute 2.44"
     )
     assert response.status_code == 202 and response.get_data() == b""
-    image_id = response.headers["Location"].rsplit("/", 1)[-1]
+    location = response.headers["Location"]
+    assert location.startswith("http://localhost/images/")
+    image_id = location.rsplit("/", 1)[-1]
     assert compute.glance_image(image_id).status_code == 200
 
 
