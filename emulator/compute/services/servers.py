@@ -139,6 +139,10 @@ def create(uow: UnitOfWork, request: CreateRequest) -> Server:
     server.outcome = outcome
     server.task_done_at = later(uow, uow.config.compute_build_seconds)
     _check_quota(uow, flavor.vcpus, flavor.ram)  # before copying any data; again below
+    if request.server_id and server_store.get(uow.db, server.id) is not None:
+        # A scenario's own id (the API never gives one), checked before its disk is made:
+        # the disk of the server that has it must stay.
+        raise errors.Conflict(f"server {server.id} already exists")
     if reason is None:
         glance.copy_to_disk(uow, image.id, server.id)
     try:

@@ -99,3 +99,10 @@ def test_a_failed_reset_keeps_the_servers_and_their_disks(app: Flask, compute: C
     with pytest.raises(ScenarioError, match="Flavor no-such-flavor could not be found"):
         _reset(app, bad)
     assert _export(app)["servers"] == before["servers"]  # records and inline disks
+
+
+def test_a_server_id_given_twice_is_refused(app: Flask) -> None:
+    server_id = "0b0a57d5-2d35-4b8e-9a4e-6c4f0e3c2b11"
+    twice = [{**LAB["servers"][0], "id": server_id}, {**LAB["servers"][1], "id": server_id}]
+    with pytest.raises(ScenarioError, match="already exists"):
+        _reset(app, {**LAB, "servers": twice})
