@@ -127,3 +127,21 @@ def test_quota_and_unknown_flavor_errors_reach_the_client(consumer, accepted_sha
         consumer.compute.create_server(
             name="x", image_id=accepted_share.id, flavor_id="nope", networks="none"
         )
+
+
+def test_a_pending_share_boots_by_id_but_not_by_name(
+    clients: Clients, consumer, pending_share, unique_name: str
+) -> None:
+    """Under Glance's rules a pending member may GET the image by id, so Nova boots it;
+    OSC resolves a name through the image list, which shows accepted shares only."""
+    by_name = clients.openstack(
+        "consumer", "server", "create", "--image", pending_share.name, "--flavor", "m1.tiny",
+        "--nic", "none", f"{unique_name}-byname", expect="failure",
+    )  # fmt: skip
+    assert f"No Image found for {pending_share.name}" in by_name.stderr
+    created = clients.openstack_json(
+        "consumer", "server", "create", "--image", pending_share.id, "--flavor", "m1.tiny",
+        "--nic", "none", "--wait", unique_name,
+    )  # fmt: skip
+    assert created["status"] == "ACTIVE"
+    consumer.compute.delete_server(created["id"])
