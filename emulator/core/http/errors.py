@@ -107,11 +107,20 @@ def _compute_routing_miss() -> Response:
     first, as it runs before Nova's router; then the router's own answer, a plain webob
     404 (``nova/api/wsgi.py`` ``Router._dispatch`` returns ``HTTPNotFound()``, which no
     Fault wraps), for a wrong method too (routes match on path and method together)."""
+    import uuid
+
     from flask import g  # late: only here does the request's context matter
 
     if g.get("context") is None:
-        return render(errors.Unauthorized())
-    return glance_error_response(errors.NotFound(), request.headers.get("Accept"), request.environ)
+        response = render(errors.Unauthorized())
+    else:
+        accept = request.headers.get("Accept")
+        response = glance_error_response(errors.NotFound(), accept, request.environ)
+    # Nova's compute_req_id middleware wraps the whole pipeline, the router included.
+    request_id = f"req-{uuid.uuid4()}"
+    response.headers["x-openstack-request-id"] = request_id
+    response.headers["x-compute-request-id"] = request_id
+    return response
 
 
 def _is_keystone_style(path: str) -> bool:

@@ -234,6 +234,7 @@ def test_no_route_is_the_routers_plain_404(compute: Any, client: FlaskClient) ->
         compute.client.patch("/compute/v2.1/servers", headers=compute.headers("consumer")),
     ):
         assert response.status_code == 404
+        assert response.headers["x-compute-request-id"].startswith("req-")
         assert response.get_json() == {
             "message": "The resource could not be found.<br /><br />\n\n\n",
             "code": "404 Not Found",
