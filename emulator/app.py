@@ -44,6 +44,8 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from emulator.metadefs.api import resource_types as metadef_resource_types
     from emulator.metadefs.services import catalog as metadef_catalog
 
+    compute_bp = _compute_blueprint()
+
     config = (config or Config()).replace(**overrides) if overrides else (config or Config())
     app = Flask("emulator")
     app.config["EMULATOR"] = config
@@ -63,6 +65,9 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
             accounts.ensure_demo_accounts(db)
     with operator_unit_of_work_on(store, config) as uow:
         metadef_catalog.ensure_loaded(uow)
+    from emulator.compute.services import flavors as compute_flavors
+
+    compute_flavors.configured(config)  # a malformed configured flavor stops the start
 
     request_scope.register(app)
     auth.register(app)
@@ -81,6 +86,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         metadef_namespaces.bp,
         metadef_contents.bp,
         metadef_resource_types.bp,
+        compute_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -96,6 +102,20 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     )
     app.wsgi_app = DecodeEncodedSlashes(app.wsgi_app)  # type: ignore[method-assign]
     return app
+
+
+def _compute_blueprint() -> Any:
+    """The compute slice's blueprint, with every view module's routes on it."""
+    from emulator.compute.api import (  # noqa: F401  (importing registers the routes)
+        flavors,
+        limits,
+        server_actions,
+        servers,
+        versions,
+    )
+    from emulator.compute.api.blueprint import bp
+
+    return bp
 
 
 @contextmanager

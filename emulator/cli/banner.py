@@ -90,6 +90,7 @@ def render(
         f"{LISTENING_PREFIX}{listening_url}",
         f"  glance-emulator {version}: OpenStack Image API v2 (Glance) + Keystone v3 subset",
         f"  image endpoint:  {base_url}   (Glance API v2: /versions, /v2/images...)",
+        f"  compute:         {base_url}/compute/v2.1   (Nova API v2.1 slice: servers, flavors)",
         f"  auth URL:        {auth_url}",
         f"  web panel:       {base_url}/panel/   (log in with an account below)",
         f"  data dir:        {data_dir}"

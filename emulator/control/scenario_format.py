@@ -109,6 +109,47 @@ class ShareSchema(Schema):
     updated_at = fields.String()
 
 
+class FlavorSchema(Schema):
+    """A compute flavor (beside the built-in or configured ones; same id: replaces it)."""
+
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    id = fields.String(validate=validate.Length(min=1, max=255))
+    ram = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    disk = fields.Integer(required=True, validate=validate.Range(min=0, max=2**31 - 1))
+    vcpus = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    ephemeral = fields.Integer(validate=validate.Range(min=0, max=2**31 - 1))
+    swap = fields.Integer(validate=validate.Range(min=0, max=2**31 - 1))
+    is_public = fields.Boolean()
+    description = fields.String(allow_none=True)
+
+
+class ServerSchema(Schema):
+    """A compute server, booted by its project's user with every image rule applied."""
+
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    project = fields.String(required=True)
+    #: The booting user (by name); default: a user whose home project is ``project``.
+    user = fields.String()
+    #: A scenario image's name, or an image id.
+    image = fields.String(required=True)
+    #: A flavor id or name.
+    flavor = fields.String(required=True)
+    networks = fields.String(load_default="auto", validate=validate.OneOf(("none", "auto")))
+    status = fields.String(load_default="ACTIVE", validate=validate.OneOf(("ACTIVE", "SHUTOFF")))
+    id = fields.String(
+        validate=validate.Regexp(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    )
+    # Restore-only fields written by an export: the record as it was, and its disk.
+    record = fields.Dict(keys=fields.String())
+    disk = fields.Nested(DataSchema)
+
+
 class ScenarioSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -126,6 +167,8 @@ class ScenarioSchema(Schema):
     metadef_namespaces = fields.List(fields.Dict(keys=fields.String()), load_default=list)
     #: Whether a reset to this scenario starts from the built-in metadef catalog.
     metadefs_catalog = fields.Boolean(load_default=True)
+    flavors = fields.List(fields.Nested(FlavorSchema), load_default=list)
+    servers = fields.List(fields.Nested(ServerSchema), load_default=list)
 
 
 def load_document(document: Any) -> dict[str, Any]:

@@ -68,6 +68,16 @@ class Config:
         "docker",
         "compressed",
     )
+    # The compute slice (emulator/compute). Flavors as "name id=ID ram=MB disk=GB vcpus=N
+    # [ephemeral=GB] [swap=MB] [is_public=false]"; empty: the built-in m1.tiny..m1.large.
+    compute_flavors: tuple[str, ...] = ()
+    #: Seconds a server stays in BUILD (and a reboot, rebuild, stop or start in its task)
+    #: before it settles.
+    compute_build_seconds: float = 1.0
+    # Per-project compute quotas (Nova's defaults; -1 is unlimited).
+    compute_quota_instances: int = 10
+    compute_quota_cores: int = 20
+    compute_quota_ram: int = 51200
 
     @property
     def db_path(self) -> Path:

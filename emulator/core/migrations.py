@@ -219,3 +219,57 @@ MIGRATIONS.append(
         "CREATE TABLE metadef_catalog_loaded (loaded_at TEXT NOT NULL)",
     ]
 )
+# 7: the compute slice (emulator/compute): flavors declared by scenarios (the built-in
+# and configured ones are not stored) and servers, records with a simulated lifecycle.
+# A server keeps what it read of its image at boot (``image_meta``, Nova's image
+# system metadata), so it outlives the image's revocation or deletion.
+MIGRATIONS.append(
+    [
+        """CREATE TABLE compute_flavors (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            ram INTEGER NOT NULL,
+            disk INTEGER NOT NULL,
+            vcpus INTEGER NOT NULL,
+            ephemeral INTEGER NOT NULL DEFAULT 0,
+            swap INTEGER NOT NULL DEFAULT 0,
+            is_public INTEGER NOT NULL DEFAULT 1,
+            description TEXT
+        )""",
+        """CREATE TABLE compute_servers (
+            id TEXT PRIMARY KEY,
+            project_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            description TEXT,
+            image_ref TEXT NOT NULL,
+            image_meta TEXT NOT NULL,
+            flavor TEXT NOT NULL,
+            flavor_id TEXT NOT NULL,
+            vm_state TEXT NOT NULL,
+            task_state TEXT,
+            power_state INTEGER NOT NULL DEFAULT 0,
+            task_done_at TEXT,
+            outcome TEXT,
+            networks TEXT NOT NULL,
+            addresses TEXT NOT NULL DEFAULT '{}',
+            security_groups TEXT NOT NULL DEFAULT '[]',
+            metadata TEXT NOT NULL DEFAULT '{}',
+            tags TEXT NOT NULL DEFAULT '[]',
+            key_name TEXT,
+            availability_zone TEXT NOT NULL DEFAULT '',
+            config_drive TEXT NOT NULL DEFAULT '',
+            access_ipv4 TEXT NOT NULL DEFAULT '',
+            access_ipv6 TEXT NOT NULL DEFAULT '',
+            disk_config TEXT NOT NULL DEFAULT 'MANUAL',
+            fault TEXT,
+            launched_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX idx_compute_servers_project ON compute_servers (project_id, created_at, id)",
+        "CREATE INDEX idx_compute_servers_created ON compute_servers (created_at, id)",
+        "CREATE INDEX idx_compute_servers_image ON compute_servers (image_ref)",
+        "CREATE INDEX idx_compute_servers_task ON compute_servers (task_done_at)",
+    ]
+)

@@ -203,7 +203,7 @@ def test_identity_flow(client: FlaskClient, users: Any) -> None:
     response = client.post("/identity/v3/auth/tokens", json=body)
     assert response.status_code == 201
     token = assert_matches_documented(response, "POST", "/identity/v3/auth/tokens")["token"]
-    assert {entry["type"] for entry in token["catalog"]} == {"identity", "image"}
+    assert {entry["type"] for entry in token["catalog"]} == {"identity", "image", "compute"}
     subject = response.headers["X-Subject-Token"]
     headers = {"X-Auth-Token": subject, "X-Subject-Token": subject}
     for method, status in (("GET", 200), ("HEAD", 200), ("DELETE", 204), ("GET", 401)):

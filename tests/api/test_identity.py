@@ -129,10 +129,12 @@ def test_password_login_returns_a_project_token(client: FlaskClient, users: Any)
 def test_catalog_points_at_this_server(client: FlaskClient) -> None:
     catalog = client.post(TOKENS, json=password_auth()).get_json()["token"]["catalog"]
     by_type = {service["type"]: service for service in catalog}
-    assert set(by_type) == {"image", "identity"}
+    assert set(by_type) == {"image", "identity", "compute"}
     assert by_type["image"]["name"] == "glance"
     assert by_type["identity"]["name"] == "keystone"
-    for service_type, url in (("image", BASE), ("identity", IDENTITY)):
+    assert by_type["compute"]["name"] == "nova"
+    compute = BASE + "/compute/v2.1"
+    for service_type, url in (("image", BASE), ("identity", IDENTITY), ("compute", compute)):
         endpoints = by_type[service_type]["endpoints"]
         assert sorted(e["interface"] for e in endpoints) == ["admin", "internal", "public"]
         for endpoint in endpoints:
@@ -517,7 +519,7 @@ def test_auth_projects_lists_only_the_callers(client: FlaskClient, users: Any) -
 def test_auth_catalog(client: FlaskClient, users: Any) -> None:
     response = client.get("/identity/v3/auth/catalog", headers=users.headers("producer"))
     assert response.status_code == 200
-    assert {s["type"] for s in response.get_json()["catalog"]} == {"identity", "image"}
+    assert {s["type"] for s in response.get_json()["catalog"]} == {"identity", "image", "compute"}
     unscoped = login(client, scope="unscoped")
     forbidden = client.get("/identity/v3/auth/catalog", headers={"X-Auth-Token": unscoped})
     assert_keystone_error(

@@ -292,6 +292,8 @@ def shape_problem(case: Case, answer: Answer, accept: bytes | None) -> str | Non
     """What is wrong with a 4xx's body, or None: the service's error shape, in JSON."""
     if not 400 <= answer.status < 500 or case.operation.method == "HEAD":
         return None
+    if case.operation.template.startswith("/compute"):
+        return nova_shape_problem(answer)
     keystone = case.operation.keystone_style
     if not keystone and accept != b"application/json":
         return None  # webob renders HTML or plain text then, as Glance's do
@@ -308,6 +310,27 @@ def shape_problem(case: Case, answer: Answer, accept: bytes | None) -> str | Non
         return None
     if not (isinstance(body, dict) and set(body) == ERROR_KEYS):
         return f"not Glance's error shape: {answer.body[:120]!r}"
+    return None
+
+
+def nova_shape_problem(answer: Answer) -> str | None:
+    """Nova's ``{"<fault name>": {"code", "message"}}``; keystonemiddleware's 401."""
+    try:
+        body = json.loads(answer.body)
+    except ValueError:
+        return f"not JSON ({answer.header('Content-Type')}): {answer.body[:120]!r}"
+    if answer.status == 401:
+        error = body.get("error") if isinstance(body, dict) else None
+        return None if isinstance(error, dict) else f"not a 401 body: {answer.body[:120]!r}"
+    if answer.status == 404 and isinstance(body, dict) and set(body) == ERROR_KEYS:
+        return None  # no route: Nova's router answers with webob's own 404
+    if not (isinstance(body, dict) and len(body) == 1):
+        return f"not Nova's fault shape: {answer.body[:120]!r}"
+    (fault,) = body.values()
+    if not (isinstance(fault, dict) and fault.get("code") == answer.status):
+        return f"not Nova's fault shape: {answer.body[:120]!r}"
+    if not isinstance(fault.get("message"), str):
+        return f"a fault without a message: {answer.body[:120]!r}"
     return None
 
 

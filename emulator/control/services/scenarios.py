@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
+from emulator.compute.services import maintenance as compute_maintenance
 from emulator.control.services.scenario_files import ScenarioError
 from emulator.core import clock, errors
 from emulator.core.context import RequestContext, admin_context
@@ -50,6 +51,7 @@ class LoadSummary:
     users: list[str] = field(default_factory=list)
     images: dict[str, str] = field(default_factory=dict)
     shares: int = 0
+    servers: list[str] = field(default_factory=list)
 
 
 def _generated(size: int, seed: str) -> Iterator[bytes]:
@@ -246,6 +248,14 @@ def load(
             for index, item in enumerate(scenario["metadef_namespaces"]):
                 step = f"metadef_namespaces.{index}"
                 metadef_catalog.load_namespace(uow, item, replace=True)
+            step = "servers"
+            summary.servers = compute_maintenance.load_scenario(
+                uow,
+                scenario["flavors"],
+                scenario["servers"],
+                names,
+                lambda data: _data_source(data, "disk", base_dir, files_within, relocate)[0],
+            )
     except errors.EmulatorError as exc:
         for image_id in created:
             uow.blobs.delete(image_id)

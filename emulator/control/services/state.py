@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
+from emulator.compute.services import maintenance as compute_maintenance
 from emulator.control.services import scenarios
 from emulator.core.unit_of_work import UnitOfWork
 from emulator.identity.services import accounts
@@ -64,6 +65,7 @@ def reset(
     users, projects = _target_names(scenario)
     root = uow.blobs.root.resolve()
     aside: Path | None = None
+    disks_aside: Path | None = None
     try:
         with uow.atomic():
             # Under the write lock, so no upload commits a file in between.
@@ -73,6 +75,7 @@ def reset(
             metadef_catalog.remove_all(uow)
             if scenario is None or scenario["metadefs_catalog"]:
                 metadef_catalog.load_builtin(uow)
+            disks_aside = compute_maintenance.remove_all(uow)
             accounts.keep_only(db, users, projects)
             if scenario is None:
                 scenarios.restore_demo_accounts(db, reset_passwords=True)
@@ -93,8 +96,10 @@ def reset(
     except BaseException:
         if aside is not None:
             maintenance.put_back(uow, aside)
+        compute_maintenance.put_back_disks(uow, disks_aside)
         raise
     maintenance.drop_set_aside(uow, aside)
+    compute_maintenance.drop_disks(disks_aside)
     for name, project_id in accounts.project_ids_by_name(db).items():
         summary.projects.setdefault(name, project_id)
     return summary
@@ -141,6 +146,7 @@ def export(uow: UnitOfWork, data: str = "inline") -> dict[str, Any]:
         }
         for membership in maintenance.all_memberships(uow)
     ]
+    user_names = {user.id: user.name for user in accounts.list_users(db)}
     return {
         "name": "export",
         "description": "State exported by glance-emulator.",
@@ -153,6 +159,8 @@ def export(uow: UnitOfWork, data: str = "inline") -> dict[str, Any]:
         # gives back exactly these.
         "metadefs_catalog": False,
         "metadef_namespaces": metadef_catalog.export(uow),
+        "flavors": compute_maintenance.export_flavors(uow),
+        "servers": compute_maintenance.export_servers(uow, project_names, user_names, data),
     }
 
 

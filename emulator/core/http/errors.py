@@ -69,12 +69,73 @@ def keystone_error_response(error: errors.EmulatorError) -> Response:
     return Response(json.dumps(payload), status=error.status, content_type="application/json")
 
 
+#: ``nova/api/openstack/wsgi.py`` ``Fault._fault_names``; any other status is a
+#: ``computeFault``.
+NOVA_FAULT_NAMES = {
+    400: "badRequest",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "itemNotFound",
+    405: "badMethod",
+    409: "conflictingRequest",
+    413: "overLimit",
+    415: "badMediaType",
+    429: "overLimit",
+    501: "notImplemented",
+    503: "serviceUnavailable",
+}
+#: keystonemiddleware's answer to a request without a valid token (before Nova).
+KEYSTONEMIDDLEWARE_401 = "The request you have made requires authentication."
+
+
+def nova_error_response(error: errors.EmulatorError) -> Response:
+    """``Fault``: ``{"<name>": {"code", "message"}}``, plus ``retryAfter`` on 413/429."""
+    if error.status == 401:
+        return keystone_error_response(errors.Unauthorized(KEYSTONEMIDDLEWARE_401))
+    name = NOVA_FAULT_NAMES.get(error.status, "computeFault")
+    fault: dict[str, Any] = {"code": error.status, "message": error.message}
+    if error.status in (413, 429) and "Retry-After" in error.headers:
+        fault["retryAfter"] = error.headers["Retry-After"]
+    return Response(
+        json.dumps({name: fault}),
+        status=error.status,
+        content_type="application/json; charset=UTF-8",
+    )
+
+
+def _is_compute(path: str) -> bool:
+    return path == "/compute" or path.startswith("/compute/")
+
+
+def _compute_routing_miss() -> Response:
+    """No route for this path and method under ``/compute``: keystonemiddleware's 401
+    first, as it runs before Nova's router; then the router's own answer, a plain webob
+    404 (``nova/api/wsgi.py`` ``Router._dispatch`` returns ``HTTPNotFound()``, which no
+    Fault wraps), for a wrong method too (routes match on path and method together)."""
+    import uuid
+
+    from flask import g  # late: only here does the request's context matter
+
+    if g.get("context") is None:
+        response = render(errors.Unauthorized())
+    else:
+        accept = request.headers.get("Accept")
+        response = glance_error_response(errors.NotFound(), accept, request.environ)
+    # Nova's compute_req_id middleware wraps the whole pipeline, the router included.
+    request_id = f"req-{uuid.uuid4()}"
+    response.headers["x-openstack-request-id"] = request_id
+    response.headers["x-compute-request-id"] = request_id
+    return response
+
+
 def _is_keystone_style(path: str) -> bool:
     return path.startswith("/identity") or path.startswith("/_emulator")
 
 
 def render(error: errors.EmulatorError) -> Response:
-    if _is_keystone_style(request.path):
+    if _is_compute(request.path):
+        response = nova_error_response(error)
+    elif _is_keystone_style(request.path):
         response = keystone_error_response(error)
     else:
         response = glance_error_response(error, request.headers.get("Accept"), request.environ)
@@ -131,6 +192,8 @@ def register(app: Flask, allow_header: AllowHeader = plain_allow_header) -> None
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
+        if _is_compute(request.path) and exc.code in (404, 405):
+            return _compute_routing_miss()
         return render(_from_werkzeug(exc, allow_header))
 
     @app.errorhandler(Exception)

@@ -20,3 +20,8 @@ def identity_url() -> str:
 def image_url() -> str:
     """The unversioned image endpoint registered in the catalog (gophercloud appends ``v2/``)."""
     return base_url()
+
+
+def compute_url() -> str:
+    """The compute endpoint registered in the catalog (Nova's ``/compute/v2.1``)."""
+    return base_url() + "/compute/v2.1"

@@ -16,6 +16,8 @@ REGION = "RegionOne"
 INTERFACES = ("public", "internal", "admin")
 # (type, name, which URL) for each catalog entry.
 SERVICES = (("identity", "keystone", "identity"), ("image", "glance", "image"))
+#: The compute slice (emulator/compute), listed when its URL is given.
+COMPUTE_SERVICE = ("compute", "nova", "compute")
 _ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/glance-emulator")
 
 Document = dict[str, Any]
@@ -39,8 +41,12 @@ def version_v3(identity_url: str) -> Document:
     }
 
 
-def catalog(identity_url: str, image_url: str) -> list[Document]:
+def catalog(identity_url: str, image_url: str, compute_url: str | None = None) -> list[Document]:
     urls = {"identity": identity_url, "image": image_url}
+    services: tuple[tuple[str, str, str], ...] = SERVICES
+    if compute_url is not None:
+        urls["compute"] = compute_url
+        services = (*SERVICES, COMPUTE_SERVICE)
     return [
         {
             "endpoints": [
@@ -57,7 +63,7 @@ def catalog(identity_url: str, image_url: str) -> list[Document]:
             "type": service_type,
             "name": name,
         }
-        for service_type, name, which in SERVICES
+        for service_type, name, which in services
     ]
 
 

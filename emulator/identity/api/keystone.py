@@ -15,7 +15,7 @@ from emulator.core import errors
 from emulator.core.context import RequestContext
 from emulator.core.http import bodies
 from emulator.core.http.request_scope import config, unit_of_work
-from emulator.core.http.urls import identity_url, image_url
+from emulator.core.http.urls import compute_url, identity_url, image_url
 from emulator.identity.api import documents
 from emulator.identity.api.auth import current_context
 from emulator.identity.domain.auth_request import expecting, parse_auth_request
@@ -69,7 +69,7 @@ def _request_body() -> dict[str, Any]:
 def _catalog() -> list[dict[str, Any]] | None:
     if "nocatalog" in request.args:
         return None
-    return documents.catalog(identity_url(), image_url())
+    return documents.catalog(identity_url(), image_url(), compute_url())
 
 
 def _token(record: TokenRecord) -> dict[str, Any]:
@@ -140,7 +140,7 @@ def get_auth_projects() -> Response:
 @bp.get("/v3/auth/catalog")
 def get_auth_catalog() -> Response:
     projects.require_project_scope(_caller())
-    service_catalog = documents.catalog(identity_url(), image_url())
+    service_catalog = documents.catalog(identity_url(), image_url(), compute_url())
     links = {"self": f"{identity_url()}/v3/auth/catalog"}
     return _json({"catalog": service_catalog, "links": links})
 

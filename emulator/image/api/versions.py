@@ -38,7 +38,7 @@ VND_MIME_PREFIX = "application/vnd.openstack.images-"
 
 # Our own surfaces, outside Glance's version negotiation. (``/healthcheck`` is answered in
 # front of this filter, by ``healthcheck.Healthcheck``; ``/healthcheckx`` gets the 300.)
-PASSTHROUGH_PREFIXES = ("/identity", "/_emulator", "/panel")
+PASSTHROUGH_PREFIXES = ("/identity", "/_emulator", "/panel", "/compute")
 
 
 def versions_document() -> dict[str, Any]:

@@ -272,3 +272,46 @@ def download(
         handle.close()
         raise
     return Download(image, part, handle)
+
+
+# --- what a compute host finds in the data --------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataFormat:
+    """The format the stored bytes are in (``raw`` when nothing specific matched; several
+    names joined by ``,`` when they are ambiguous: oslo's ``detect_file_format`` then
+    raises ``ImageFormatError``, a mismatch for Nova), and whether its safety checks pass."""
+
+    name: str
+    safe: bool
+
+
+def stored_format(uow: UnitOfWork, image_id: str) -> DataFormat | None:
+    """What a compute host's format inspection finds in an image's stored data, for the
+    compute slice (Nova's ``virt/images.py`` inspects what it downloads). None when the
+    caller may not download the image or it has no data."""
+    found = access.reach(uow, image_id)
+    access.authorize(uow, found, "download_image")
+    handle = uow.blobs.open(found.image.id)
+    if handle is None or found.image.size is None:
+        return None
+    with handle:
+        size = found.image.size
+
+        def read(offset: int, length: int) -> bytes:
+            if offset < 0 or offset >= size or length <= 0:
+                return b""
+            handle.seek(offset)
+            return handle.read(min(length, size - offset))
+
+        findings = disk_formats.inspect(read, size)
+    names = sorted(finding.name for finding in findings)
+    if names == ["gpt", "iso"]:
+        findings = tuple(f for f in findings if f.name == "iso")
+    if not findings:
+        return DataFormat("raw", True)
+    if len(findings) > 1:
+        return DataFormat(",".join(names), True)
+    chosen = findings[0]
+    return DataFormat(chosen.name, chosen.complete and not chosen.failures)
