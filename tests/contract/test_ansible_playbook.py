@@ -1,9 +1,11 @@
 """Ansible, unmodified: the docs/ansible playbook prepares a lab with openstack.cloud.
 
 ``ansible-playbook`` comes from its own venv (``make ansible-venv``, a prerequisite of
-``make test``): the ``ansible`` package, which bundles the openstack.cloud collection, and the
-openstacksdk its modules import. The clouds.yaml is the one ``glance-emulator clouds-yaml``
-writes. The result is then read back through the API with this venv's openstacksdk.
+``make test``; ``GLANCE_EMULATOR_ANSIBLE_VENV`` points elsewhere): the ``ansible`` package,
+which bundles the openstack.cloud collection, and the openstacksdk its modules import. Without
+it the test is skipped, or fails when ``CI`` is set. The clouds.yaml is the one
+``glance-emulator clouds-yaml`` writes. The result is then read back through the API with this
+venv's openstacksdk.
 
 Expected behaviour follows Glance: glance/api/v2/image_members.py (a member is added
 ``pending``; adding it again is a 409, which the playbook takes as "already done") and the
