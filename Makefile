@@ -140,3 +140,22 @@ tempest: $(STAMP) $(TEMPEST_VENV)/.installed
 
 tempest-compare: $(STAMP)
 	$(BIN)/python tests/tempest/run_tempest.py --compare
+
+# Ansible's openstack.cloud collection for the docs/ansible playbook and its contract test
+# (tests/contract/test_ansible_playbook.py). Its own venv, like tempest's: the `ansible`
+# package that bundles the collection is ~550 MB with ansible-core's own pins, none of which
+# the emulator's tests need. The playbook's modules run on this venv's Python, so it also
+# gets openstacksdk: below 4.15, because openstack.cloud 2.5 (in ansible 12, the last for
+# Python 3.11) reads openstack.version.__version__, which openstacksdk 4.15 stopped exporting.
+ANSIBLE_VENV := .ansible-venv
+
+$(ANSIBLE_VENV)/.installed:
+	$(PYTHON) -m venv $(ANSIBLE_VENV)
+	$(ANSIBLE_VENV)/bin/pip install -q --upgrade pip
+	$(ANSIBLE_VENV)/bin/pip install -q 'ansible>=12.0' 'openstacksdk>=4.0,<4.15'
+	touch $@
+
+.PHONY: ansible-venv
+ansible-venv: $(ANSIBLE_VENV)/.installed
+
+test: $(ANSIBLE_VENV)/.installed
