@@ -21,6 +21,7 @@ from emulator.core.unit_of_work import UnitOfWork
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from emulator.control import api as control
+    from emulator.core.background import Background
     from emulator.core.blobs import BlobStore
     from emulator.core.db import Store
     from emulator.core.http import errors as api_errors
@@ -29,8 +30,10 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from emulator.identity.api import keystone as identity_api
     from emulator.identity.services import accounts
     from emulator.image.api import (
+        discovery,
         image_actions,
         image_data,
+        image_import,
         image_members,
         image_tags,
         images,
@@ -53,6 +56,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.extensions["emulator.store"] = store
     app.extensions["emulator.blobs"] = BlobStore(Path(config.blob_dir))
     app.extensions["emulator.started"] = time.time()
+    app.extensions["emulator.background"] = Background(lambda: operator_unit_of_work(app))
     if config.demo_accounts:
         with store.session() as db:
             accounts.ensure_demo_accounts(db)
@@ -65,6 +69,8 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         versions.bp,
         images.bp,
         image_data.bp,
+        image_import.bp,
+        discovery.bp,
         image_tags.bp,
         image_actions.bp,
         image_members.bp,

@@ -46,6 +46,7 @@ SERVE_OPTIONS = (
     "--image-size-cap",
     "--max-request-body-size",
     "--no-inspect-image-format",
+    "--allow-loopback-import",
     "--public-endpoint",
     "--log-level",
     "--threads",

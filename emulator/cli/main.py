@@ -43,6 +43,7 @@ CONFIG_FLAGS: dict[str, str] = {
     "max_request_body_size": "max_request_body_size",
     "inspect_image_format": "inspect_image_format",
     "public_endpoint": "public_endpoint",
+    "import_allow_loopback": "import_allow_loopback",
 }
 SERVER_FLAGS = ("host", "port", "threads", "log_level")
 
@@ -180,6 +181,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="do not check uploaded data of 'bare' images against their "
         "disk_format (Glance does; default: check)",
+    )
+    rules.add_argument(
+        "--allow-loopback-import",
+        dest="import_allow_loopback",
+        action="store_const",
+        const=True,
+        default=None,
+        help="let web-download imports fetch from loopback addresses on any port (for "
+        "tests and labs; Glance allows only ports 80 and 443)",
     )
     serve.add_argument(
         "--scenario",

@@ -69,6 +69,30 @@ class Config:
         "compressed",
     )
 
+    # --- interoperable import (glance/common/config.py, [import_filtering_opts]) ---
+    #: Glance's ``enabled_import_methods``, in the order the header and /info/import list.
+    enabled_import_methods: tuple[str, ...] = ("glance-direct", "web-download", "copy-image")
+    #: web-download URI filtering (glance/common/utils.py ``validate_import_uri``): an
+    #: allow-list, when set, wins over its deny-list. Ports are strings in the file.
+    import_allowed_schemes: tuple[str, ...] = ("http", "https")
+    import_disallowed_schemes: tuple[str, ...] = ()
+    import_allowed_hosts: tuple[str, ...] = ()
+    import_disallowed_hosts: tuple[str, ...] = ()
+    import_allowed_ports: tuple[str, ...] = ("80", "443")
+    import_disallowed_ports: tuple[str, ...] = ()
+    #: Ours: let web-download reach loopback servers on any port (labs and tests). Glance
+    #: itself accepts literal loopback addresses but only on ports 80 and 443 by default.
+    import_allow_loopback: bool = False
+    #: Glance's ``task_time_to_live`` (hours a finished task is kept).
+    task_time_to_live: int = 48
+    #: Seconds a web-download waits for the remote server before the task fails.
+    web_download_timeout: float = 60.0
+
+    @property
+    def staging_dir(self) -> Path:
+        """Glance's ``node_staging_uri``: staged (not yet imported) image data."""
+        return Path(self.data_dir) / "staging"
+
     @property
     def db_path(self) -> Path:
         return Path(self.data_dir) / "emulator.db"

@@ -130,4 +130,32 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE image_properties_new RENAME TO image_properties",
         "CREATE INDEX idx_image_properties_name_value ON image_properties (name, value)",
     ],
+    # 5: tasks (glance/db/sqlalchemy/models.py Task + TaskInfo): import tasks run in the
+    # background; the list API filters and sorts on these columns.
+    [
+        """CREATE TABLE tasks (
+            id TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            status TEXT NOT NULL,
+            owner TEXT,
+            input TEXT,
+            result TEXT,
+            message TEXT NOT NULL DEFAULT '',
+            expires_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            deleted_at TEXT,
+            image_id TEXT,
+            request_id TEXT,
+            user_id TEXT
+        )""",
+        "CREATE INDEX idx_tasks_created_at ON tasks (deleted, created_at, id)",
+        "CREATE INDEX idx_tasks_updated_at ON tasks (deleted, updated_at, id)",
+        "CREATE INDEX idx_tasks_owner ON tasks (owner)",
+        "CREATE INDEX idx_tasks_status ON tasks (status)",
+        "CREATE INDEX idx_tasks_type ON tasks (type)",
+        "CREATE INDEX idx_tasks_image_id ON tasks (image_id)",
+        "CREATE INDEX idx_tasks_expires_at ON tasks (expires_at)",
+    ],
 ]

@@ -70,9 +70,9 @@ def upload(
     hashes_of_refused: dict[str, str] = {}
     try:
         pending = blobs.begin()
-        md5, sha = _write(pending, chunks, size or 0, uow.config.image_size_cap)
+        md5, sha = write_hashed(pending, chunks, size or 0, uow.config.image_size_cap)
         try:
-            virtual_size = _inspect(image, pending, uow.config)
+            virtual_size = inspect(image, pending, uow.config)
         except errors.UnsupportedMediaType:
             hashes_of_refused = {
                 "checksum": md5.hexdigest(),
@@ -127,7 +127,7 @@ def _begin_saving(uow: UnitOfWork, image_id: str) -> Image:
     return image
 
 
-def _write(
+def write_hashed(
     pending: PendingBlob, chunks: Iterable[bytes], expected: int, cap: int
 ) -> tuple[hashlib._Hash, hashlib._Hash]:
     """Append ``chunks`` while hashing; ``expected`` 0 means the size was not declared.
@@ -173,7 +173,7 @@ def _write(
     return md5, sha
 
 
-def _inspect(image: Image, pending: PendingBlob, config: Config) -> int | None:
+def inspect(image: Image, pending: PendingBlob, config: Config) -> int | None:
     """The virtual size Glance records, or 415 if the content is refused."""
     findings: tuple[disk_formats.Finding, ...] = ()
     if image.container_format == "bare":

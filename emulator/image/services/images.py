@@ -122,6 +122,7 @@ def delete(uow: UnitOfWork, image_id: str) -> None:
         rules.check_deletable(image)  # an upload in flight then fails its final check (410)
         image_store.mark_deleted(uow.db, image.id, uow.now())
     uow.blobs.delete(image.id)
+    uow.blobs.staging.delete(image.id)  # images.py delete: staged data goes too
 
 
 def deactivate(uow: UnitOfWork, image_id: str) -> None:

@@ -119,6 +119,23 @@ def update_fields(db: sqlite_utils.Database, image_id: str, **fields: Any) -> No
     db.execute(f"UPDATE images SET {assignments} WHERE id = ?", [*fields.values(), image_id])
 
 
+def set_property(db: sqlite_utils.Database, image_id: str, name: str, value: str | None) -> None:
+    """One property set (or replaced) without touching the others. Inside ``atomic``."""
+    db.execute(
+        "INSERT INTO image_properties (image_id, name, value) VALUES (?, ?, ?) "
+        "ON CONFLICT (image_id, name) DO UPDATE SET value = excluded.value",
+        [image_id, name, value],
+    )
+
+
+def ids_importing(db: sqlite_utils.Database) -> list[str]:
+    """Live images whose status says an import or a stage is under way."""
+    rows = db.execute(
+        "SELECT id FROM images WHERE deleted = 0 AND status IN ('uploading', 'importing')"
+    )
+    return [row[0] for row in rows]
+
+
 def mark_deleted(db: sqlite_utils.Database, image_id: str, when: str) -> None:
     """Keep a tombstone row (the id stays taken) and drop everything hanging off it."""
     db.execute(

@@ -1,0 +1,49 @@
+"""``PUT /v2/images/{id}/stage`` and ``POST /v2/images/{id}/import``: the interoperable
+import (glance/api/v2/image_data.py ``stage``, glance/api/v2/images.py ``import_image``).
+
+The import answers 202 at once; the task it created runs on the app's background pool.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, g, request
+
+from emulator.core import errors
+from emulator.core.background import Background
+from emulator.core.http import bodies
+from emulator.core.http.render import no_content
+from emulator.core.http.request_scope import unit_of_work
+from emulator.image.api.image_data import body_chunks, check_media_type, declared_size, drain
+from emulator.image.services import import_tasks
+from emulator.image.services import imports as import_service
+
+bp = Blueprint("image_import", __name__)
+
+
+def background() -> Background:
+    runner: Background = current_app.extensions["emulator.background"]
+    return runner
+
+
+@bp.put("/v2/images/<image_id>/stage")
+def stage(image_id: str) -> Response:
+    uow = unit_of_work()
+    try:
+        import_service.check_stage_enabled(uow)  # RequestDeserializer.stage: first
+        check_media_type(request.headers.get("Content-Type"))
+        size = declared_size(request.headers.get("x-openstack-image-size"), request.content_length)
+        import_service.stage(uow, image_id, body_chunks(), size)
+    except errors.EmulatorError:
+        drain()
+        raise
+    return no_content()
+
+
+@bp.post("/v2/images/<image_id>/import")
+def import_image(image_id: str) -> Response:
+    body = bodies.json_body()
+    task_id = import_service.import_image(unit_of_work(), image_id, body, g.get("request_id"))
+    if task_id is not None:
+        background().submit(lambda uow: import_tasks.run(uow, task_id))
+    # webob's default response: an empty text/html body.
+    return Response(status=202, content_type="text/html; charset=UTF-8")

@@ -1,0 +1,34 @@
+"""``/v2/info/*``: glance/api/v2/discovery.py ``InfoController``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.core import errors
+from emulator.core.unit_of_work import UnitOfWork
+
+NO_MULTISTORE = "Multi backend is not supported at this site."
+
+
+def import_info(uow: UnitOfWork) -> dict[str, Any]:
+    return {
+        "import-methods": {
+            "description": "Import methods available.",
+            "type": "array",
+            "value": list(uow.config.enabled_import_methods),
+        }
+    }
+
+
+def stores(uow: UnitOfWork) -> dict[str, Any]:
+    """Without ``enabled_backends`` Glance answers 404; tempest reads that as one store."""
+    raise errors.NotFound(NO_MULTISTORE)
+
+
+def stores_detail(uow: UnitOfWork) -> dict[str, Any]:
+    raise errors.NotFound(NO_MULTISTORE)  # checked before the stores_info_detail policy
+
+
+def usage(uow: UnitOfWork) -> dict[str, Any]:
+    """glance/quota/keystone.py get_usage: ``{}`` unless unified limits are on."""
+    return {"usage": {}}
