@@ -38,6 +38,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         image_tags,
         images,
         routing,
+        tasks,
         versions,
     )
     from emulator.image.api import schema_views as schemas
@@ -71,6 +72,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         image_data.bp,
         image_import.bp,
         discovery.bp,
+        tasks.bp,
         image_tags.bp,
         image_actions.bp,
         image_members.bp,

@@ -136,12 +136,11 @@ def test_stage_then_glance_direct_import(
     assert data.get_data() == DATA
 
     tasks = client.get(f"/v2/images/{image_id}/tasks", headers=users.headers("producer"))
-    if tasks.status_code == 200:  # the image-tasks route comes with the tasks API
-        (task,) = tasks.get_json()["tasks"]
-        assert task["status"] == "success"
-        assert task["request_id"] == request_id
-        assert task["input"]["import_req"]["method"]["name"] == "glance-direct"
-        assert task["result"] == {"image_id": image_id}
+    (task,) = tasks.get_json()["tasks"]
+    assert task["status"] == "success"
+    assert task["request_id"] == request_id
+    assert task["input"]["import_req"]["method"]["name"] == "glance-direct"
+    assert task["result"] == {"image_id": image_id}
 
 
 def test_stage_twice_is_409_and_keeps_data(client: FlaskClient, users: Any, config: Config) -> None:

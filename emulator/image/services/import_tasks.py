@@ -38,7 +38,7 @@ class ImportFailed(Exception):
 # --- task bookkeeping ---------------------------------------------------------------------
 
 
-def _expiry(uow: UnitOfWork) -> str:
+def task_expiry(uow: UnitOfWork) -> str:
     hours = uow.config.task_time_to_live
     return clock.to_storage(clock.from_storage(uow.now()) + datetime.timedelta(hours=hours))
 
@@ -48,7 +48,7 @@ def fail_task(uow: UnitOfWork, task: Task, message: str) -> None:
     task.status = "failure"
     task.message = message
     task.updated_at = uow.now()
-    task.expires_at = _expiry(uow)
+    task.expires_at = task_expiry(uow)
     task_store.save(uow.db, task)
 
 
@@ -142,7 +142,7 @@ def _source(uow: UnitOfWork, image_id: str, method: str, import_req: dict[str, A
             raise ImportFailed(f"no staged data for image {image_id}")
         return _Source(staged, 0)
     if method == imports.WEB_DOWNLOAD:
-        return _web_download(uow, str(import_req["method"].get("uri")))
+        return web_download(uow, str(import_req["method"].get("uri")))
     if method == imports.COPY_IMAGE:
         # Single store: the data would be written to the store that holds it already
         # (glance_store's filesystem driver: Duplicate), so the copy fails, as in Glance.
@@ -164,7 +164,7 @@ class _SafeRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def _web_download(uow: UnitOfWork, uri: str) -> _Source:
+def web_download(uow: UnitOfWork, uri: str) -> _Source:
     """get_image_data_iter: stream the URL; Content-Length, if sent, is what must arrive."""
     opener = urllib.request.build_opener(_SafeRedirects(uow))
     try:
@@ -209,7 +209,7 @@ def _finish(
         tasks.set_status(task, "success")
         task.result = {"image_id": image.id}
         task.updated_at = uow.now()
-        task.expires_at = _expiry(uow)
+        task.expires_at = task_expiry(uow)
         task_store.save(uow.db, task)
 
 
