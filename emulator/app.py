@@ -30,6 +30,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from emulator.identity.api import keystone as identity_api
     from emulator.identity.services import accounts
     from emulator.image.api import (
+        cached_images,
         discovery,
         image_actions,
         image_data,
@@ -73,6 +74,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         image_import.bp,
         discovery.bp,
         tasks.bp,
+        cached_images.bp,
         image_tags.bp,
         image_actions.bp,
         image_members.bp,
@@ -82,7 +84,10 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     ):
         app.register_blueprint(blueprint)
 
-    app.wsgi_app = versions.VersionNegotiation(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = versions.VersionNegotiation(  # type: ignore[method-assign]
+        app.wsgi_app,
+        versions.allowed_url_versions(config.image_cache_enabled, bool(config.enabled_backends)),
+    )
     app.wsgi_app = versions.CorsFilter(app.wsgi_app)  # type: ignore[method-assign]
     app.wsgi_app = DecodeEncodedSlashes(app.wsgi_app)  # type: ignore[method-assign]
     return app

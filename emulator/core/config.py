@@ -88,6 +88,25 @@ class Config:
     #: Seconds a web-download waits for the remote server before the task fails.
     web_download_timeout: float = 60.0
 
+    # --- Keystone unified limits (glance/quota/keystone.py), per project ---
+    #: Glance's ``use_keystone_limits``: off, /v2/info/usage is ``{}`` and nothing is
+    #: enforced. On, these registered limits apply to every project (negative: no limit).
+    use_keystone_limits: bool = False
+    #: MiB of image data in the store.
+    image_size_total: int = -1
+    #: MiB of data in the staging area.
+    image_stage_total: int = -1
+    #: Images (not killed or deleted).
+    image_count_total: int = -1
+    #: Images being uploaded, staged, imported or copied.
+    image_count_uploading: int = -1
+
+    # --- features that change the version list (glance/api/versions.py) ---
+    #: Glance's ``image_cache_dir`` set: the cache API and versions 2.14, 2.16, 2.18.
+    image_cache_enabled: bool = False
+    #: Glance's ``enabled_backends`` (``name:type``, e.g. ``fast:file``); empty: one store.
+    enabled_backends: tuple[str, ...] = ()
+
     @property
     def staging_dir(self) -> Path:
         """Glance's ``node_staging_uri``: staged (not yet imported) image data."""
@@ -105,6 +124,8 @@ class Config:
         return dataclasses.replace(self, **changes)
 
     def __post_init__(self) -> None:
+        if self.enabled_backends:
+            raise ValueError("enabled_backends: several stores are not emulated yet")
         if self.sharing_profile not in SHARING_PROFILES:
             raise ValueError(
                 f"sharing_profile must be one of {', '.join(SHARING_PROFILES)}, "

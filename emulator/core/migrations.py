@@ -158,4 +158,22 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX idx_tasks_image_id ON tasks (image_id)",
         "CREATE INDEX idx_tasks_expires_at ON tasks (expires_at)",
     ],
+    # 6: the image cache's bookkeeping (glance/image_cache/drivers/centralized_db.py): the
+    # data itself stays in the store, which is local; only what Glance reports is kept.
+    [
+        """CREATE TABLE cached_images (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            image_id TEXT NOT NULL UNIQUE,
+            last_accessed REAL NOT NULL,
+            last_modified REAL NOT NULL,
+            size INTEGER NOT NULL,
+            hits INTEGER NOT NULL DEFAULT 0,
+            checksum TEXT
+        )""",
+        """CREATE TABLE cache_queue (
+            image_id TEXT PRIMARY KEY,
+            queued_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX idx_cache_queue_queued_at ON cache_queue (queued_at)",
+    ],
 ]

@@ -6,6 +6,7 @@ from typing import Any
 
 from emulator.core import errors
 from emulator.core.unit_of_work import UnitOfWork
+from emulator.image.services import quotas
 
 NO_MULTISTORE = "Multi backend is not supported at this site."
 
@@ -31,4 +32,4 @@ def stores_detail(uow: UnitOfWork) -> dict[str, Any]:
 
 def usage(uow: UnitOfWork) -> dict[str, Any]:
     """glance/quota/keystone.py get_usage: ``{}`` unless unified limits are on."""
-    return {"usage": {}}
+    return {"usage": quotas.usage(uow)}

@@ -27,7 +27,7 @@ from emulator.core.unit_of_work import UnitOfWork
 from emulator.image.domain import byte_ranges, disk_formats
 from emulator.image.domain import images as rules
 from emulator.image.domain.images import Image
-from emulator.image.services import access
+from emulator.image.services import access, cache, quotas
 from emulator.image.store import images as image_store
 
 log = logging.getLogger(__name__)
@@ -64,11 +64,13 @@ def upload(
     ``_restore`` saves the image as it then is.
     """
     db, blobs = uow.db, uow.blobs
+    quotas.enforce_image_size_total(uow, (size or 0) >> 20)  # before the image lookup
     image = _begin_saving(uow, image_id)
     pending: PendingBlob | None = None
     kept = False
     hashes_of_refused: dict[str, str] = {}
     try:
+        quotas.enforce_image_count_uploading(uow)
         pending = blobs.begin()
         md5, sha = write_hashed(pending, chunks, size or 0, uow.config.image_size_cap)
         try:
@@ -268,6 +270,8 @@ def download(
         return Download(image)  # no data (glance_store.NotFound -> HTTPNoContent)
     try:
         part = byte_ranges.select(wanted_range, wanted_content_range, image.size)
+        if part is None:  # the cache middleware caches whole-image downloads only
+            cache.record_download(uow, image.id, image.size, image.checksum)
     except BaseException:
         handle.close()
         raise

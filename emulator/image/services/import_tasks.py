@@ -23,7 +23,7 @@ from emulator.core.unit_of_work import UnitOfWork
 from emulator.image.domain import images as rules
 from emulator.image.domain import imports, tasks
 from emulator.image.domain.tasks import Task
-from emulator.image.services import image_data
+from emulator.image.services import image_data, quotas
 from emulator.image.services import imports as import_requests
 from emulator.image.store import images as image_store
 from emulator.image.store import tasks as task_store
@@ -74,6 +74,11 @@ def run(uow: UnitOfWork, task_id: str) -> None:
     image_id = task.image_id
     if not _start(uow, task, method, stores):
         return
+    try:
+        _assert_quota(uow, task, method)
+    except errors.RequestEntityTooLarge as exc:  # assert_quota: fail with the limit's text
+        _revert(uow, task, method, stores, message=exc.message, count_as_failed=False)
+        return
     pending: PendingBlob | None = None
     try:
         pending = uow.blobs.begin()
@@ -88,6 +93,17 @@ def run(uow: UnitOfWork, task_id: str) -> None:
         if pending is not None:
             pending.discard()
         _revert(uow, task, method, stores)
+
+
+def _assert_quota(uow: UnitOfWork, task: Task, method: str) -> None:
+    """get_flow's quota checks, once the image is marked as importing."""
+    image = image_store.get(uow.db, task.image_id or "")
+    size_mib = ((image.size if image else 0) or 0) // (1 << 20)
+    if method == imports.GLANCE_DIRECT:
+        quotas.enforce_image_size_total(uow, size_mib, owner=task.owner)
+    else:
+        quotas.enforce_image_staging_total(uow, size_mib, owner=task.owner)
+        quotas.enforce_image_count_uploading(uow, owner=task.owner)
 
 
 def _start(uow: UnitOfWork, task: Task, method: str, stores: list[str | None]) -> bool:
@@ -213,7 +229,14 @@ def _finish(
         task_store.save(uow.db, task)
 
 
-def _revert(uow: UnitOfWork, task: Task, method: str, stores: list[str | None]) -> None:
+def _revert(
+    uow: UnitOfWork,
+    task: Task,
+    method: str,
+    stores: list[str | None],
+    message: str = tasks.INTERNAL_ERROR,
+    count_as_failed: bool = True,
+) -> None:
     """The flow's reverts: the store lists, the status (queued unless copy-image), the
     partial download gone, the lock dropped, the task failed."""
     try:
@@ -224,9 +247,10 @@ def _revert(uow: UnitOfWork, task: Task, method: str, stores: list[str | None]) 
                 props[imports.IMPORTING_STORES_KEY] = imports.merge_store_list(
                     props.get(imports.IMPORTING_STORES_KEY), stores, subtract=True
                 )
-                props[imports.FAILED_STORES_KEY] = imports.merge_store_list(
-                    props.get(imports.FAILED_STORES_KEY), stores
-                )
+                if count_as_failed:
+                    props[imports.FAILED_STORES_KEY] = imports.merge_store_list(
+                        props.get(imports.FAILED_STORES_KEY), stores
+                    )
                 if props.get(imports.IMPORT_TASK_KEY) == task.id:
                     del props[imports.IMPORT_TASK_KEY]
                 if method != imports.COPY_IMAGE and image.status == "importing":
@@ -235,7 +259,7 @@ def _revert(uow: UnitOfWork, task: Task, method: str, stores: list[str | None]) 
                 image_store.save(uow.db, image)
             current = task_store.get(uow.db, task.id) or task
             if current.status in ("pending", "processing"):
-                fail_task(uow, current, tasks.INTERNAL_ERROR)
+                fail_task(uow, current, message)
     except Exception:
         log.exception("could not revert import task %s", task.id)
 

@@ -21,7 +21,7 @@ from emulator.image.domain import images as rules
 from emulator.image.domain import import_uri, imports
 from emulator.image.domain.images import Image
 from emulator.image.domain.tasks import Task
-from emulator.image.services import access, image_data
+from emulator.image.services import access, image_data, quotas
 from emulator.image.store import images as image_store
 from emulator.image.store import tasks as task_store
 
@@ -39,6 +39,7 @@ def stage(uow: UnitOfWork, image_id: str, chunks: Iterable[bytes], size: int | N
     """queued -> uploading, the data kept in the staging area (no hashing: Glance hashes
     when the import copies it into the store)."""
     staging = uow.blobs.staging
+    quotas.enforce_image_staging_total(uow, (size or 0) >> 20)
     with uow.atomic():
         image = access.load(uow, image_id, "modify_image").image
         rules.set_status(image, "uploading")  # 409 unless queued
@@ -49,6 +50,7 @@ def stage(uow: UnitOfWork, image_id: str, chunks: Iterable[bytes], size: int | N
         raise errors.Conflict(f"The image {image.id} has data on staging")
     pending: PendingBlob | None = None
     try:
+        quotas.enforce_image_count_uploading(uow)
         pending = staging.begin()
         image_data.write_hashed(pending, chunks, size or 0, uow.config.image_size_cap)
         with uow.atomic():
@@ -128,6 +130,7 @@ def import_image(uow: UnitOfWork, image_id: str, body: Any, request_id: str | No
     """
     config, context = uow.config, uow.context
     request = imports.parse_import_body(body, config.enabled_import_methods)
+    quotas.enforce_image_size_total(uow)
     with uow.atomic():
         found = access.reach(uow, image_id, hide=_not_found)
         image = found.image

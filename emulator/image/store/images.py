@@ -196,3 +196,51 @@ def ids_with_data(db: sqlite_utils.Database) -> set[str]:
         "SELECT lower(id) FROM images WHERE deleted = 0 AND status IN ('active', 'deactivated')"
     )
     return {row[0] for row in rows}
+
+
+# --- usage for the unified limits (glance/db/sqlalchemy/api.py user_get_*) ---------------
+
+_COPYING = (
+    "EXISTS (SELECT 1 FROM image_properties p WHERE p.image_id = images.id "
+    "AND p.name = 'os_glance_importing_to_stores' AND p.value != '')"
+)
+
+
+def storage_usage(db: sqlite_utils.Database, owner: str | None) -> int:
+    """Bytes in the store (one location per image with data)."""
+    row = db.execute(
+        "SELECT coalesce(sum(size), 0) FROM images WHERE deleted = 0 AND owner IS ? "
+        "AND size > 0 AND status IN ('active', 'deactivated')",
+        [owner],
+    ).fetchone()
+    return int(row[0])
+
+
+def staging_usage(db: sqlite_utils.Database, owner: str | None) -> int:
+    """Bytes staged or being imported, and of images being copied."""
+    row = db.execute(
+        "SELECT coalesce(sum(size), 0) FROM images WHERE deleted = 0 AND owner IS ? "
+        f"AND size > 0 AND (status IN ('uploading', 'importing') OR ({_COPYING} "
+        "AND status NOT IN ('killed', 'pending_delete')))",
+        [owner],
+    ).fetchone()
+    return int(row[0])
+
+
+def image_count(db: sqlite_utils.Database, owner: str | None) -> int:
+    row = db.execute(
+        "SELECT count(*) FROM images WHERE deleted = 0 AND owner IS ? "
+        "AND status NOT IN ('killed', 'pending_delete')",
+        [owner],
+    ).fetchone()
+    return int(row[0])
+
+
+def uploading_count(db: sqlite_utils.Database, owner: str | None) -> int:
+    row = db.execute(
+        "SELECT count(*) FROM images WHERE deleted = 0 AND owner IS ? "
+        f"AND (status IN ('saving', 'uploading', 'importing') OR ({_COPYING} "
+        "AND status NOT IN ('killed', 'pending_delete')))",
+        [owner],
+    ).fetchone()
+    return int(row[0])
