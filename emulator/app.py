@@ -39,6 +39,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         image_tags,
         images,
         routing,
+        stores,
         tasks,
         versions,
     )
@@ -75,6 +76,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         discovery.bp,
         tasks.bp,
         cached_images.bp,
+        stores.bp,
         image_tags.bp,
         image_actions.bp,
         image_members.bp,

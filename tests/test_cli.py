@@ -47,6 +47,8 @@ SERVE_OPTIONS = (
     "--max-request-body-size",
     "--no-inspect-image-format",
     "--allow-loopback-import",
+    "--stores",
+    "--image-cache",
     "--public-endpoint",
     "--log-level",
     "--threads",

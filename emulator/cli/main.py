@@ -44,6 +44,8 @@ CONFIG_FLAGS: dict[str, str] = {
     "inspect_image_format": "inspect_image_format",
     "public_endpoint": "public_endpoint",
     "import_allow_loopback": "import_allow_loopback",
+    "enabled_backends": "enabled_backends",
+    "image_cache_enabled": "image_cache_enabled",
 }
 SERVER_FLAGS = ("host", "port", "threads", "log_level")
 
@@ -190,6 +192,23 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="let web-download imports fetch from loopback addresses on any port (for "
         "tests and labs; Glance allows only ports 80 and 443)",
+    )
+    rules.add_argument(
+        "--stores",
+        dest="enabled_backends",
+        metavar="A,B",
+        type=lambda text: tuple(f"{name.strip()}:file" for name in text.split(",") if name.strip()),
+        default=None,
+        help="several file stores, the first the default (Glance's enabled_backends; "
+        "default: one store)",
+    )
+    rules.add_argument(
+        "--image-cache",
+        dest="image_cache_enabled",
+        action="store_const",
+        const=True,
+        default=None,
+        help="serve the image cache API (/v2/cache; Glance's image_cache_dir; default: off)",
     )
     serve.add_argument(
         "--scenario",

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 SHARING_PROFILES = ("glance", "strict")
+#: Store types ``enabled_backends`` may name; data of every writable one is kept locally.
+STORE_TYPES = ("file", "http", "rbd", "swift", "s3", "cinder")
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,10 @@ class Config:
     #: Glance's ``image_cache_dir`` set: the cache API and versions 2.14, 2.16, 2.18.
     image_cache_enabled: bool = False
     #: Glance's ``enabled_backends`` (``name:type``, e.g. ``fast:file``); empty: one store.
+    #: ``http`` stores are read-only, as in Glance.
     enabled_backends: tuple[str, ...] = ()
+    #: ``[glance_store] default_backend``; empty: the first of ``enabled_backends``.
+    default_backend: str = ""
 
     @property
     def staging_dir(self) -> Path:
@@ -124,8 +129,16 @@ class Config:
         return dataclasses.replace(self, **changes)
 
     def __post_init__(self) -> None:
-        if self.enabled_backends:
-            raise ValueError("enabled_backends: several stores are not emulated yet")
+        for entry in self.enabled_backends:
+            name, _, kind = entry.partition(":")
+            if not name or kind not in STORE_TYPES or name.startswith("os_glance_"):
+                raise ValueError(
+                    f"enabled_backends entries are name:type with a type of "
+                    f"{', '.join(STORE_TYPES)} (not {entry!r})"
+                )
+        names = [e.partition(":")[0] for e in self.enabled_backends]
+        if self.default_backend and self.default_backend not in names:
+            raise ValueError(f"default_backend {self.default_backend!r} is not in enabled_backends")
         if self.sharing_profile not in SHARING_PROFILES:
             raise ValueError(
                 f"sharing_profile must be one of {', '.join(SHARING_PROFILES)}, "

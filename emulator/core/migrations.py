@@ -176,4 +176,14 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX idx_cache_queue_queued_at ON cache_queue (queued_at)",
     ],
+    # 7: which stores hold an image's data, with several stores (Glance keeps one
+    # location per store; the emulator's data file is shared, so only the store is noted).
+    [
+        """CREATE TABLE image_stores (
+            image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+            store TEXT NOT NULL,
+            PRIMARY KEY (image_id, store)
+        )""",
+        "CREATE INDEX idx_image_stores_store ON image_stores (store, image_id)",
+    ],
 ]

@@ -464,3 +464,23 @@ def test_reserved_import_properties_cannot_be_patched(client: FlaskClient, users
         ),
     )
     assert response.status_code == 403
+
+
+def test_copy_image_with_one_store_fails_and_keeps_the_image(
+    app: Flask, client: FlaskClient, users: Any
+) -> None:
+    # Glance: the only store already holds the data (the filesystem driver's Duplicate).
+    image_id = create(client, users)
+    client.put(
+        f"/v2/images/{image_id}/file", data=b"abc", headers=users.headers("producer", **OCTET)
+    )
+    body = {"method": {"name": "copy-image"}, "all_stores": True}
+    assert do_import(client, users, image_id, body, who="admin").status_code == 202
+    settle(app)
+    image = show(client, users, image_id)
+    assert image["status"] == "active" and image["checksum"] == hashlib.md5(b"abc").hexdigest()
+    assert "os_glance_import_task" not in image
+    (task,) = client.get(f"/v2/images/{image_id}/tasks", headers=users.headers("admin")).get_json()[
+        "tasks"
+    ]
+    assert task["status"] == "failure"

@@ -74,7 +74,9 @@ def upload(image_id: str) -> Response:
     check_media_type(request.headers.get("Content-Type"))
     size = declared_size(request.headers.get("x-openstack-image-size"), request.content_length)
     try:
-        data_service.upload(unit_of_work(), image_id, body_chunks(), size)
+        data_service.upload(
+            unit_of_work(), image_id, body_chunks(), size, request.headers.get("X-Image-Meta-Store")
+        )
     except errors.EmulatorError:
         drain()
         raise

@@ -42,7 +42,13 @@ def stage(image_id: str) -> Response:
 @bp.post("/v2/images/<image_id>/import")
 def import_image(image_id: str) -> Response:
     body = bodies.json_body()
-    task_id = import_service.import_image(unit_of_work(), image_id, body, g.get("request_id"))
+    task_id = import_service.import_image(
+        unit_of_work(),
+        image_id,
+        body,
+        g.get("request_id"),
+        request.headers.get("X-Image-Meta-Store"),
+    )
     if task_id is not None:
         background().submit(lambda uow: import_tasks.run(uow, task_id))
     # webob's default response: an empty text/html body.

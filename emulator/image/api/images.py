@@ -28,6 +28,9 @@ def create() -> Response:
     methods = config().enabled_import_methods
     if methods:  # ResponseSerializer.create: no empty header (RFC 7230)
         headers["OpenStack-image-import-methods"] = ",".join(methods)
+    backends = config().enabled_backends
+    if backends:  # in config order, as Glance joins enabled_backends' keys
+        headers["OpenStack-image-store-ids"] = ",".join(b.split(":", 1)[0] for b in backends)
     return json_response(image_document(image), status=201, headers=headers)
 
 

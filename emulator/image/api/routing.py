@@ -36,6 +36,7 @@ GLANCE_ALLOWED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ("/cache/clean", "POST"),
         ("/cache/prune", "POST"),
         (f"/cache/{_UUID_FREE_SEGMENT}", "DELETE, PUT"),
+        (f"/stores/{_UUID_FREE_SEGMENT}/{_UUID_FREE_SEGMENT}", "DELETE"),
         ("/info/import", "GET"),
         ("/info/stores", "GET"),
         ("/info/stores/detail", "GET"),

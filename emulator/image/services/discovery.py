@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.core import errors
 from emulator.core.unit_of_work import UnitOfWork
 from emulator.image.services import quotas
-
-NO_MULTISTORE = "Multi backend is not supported at this site."
+from emulator.image.services import stores as store_service
 
 
 def import_info(uow: UnitOfWork) -> dict[str, Any]:
@@ -23,11 +21,11 @@ def import_info(uow: UnitOfWork) -> dict[str, Any]:
 
 def stores(uow: UnitOfWork) -> dict[str, Any]:
     """Without ``enabled_backends`` Glance answers 404; tempest reads that as one store."""
-    raise errors.NotFound(NO_MULTISTORE)
+    return store_service.info(uow)
 
 
 def stores_detail(uow: UnitOfWork) -> dict[str, Any]:
-    raise errors.NotFound(NO_MULTISTORE)  # checked before the stores_info_detail policy
+    return store_service.detail(uow)  # 404 before the stores_info_detail policy
 
 
 def usage(uow: UnitOfWork) -> dict[str, Any]:

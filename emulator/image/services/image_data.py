@@ -28,6 +28,7 @@ from emulator.image.domain import byte_ranges, disk_formats
 from emulator.image.domain import images as rules
 from emulator.image.domain.images import Image
 from emulator.image.services import access, cache, quotas
+from emulator.image.services import stores as store_service
 from emulator.image.store import images as image_store
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,11 @@ TOO_LARGE = "The incoming image is too large: The provided image is too large."
 
 
 def upload(
-    uow: UnitOfWork, image_id: str, chunks: Iterable[bytes], size: int | None = None
+    uow: UnitOfWork,
+    image_id: str,
+    chunks: Iterable[bytes],
+    size: int | None = None,
+    store_header: str | None = None,
 ) -> Image:
     """Store the image's data: queued -> saving -> active.
 
@@ -65,6 +70,7 @@ def upload(
     """
     db, blobs = uow.db, uow.blobs
     quotas.enforce_image_size_total(uow, (size or 0) >> 20)  # before the image lookup
+    store = store_service.upload_store(uow, store_header)  # X-Image-Meta-Store (400)
     image = _begin_saving(uow, image_id)
     pending: PendingBlob | None = None
     kept = False
@@ -96,6 +102,9 @@ def upload(
             current.updated_at = uow.now()
             blobs.keep(pending, current.id)
             kept = True
+            if store is not None:
+                image_store.add_stores(db, current.id, [store])
+                current.stores = [store]
             image_store.update_fields(
                 db,
                 current.id,

@@ -79,6 +79,9 @@ def run(uow: UnitOfWork, task_id: str) -> None:
     except errors.RequestEntityTooLarge as exc:  # assert_quota: fail with the limit's text
         _revert(uow, task, method, stores, message=exc.message, count_as_failed=False)
         return
+    if method == imports.COPY_IMAGE and any(stores):
+        _copy(uow, task, stores)
+        return
     pending: PendingBlob | None = None
     try:
         pending = uow.blobs.begin()
@@ -221,6 +224,32 @@ def _finish(
             del props[imports.IMPORT_TASK_KEY]
         image.updated_at = uow.now()
         uow.blobs.keep(pending, image.id)
+        image_store.save(uow.db, image)
+        image_store.add_stores(uow.db, image.id, [s for s in stores if s])
+        tasks.set_status(task, "success")
+        task.result = {"image_id": image.id}
+        task.updated_at = uow.now()
+        task.expires_at = task_expiry(uow)
+        task_store.save(uow.db, task)
+
+
+def _copy(uow: UnitOfWork, task: Task, stores: list[str | None]) -> None:
+    """copy-image with several stores: the data file serves every store, so copying is
+    noting the new stores (the image stays active), then completing as _CompleteTask."""
+    with uow.atomic():
+        image = image_store.get(uow.db, task.image_id or "")
+        if image is None or image.status != "active":
+            fail_task(uow, task, tasks.INTERNAL_ERROR)
+            return
+        targets = [s for s in stores if s]
+        image_store.add_stores(uow.db, image.id, targets)
+        props = image.extra_properties
+        props[imports.IMPORTING_STORES_KEY] = imports.merge_store_list(
+            props.get(imports.IMPORTING_STORES_KEY), stores, subtract=True
+        )
+        if props.get(imports.IMPORT_TASK_KEY) == task.id:
+            del props[imports.IMPORT_TASK_KEY]
+        image.updated_at = uow.now()
         image_store.save(uow.db, image)
         tasks.set_status(task, "success")
         task.result = {"image_id": image.id}

@@ -22,6 +22,7 @@ from emulator.image.domain import import_uri, imports
 from emulator.image.domain.images import Image
 from emulator.image.domain.tasks import Task
 from emulator.image.services import access, image_data, quotas
+from emulator.image.services import stores as store_service
 from emulator.image.store import images as image_store
 from emulator.image.store import tasks as task_store
 
@@ -123,7 +124,13 @@ def _not_found(image_id: str) -> errors.NotFound:
     return errors.NotFound(f"No image found with ID {image_id}")
 
 
-def import_image(uow: UnitOfWork, image_id: str, body: Any, request_id: str | None) -> str | None:
+def import_image(
+    uow: UnitOfWork,
+    image_id: str,
+    body: Any,
+    request_id: str | None,
+    store_header: str | None = None,
+) -> str | None:
     """The checks, then the task and the image's import lock, in one transaction.
 
     Returns the new task's id, for the caller to run; None when nothing is left to do.
@@ -143,8 +150,19 @@ def import_image(uow: UnitOfWork, image_id: str, body: Any, request_id: str | No
         stolen = None
         if imports.IMPORT_TASK_KEY in image.extra_properties:
             stolen = _enforce_import_lock(uow, image)
+        configured = store_service.configured(uow)
         stores: list[str | None] = [None]  # single store: Glance's [None]
-        if not request.all_stores_must_succeed:
+        if configured.enabled:
+            stores = list(configured.from_request(request.body, store_header))
+        if request.method == imports.COPY_IMAGE and request.all_stores:
+            stores = [s for s in stores if s not in image.stores]  # already there: skipped
+            if not stores:
+                return None  # "available in all configured stores": 202, no task
+        elif request.method == imports.COPY_IMAGE:
+            for present in image.stores:
+                if present in stores:
+                    raise errors.BadRequest(f"Image is already present at store '{present}'")
+        if not request.all_stores_must_succeed and not configured.enabled:
             raise errors.BadRequest(
                 f"All_stores_must_succeed can only be set with enabled_backends {request.uri}"
             )

@@ -14,7 +14,7 @@ from emulator.image.domain.images import Image
 COLUMNS = tuple(
     field.name
     for field in dataclasses.fields(Image)
-    if field.name not in ("tags", "extra_properties")
+    if field.name not in ("tags", "extra_properties", "stores")
 )
 _SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM images"
 
@@ -43,6 +43,11 @@ def _attach(db: sqlite_utils.Database, images: list[Image]) -> list[Image]:
         f"SELECT image_id, value FROM image_tags WHERE image_id IN ({marks}) ORDER BY rowid", ids
     ):
         by_id[image_id].tags.append(value)
+    for image_id, store in db.execute(
+        f"SELECT image_id, store FROM image_stores WHERE image_id IN ({marks}) ORDER BY store",
+        ids,
+    ):
+        by_id[image_id].stores.append(store)
     return images
 
 
@@ -128,6 +133,17 @@ def set_property(db: sqlite_utils.Database, image_id: str, name: str, value: str
     )
 
 
+def add_stores(db: sqlite_utils.Database, image_id: str, stores: Iterable[str]) -> None:
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO image_stores (image_id, store) VALUES (?, ?)",
+        [(image_id, store) for store in stores],
+    )
+
+
+def remove_store(db: sqlite_utils.Database, image_id: str, store: str) -> None:
+    db.execute("DELETE FROM image_stores WHERE image_id = ? AND store = ?", [image_id, store])
+
+
 def ids_importing(db: sqlite_utils.Database) -> list[str]:
     """Live images whose status says an import or a stage is under way."""
     rows = db.execute(
@@ -143,7 +159,7 @@ def mark_deleted(db: sqlite_utils.Database, image_id: str, when: str) -> None:
         "WHERE id = ?",
         [when, when, image_id],
     )
-    for table in ("image_properties", "image_tags", "image_members"):
+    for table in ("image_properties", "image_tags", "image_members", "image_stores"):
         db.execute(f"DELETE FROM {table} WHERE image_id = ?", [image_id])
 
 
@@ -181,7 +197,7 @@ def live_ids(db: sqlite_utils.Database) -> list[str]:
 
 def delete_everything(db: sqlite_utils.Database) -> None:
     """Every image row, deleted ones too, with all that hangs off them (a reset)."""
-    for table in ("image_members", "image_tags", "image_properties", "images"):
+    for table in ("image_members", "image_tags", "image_properties", "image_stores", "images"):
         db.execute(f"DELETE FROM {table}")
 
 
