@@ -74,7 +74,7 @@ class Config:
     # --- interoperable import (glance/common/config.py, [import_filtering_opts]) ---
     #: Glance's ``enabled_import_methods``, in the order the header and /info/import list.
     enabled_import_methods: tuple[str, ...] = ("glance-direct", "web-download", "copy-image")
-    #: web-download URI filtering (glance/common/utils.py ``validate_import_uri``): an
+    #: web-download URI filtering (glance/common/utils.py ``validate_uri``): an
     #: allow-list, when set, wins over its deny-list. Ports are strings in the file.
     import_allowed_schemes: tuple[str, ...] = ("http", "https")
     import_disallowed_schemes: tuple[str, ...] = ()
@@ -82,8 +82,8 @@ class Config:
     import_disallowed_hosts: tuple[str, ...] = ()
     import_allowed_ports: tuple[str, ...] = ("80", "443")
     import_disallowed_ports: tuple[str, ...] = ()
-    #: Ours: let web-download reach loopback servers on any port (labs and tests). Glance
-    #: itself accepts literal loopback addresses but only on ports 80 and 443 by default.
+    #: Ours: let web-download reach loopback servers on any port (labs and tests). Glance 33
+    #: never fetches from loopback or link-local addresses unless listed in allowed_hosts.
     import_allow_loopback: bool = False
     #: Glance's ``task_time_to_live`` (hours a finished task is kept).
     task_time_to_live: int = 48

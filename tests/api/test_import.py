@@ -384,6 +384,11 @@ def test_web_download_content_must_match_disk_format(
     "uri",
     [
         "http://127.0.0.1:8080/x",  # port not in allowed_ports
+        "http://127.0.0.1/x",  # Glance 33.0.0: loopback addresses are never fetched
+        "http://[::1]/x",
+        "http://[::ffff:127.0.0.1]/x",
+        "http://localhost/x",
+        "http://169.254.169.254/latest/meta-data",  # link-local (cloud metadata)
         "ftp://127.0.0.1/x",  # scheme
         "http://2130706433/x",  # encoded address
         "http://127.1/x",

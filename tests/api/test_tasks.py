@@ -159,7 +159,7 @@ def test_show_unknown_is_404(client: FlaskClient, users: Any) -> None:
     task_id = str(uuid.uuid4())
     response = client.get(f"/v2/tasks/{task_id}", headers=users.headers("admin"))
     assert response.status_code == 404
-    assert message(response) == f"Task with the given id {task_id} was not found"
+    assert message(response) == f"Could not find task {task_id}"
 
 
 def _make_tasks(client: FlaskClient, users: Any, count: int) -> list[str]:

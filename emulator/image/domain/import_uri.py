@@ -1,7 +1,9 @@
-"""Which web-download URIs Glance lets through: glance/common/utils.py
-``validate_import_uri`` and ``normalize_hostname``.
+"""Which web-download URIs Glance lets through: Glance 33.0.0's glance/common/utils.py
+``validate_uri`` (``get_validated_address``, ``resolve_pinned_address``) and
+``normalize_hostname``. Unlike the older ``validate_import_uri``, 33.0.0 also resolves the
+host and refuses loopback and link-local addresses unless the host is in allowed_hosts.
 
-Name resolution is I/O, so the caller passes ``resolves`` (does ``host.`` resolve?).
+Name resolution is I/O, so the caller passes ``resolves`` and ``addresses``.
 """
 
 from __future__ import annotations
@@ -52,8 +54,25 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def passes(uri: object, rules: UriFilter, resolves: Callable[[str], bool]) -> bool:
-    """True if a web-download (or legacy import task) may fetch ``uri``."""
+def _blocked_address(address: str) -> bool:
+    """Loopback and link-local addresses (cloud metadata endpoints): never fetched."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback or ip.is_link_local
+
+
+def passes(
+    uri: object,
+    rules: UriFilter,
+    resolves: Callable[[str], bool],
+    addresses: Callable[[str, int], list[str]],
+) -> bool:
+    """True if a web-download (or legacy import task) may fetch ``uri``: Glance 33's
+    ``validate_uri`` (``get_validated_address``, then ``resolve_pinned_address``).
+
+    ``addresses(host, port)`` lists the host's addresses (raising ValueError if it cannot).
+    """
     if not isinstance(uri, str) or not uri:
         return False
     try:
@@ -69,8 +88,7 @@ def passes(uri: object, rules: UriFilter, resolves: Callable[[str], bool]) -> bo
         return False
     if scheme in bl_schemes:
         return False
-    if rules.allow_loopback and is_loopback(host):
-        return True
+    loopback_allowed = rules.allow_loopback and is_loopback(host)
     normalized = normalize_hostname(host, resolves) if host else None
     if not normalized:
         return False
@@ -78,6 +96,27 @@ def passes(uri: object, rules: UriFilter, resolves: Callable[[str], bool]) -> bo
         return False
     if normalized in bl_hosts:
         return False
-    if port and ((rules.allowed_ports and port not in rules.allowed_ports) or port in bl_ports):
+    if port and not loopback_allowed:
+        if (rules.allowed_ports and port not in rules.allowed_ports) or port in bl_ports:
+            return False
+    try:
+        found = addresses(normalized, port or (443 if scheme == "https" else 80))
+    except ValueError:
         return False
-    return True
+    whitelisted = bool(rules.allowed_hosts) and normalized in rules.allowed_hosts
+    for address in found:
+        if whitelisted or loopback_allowed:
+            return True
+        if _blocked_address(address):
+            continue
+        if any(_same_address(address, b) for b in bl_hosts if b != normalized):
+            continue
+        return True
+    return False
+
+
+def _same_address(address: str, blocked: str) -> bool:
+    try:
+        return ipaddress.ip_address(address) == ipaddress.ip_address(blocked)
+    except ValueError:
+        return address == blocked

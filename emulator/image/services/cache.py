@@ -13,6 +13,7 @@ from typing import Any
 
 from emulator.core import clock, errors
 from emulator.core.unit_of_work import UnitOfWork
+from emulator.image.domain import access as access_rules
 from emulator.image.services import access
 from emulator.image.store import cache as cache_store
 from emulator.image.store import images as image_store
@@ -26,16 +27,17 @@ def _epoch(uow: UnitOfWork) -> float:
     return clock.from_storage(uow.now()).timestamp()
 
 
-def _enforce(uow: UnitOfWork) -> None:
-    """CacheController._enforce: the policy (an empty 403), then the cache-off 404."""
+def _enforce(uow: UnitOfWork, action: str) -> None:
+    """CacheController._enforce: the policy (403 naming it, as a real Glance 33 answers),
+    then the cache-off 404."""
     if not uow.context.is_admin:
-        raise errors.Forbidden()
+        raise access_rules.policy_refusal(action)
     if not uow.config.image_cache_enabled:
         raise errors.NotFound(CACHE_OFF)
 
 
 def state(uow: UnitOfWork) -> dict[str, Any]:
-    _enforce(uow)
+    _enforce(uow, "cache_list")
     return {
         "cached_images": cache_store.cached(uow.db),
         "queued_images": cache_store.queued(uow.db),
@@ -48,7 +50,7 @@ def queue_image(uow: UnitOfWork, image_id: str) -> bool:
         image = access.load(uow, image_id).image
     except errors.NotFound as exc:
         raise errors.NotFound(f"Image {image_id} not found.") from exc
-    _enforce(uow)
+    _enforce(uow, "cache_image")
     if image.status != "active":
         raise errors.BadRequest("Only images with status active can be targeted for queueing")
     with uow.atomic():
@@ -70,20 +72,22 @@ def fetch_queued(uow: UnitOfWork, image_id: str) -> None:
 def delete_entry(uow: UnitOfWork, image_id: str) -> None:
     """DELETE /v2/cache/{id}: from the cache and the queue."""
     if not uow.config.image_cache_enabled:
-        _enforce(uow)  # Glance fails on its missing cache here (a 500); the 403/404 it meant
+        _enforce(
+            uow, "cache_delete"
+        )  # Glance fails on its missing cache here (a 500); the 403/404 it meant
     image = image_store.get(uow.db, image_id)
     if image is None and not (
         cache_store.is_cached(uow.db, image_id) or cache_store.is_queued(uow.db, image_id)
     ):
         raise errors.NotFound(f"Image {image_id} not found.")
-    _enforce(uow)
+    _enforce(uow, "cache_delete")
     with uow.atomic():
         cache_store.remove(uow.db, image_id)
 
 
 def clear(uow: UnitOfWork, target: str | None) -> None:
     """DELETE /v2/cache with ``x-image-cache-clear-target``."""
-    _enforce(uow)
+    _enforce(uow, "cache_delete")
     wanted = (target or "").lower()
     if wanted not in CLEAR_TARGETS:
         raise errors.BadRequest(
@@ -98,12 +102,12 @@ def clear(uow: UnitOfWork, target: str | None) -> None:
 
 def clean(uow: UnitOfWork) -> None:
     """POST /v2/cache/clean: nothing is ever stalled or invalid here."""
-    _enforce(uow)
+    _enforce(uow, "cache_clean")
 
 
 def prune(uow: UnitOfWork) -> dict[str, int]:
     """POST /v2/cache/prune: no copy is kept, so the cache is never over its size."""
-    _enforce(uow)
+    _enforce(uow, "cache_prune")
     return {"total_files_pruned": 0, "total_bytes_pruned": 0}
 
 

@@ -228,6 +228,8 @@ def _finish(
         image_store.add_stores(uow.db, image.id, [s for s in stores if s])
         tasks.set_status(task, "success")
         task.result = {"image_id": image.id}
+        # _ImportToStore._status_callback's progress note stays on the finished task.
+        task.message = f"Copied {pending.size >> 20} MiB"
         task.updated_at = uow.now()
         task.expires_at = task_expiry(uow)
         task_store.save(uow.db, task)
@@ -253,6 +255,7 @@ def _copy(uow: UnitOfWork, task: Task, stores: list[str | None]) -> None:
         image_store.save(uow.db, image)
         tasks.set_status(task, "success")
         task.result = {"image_id": image.id}
+        task.message = f"Copied {(image.size or 0) >> 20} MiB"
         task.updated_at = uow.now()
         task.expires_at = task_expiry(uow)
         task_store.save(uow.db, task)

@@ -7,6 +7,7 @@ glance/api/v2/images.py ``ImagesController.import_image``, check for check.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import socket
 import uuid
@@ -116,8 +117,21 @@ def resolves(host: str) -> bool:
     return True
 
 
+def addresses(host: str, port: int) -> list[str]:
+    """resolve_pinned_address's lookup: an IP literal as is, a name through DNS."""
+    try:
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        pass
+    name = host if host.endswith(".") else host + "."
+    try:
+        return [str(info[4][0]) for info in socket.getaddrinfo(name, port) if info[4][0]]
+    except (socket.gaierror, UnicodeError, OSError) as exc:
+        raise ValueError(f"failed to resolve external host {host}") from exc
+
+
 def uri_passes(uow: UnitOfWork, uri: object) -> bool:
-    return import_uri.passes(uri, uri_filter(uow), resolves)
+    return import_uri.passes(uri, uri_filter(uow), resolves, addresses)
 
 
 def _not_found(image_id: str) -> errors.NotFound:

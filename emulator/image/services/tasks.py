@@ -114,7 +114,8 @@ def show(uow: UnitOfWork, task_id: str) -> Task:
     task = task_store.get(uow.db, task_id)
     scope = _owner_scope(uow)
     if task is None or (scope is not None and task.owner != scope):
-        raise errors.NotFound(not_found(task_id))
+        # glance/db/__init__.py TaskRepo.get rewords the database's TaskNotFound.
+        raise errors.NotFound(f"Could not find task {task_id}")
     return task
 
 
