@@ -85,6 +85,9 @@ class Config:
     #: Ours: let web-download reach loopback servers on any port (labs and tests). Glance 33
     #: never fetches from loopback or link-local addresses unless listed in allowed_hosts.
     import_allow_loopback: bool = False
+    #: glance-download sources besides this server's own region (``RegionOne``), as
+    #: ``Region=http://host:port`` (what the caller's catalog would list in Glance).
+    glance_download_regions: tuple[str, ...] = ()
     #: Glance's ``task_time_to_live`` (hours a finished task is kept).
     task_time_to_live: int = 48
     #: Seconds a web-download waits for the remote server before the task fails.

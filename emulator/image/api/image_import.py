@@ -12,9 +12,11 @@ from emulator.core import errors
 from emulator.core.background import Background
 from emulator.core.http import bodies
 from emulator.core.http.render import no_content
-from emulator.core.http.request_scope import unit_of_work
+from emulator.core.http.request_scope import config, unit_of_work
+from emulator.core.http.urls import base_url
+from emulator.identity.api.documents import REGION
 from emulator.image.api.image_data import body_chunks, check_media_type, declared_size, drain
-from emulator.image.services import import_tasks
+from emulator.image.services import glance_download, import_tasks
 from emulator.image.services import imports as import_service
 
 bp = Blueprint("image_import", __name__)
@@ -23,6 +25,20 @@ bp = Blueprint("image_import", __name__)
 def background() -> Background:
     runner: Background = current_app.extensions["emulator.background"]
     return runner
+
+
+def _remote() -> glance_download.Remote | None:
+    """The caller's token and this catalog's image endpoints (one region, every
+    interface, all this server), plus the configured other regions, for glance-download."""
+    token = request.headers.get("X-Auth-Token")
+    if not token:
+        return None
+    endpoints = {f"{REGION}/{i}": base_url() for i in ("public", "internal", "admin")}
+    for entry in config().glance_download_regions:
+        region, _, url = entry.partition("=")
+        for interface in ("public", "internal", "admin"):
+            endpoints[f"{region}/{interface}"] = url
+    return glance_download.Remote(token, endpoints)
 
 
 @bp.put("/v2/images/<image_id>/stage")
@@ -50,6 +66,7 @@ def import_image(image_id: str) -> Response:
         request.headers.get("X-Image-Meta-Store"),
     )
     if task_id is not None:
-        background().submit(lambda uow: import_tasks.run(uow, task_id))
+        remote = _remote()
+        background().submit(lambda uow: import_tasks.run(uow, task_id, remote))
     # webob's default response: an empty text/html body.
     return Response(status=202, content_type="text/html; charset=UTF-8")

@@ -23,7 +23,7 @@ from emulator.core.unit_of_work import UnitOfWork
 from emulator.image.domain import images as rules
 from emulator.image.domain import imports, tasks
 from emulator.image.domain.tasks import Task
-from emulator.image.services import image_data, quotas
+from emulator.image.services import glance_download, image_data, quotas
 from emulator.image.services import imports as import_requests
 from emulator.image.store import images as image_store
 from emulator.image.store import tasks as task_store
@@ -64,7 +64,7 @@ def lock_expired(task: Task, now: str) -> bool:
 # --- the flow -----------------------------------------------------------------------------
 
 
-def run(uow: UnitOfWork, task_id: str) -> None:
+def run(uow: UnitOfWork, task_id: str, remote: glance_download.Remote | None = None) -> None:
     task = task_store.get(uow.db, task_id)
     if task is None or task.status != "pending" or not task.input or not task.image_id:
         return
@@ -83,9 +83,20 @@ def run(uow: UnitOfWork, task_id: str) -> None:
         _copy(uow, task, stores)
         return
     pending: PendingBlob | None = None
+    saved: glance_download.Saved | None = None
     try:
+        if method == imports.GLANCE_DOWNLOAD:
+            if remote is None:  # a restart lost the caller's token
+                raise ImportFailed("no credentials to reach the remote Glance")
+            saved, data_url = glance_download.import_metadata(
+                uow, image_id, import_req["method"], remote
+            )
+            handle, size = glance_download.open_data(data_url, remote)
+            source = _Source(handle, size)
+        else:
+            source = _source(uow, image_id, method, import_req)
         pending = uow.blobs.begin()
-        with _source(uow, image_id, method, import_req) as (chunks, expected):
+        with source as (chunks, expected):
             md5, sha = image_data.write_hashed(pending, chunks, expected, uow.config.image_size_cap)
         _finish(uow, task, pending, md5.hexdigest(), sha.hexdigest(), stores)
         pending = None
@@ -95,6 +106,8 @@ def run(uow: UnitOfWork, task_id: str) -> None:
         log.warning("import task %s of image %s failed: %s", task.id, image_id, exc)
         if pending is not None:
             pending.discard()
+        if saved is not None:
+            glance_download.restore(uow, image_id, saved)
         _revert(uow, task, method, stores)
 
 
