@@ -186,4 +186,14 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX idx_image_stores_store ON image_stores (store, image_id)",
     ],
+    # 8: Keystone unified limits set per project (a scenario's ``projects[].limits``);
+    # without one, the registered limit of the config applies.
+    [
+        """CREATE TABLE project_limits (
+            project_id TEXT NOT NULL,
+            resource TEXT NOT NULL,
+            resource_limit INTEGER NOT NULL,
+            PRIMARY KEY (project_id, resource)
+        )""",
+    ],
 ]

@@ -152,3 +152,53 @@ def test_glance_direct_import_over_size_total_fails_its_task(
         "Resource image_size_total is over limit of 0 due to current usage 0 and delta 2"
         in task["message"]
     )
+
+
+# --- per-project limits from a scenario -------------------------------------------------
+
+
+SCENARIO = {
+    "name": "limited",
+    "projects": [{"name": "producer", "limits": {"image_count_total": 1}}],
+}
+
+
+def test_scenario_sets_project_limits_and_export_keeps_them(
+    client: FlaskClient, users: Any, app: Flask
+) -> None:
+    admin = users.headers("admin")
+    response = client.post("/_emulator/reset", json={"document": SCENARIO}, headers=admin)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    from tests.conftest import Users
+
+    fresh = Users(app)
+    body = {"name": "one", "disk_format": "raw", "container_format": "bare"}
+    assert (
+        client.post("/v2/images", json=body, headers=fresh.headers("producer")).status_code == 201
+    )
+    refused = client.post("/v2/images", json=body, headers=fresh.headers("producer"))
+    assert refused.status_code == 413
+    assert "over limit of 1 due to current usage 1 and delta 1" in refused.get_json()["message"]
+    usage = client.get("/v2/info/usage", headers=fresh.headers("producer")).get_json()["usage"]
+    assert usage["image_count_total"] == {"limit": 1, "usage": 1}
+    assert usage["image_size_total"]["limit"] == 1  # the registered (config) limit
+    # others keep the registered limit (3)
+    assert (
+        client.post("/v2/images", json=body, headers=fresh.headers("consumer")).status_code == 201
+    )
+    exported = client.get("/_emulator/export", headers=fresh.headers("admin")).get_json()
+    (producer,) = [p for p in exported["projects"] if p["name"] == "producer"]
+    assert producer["limits"] == {"image_count_total": 1}
+    # a plain reset drops the scenario's limits
+    assert client.post("/_emulator/reset", headers=fresh.headers("admin")).status_code == 200
+    again = Users(app)
+    usage = client.get("/v2/info/usage", headers=again.headers("producer")).get_json()["usage"]
+    assert usage["image_count_total"]["limit"] == 3
+
+
+def test_scenario_limit_names_are_checked(client: FlaskClient, users: Any) -> None:
+    bad = {"projects": [{"name": "p", "limits": {"image_bogus": 1}}]}
+    response = client.post(
+        "/_emulator/reset", json={"document": bad}, headers=users.headers("admin")
+    )
+    assert response.status_code == 400

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from emulator.core.unit_of_work import UnitOfWork
+from emulator.identity.services import limits as identity_limits
 from emulator.image.domain import limits
 from emulator.image.store import images as image_store
 
@@ -29,7 +30,14 @@ def _enforce(uow: UnitOfWork, name: str, delta: int, owner: str | None = None) -
         return
     project = owner if owner is not None else uow.context.project_id
     usage = _usage_of(uow, project)[name]()
-    limits.check(project, name, getattr(uow.config, name), usage, delta)
+    limits.check(project, name, _limit(uow, project, name), usage, delta)
+
+
+def _limit(uow: UnitOfWork, project: str | None, name: str) -> int:
+    """The project's own limit (a scenario's), else the registered one (the config)."""
+    own = identity_limits.project_limit(uow.db, project, name)
+    limit: int = getattr(uow.config, name) if own is None else own
+    return limit
 
 
 def enforce_image_size_total(uow: UnitOfWork, delta: int = 0, owner: str | None = None) -> None:
@@ -54,6 +62,6 @@ def usage(uow: UnitOfWork) -> dict[str, Any]:
         return {}
     found = _usage_of(uow, uow.context.project_id)
     return {
-        name: {"limit": getattr(uow.config, name), "usage": found[name]()}
+        name: {"limit": _limit(uow, uow.context.project_id, name), "usage": found[name]()}
         for name in limits.RESOURCES
     }
