@@ -489,3 +489,30 @@ def test_copy_image_with_one_store_fails_and_keeps_the_image(
         "tasks"
     ]
     assert task["status"] == "failure"
+
+
+def test_glance_download_restore_puts_metadata_back(
+    app: Flask, client: FlaskClient, users: Any
+) -> None:
+    # _ImportMetadata.revert: formats and properties as they were before the copy.
+    from emulator.app import operator_unit_of_work
+    from emulator.image.services import glance_download
+    from emulator.image.store import images as image_store
+
+    image_id = create(client, users, disk_format="qcow2", container_format="ovf", hw_cpu_cores="8")
+    with operator_unit_of_work(app) as uow:
+        before = image_store.get(uow.db, image_id)
+        assert before is not None
+        saved = glance_download.Saved(
+            dict(before.extra_properties),
+            {"disk_format": "qcow2", "container_format": "ovf"},
+            ["os_distro"],
+        )
+        with uow.atomic():
+            before.disk_format, before.container_format = "raw", "bare"
+            before.extra_properties.update({"hw_cpu_cores": "2", "os_distro": "cirros"})
+            image_store.save(uow.db, before)
+        glance_download.restore(uow, image_id, saved)
+    image = show(client, users, image_id)
+    assert (image["disk_format"], image["container_format"]) == ("qcow2", "ovf")
+    assert image["hw_cpu_cores"] == "8" and "os_distro" not in image
