@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator import __version__
+from emulator.cli import feature_flags
 from emulator.cli import tools as cli_tools
 from emulator.cli.settings import LOG_LEVELS, ServerSettings, Settings, SettingsError, build
 from emulator.core.config import SHARING_PROFILES, Config
@@ -43,9 +44,7 @@ CONFIG_FLAGS: dict[str, str] = {
     "max_request_body_size": "max_request_body_size",
     "inspect_image_format": "inspect_image_format",
     "public_endpoint": "public_endpoint",
-    "import_allow_loopback": "import_allow_loopback",
-    "enabled_backends": "enabled_backends",
-    "image_cache_enabled": "image_cache_enabled",
+    **feature_flags.CONFIG_FLAGS,
 }
 SERVER_FLAGS = ("host", "port", "threads", "log_level")
 
@@ -184,32 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not check uploaded data of 'bare' images against their "
         "disk_format (Glance does; default: check)",
     )
-    rules.add_argument(
-        "--allow-loopback-import",
-        dest="import_allow_loopback",
-        action="store_const",
-        const=True,
-        default=None,
-        help="let web-download imports fetch from loopback addresses on any port (for "
-        "tests and labs; Glance allows only ports 80 and 443)",
-    )
-    rules.add_argument(
-        "--stores",
-        dest="enabled_backends",
-        metavar="A,B",
-        type=lambda text: tuple(f"{name.strip()}:file" for name in text.split(",") if name.strip()),
-        default=None,
-        help="several file stores, the first the default (Glance's enabled_backends; "
-        "default: one store)",
-    )
-    rules.add_argument(
-        "--image-cache",
-        dest="image_cache_enabled",
-        action="store_const",
-        const=True,
-        default=None,
-        help="serve the image cache API (/v2/cache; Glance's image_cache_dir; default: off)",
-    )
+    feature_flags.add_to(rules)
     serve.add_argument(
         "--scenario",
         metavar="NAME|FILE",
