@@ -21,6 +21,7 @@ from emulator.core.unit_of_work import UnitOfWork
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from emulator.control import api as control
+    from emulator.core.background import Background
     from emulator.core.blobs import BlobStore
     from emulator.core.db import Store
     from emulator.core.http import errors as api_errors
@@ -29,13 +30,18 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from emulator.identity.api import keystone as identity_api
     from emulator.identity.services import accounts
     from emulator.image.api import (
+        cached_images,
+        discovery,
         healthcheck,
         image_actions,
         image_data,
+        image_import,
         image_members,
         image_tags,
         images,
         routing,
+        stores,
+        tasks,
         versions,
     )
     from emulator.image.api import schema_views as schemas
@@ -60,6 +66,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.extensions["emulator.store"] = store
     app.extensions["emulator.blobs"] = BlobStore(Path(config.blob_dir))
     app.extensions["emulator.started"] = time.time()
+    app.extensions["emulator.background"] = Background(lambda: operator_unit_of_work(app))
     if config.demo_accounts:
         with store.session() as db:
             accounts.ensure_demo_accounts(db)
@@ -77,6 +84,11 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         versions.bp,
         images.bp,
         image_data.bp,
+        image_import.bp,
+        discovery.bp,
+        tasks.bp,
+        cached_images.bp,
+        stores.bp,
         image_tags.bp,
         image_actions.bp,
         image_members.bp,
@@ -94,7 +106,10 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
 
     register_panel(app)  # /panel/: the web panel for labs
 
-    app.wsgi_app = versions.VersionNegotiation(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = versions.VersionNegotiation(  # type: ignore[method-assign]
+        app.wsgi_app,
+        versions.allowed_url_versions(config.image_cache_enabled, bool(config.enabled_backends)),
+    )
     app.wsgi_app = versions.CorsFilter(app.wsgi_app)  # type: ignore[method-assign]
     app.wsgi_app = healthcheck.Healthcheck(app.wsgi_app)  # type: ignore[method-assign]
     app.wsgi_app = MergeSlashes(  # type: ignore[method-assign]

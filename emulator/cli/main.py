@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator import __version__
+from emulator.cli import feature_flags
 from emulator.cli import tools as cli_tools
 from emulator.cli.settings import LOG_LEVELS, ServerSettings, Settings, SettingsError, build
 from emulator.core.config import SHARING_PROFILES, Config
@@ -43,6 +44,7 @@ CONFIG_FLAGS: dict[str, str] = {
     "max_request_body_size": "max_request_body_size",
     "inspect_image_format": "inspect_image_format",
     "public_endpoint": "public_endpoint",
+    **feature_flags.CONFIG_FLAGS,
 }
 SERVER_FLAGS = ("host", "port", "threads", "log_level")
 
@@ -181,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not check uploaded data of 'bare' images against their "
         "disk_format (Glance does; default: check)",
     )
+    feature_flags.add_to(rules)
     serve.add_argument(
         "--scenario",
         metavar="NAME|FILE",

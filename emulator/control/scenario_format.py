@@ -31,6 +31,20 @@ class ProjectSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=64))
     id = fields.String(validate=validate.Regexp(r"^[0-9a-zA-Z_-]{1,64}$"))
     description = fields.String(load_default="")
+    #: Keystone project limits for the image service (unified limits; MiB for sizes).
+    limits = fields.Dict(
+        keys=fields.String(
+            validate=validate.OneOf(
+                (
+                    "image_size_total",
+                    "image_stage_total",
+                    "image_count_total",
+                    "image_count_uploading",
+                )
+            )
+        ),
+        values=fields.Integer(strict=True, validate=validate.Range(min=-1, max=2**53)),
+    )
 
 
 class UserSchema(Schema):

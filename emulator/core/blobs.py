@@ -76,9 +76,62 @@ class FileChunks:
         self.handle.close()
 
 
-class BlobStore:
+class StagingArea:
+    """Glance's ``node_staging_uri``: data staged for a later glance-direct import, and
+    what a web-download fetched, one file per image id, written aside and renamed in."""
+
     def __init__(self, root: Path):
         self.root = Path(root)
+
+    def path(self, image_id: str) -> Path:
+        if not _SAFE_ID.match(image_id):
+            raise ValueError(f"not an image id: {image_id!r}")
+        return self.root / image_id.lower()
+
+    def exists(self, image_id: str) -> bool:
+        return _SAFE_ID.match(image_id) is not None and self.path(image_id).is_file()
+
+    def begin(self) -> PendingBlob:
+        return PendingBlob(self.root)
+
+    def keep(self, pending: PendingBlob, image_id: str) -> None:
+        pending.commit(self.path(image_id))
+
+    def open(self, image_id: str) -> BinaryIO | None:
+        if not _SAFE_ID.match(image_id):
+            return None
+        try:
+            return open(self.path(image_id), "rb")
+        except (FileNotFoundError, IsADirectoryError):
+            return None
+
+    def size(self, image_id: str) -> int | None:
+        try:
+            return self.path(image_id).stat().st_size if _SAFE_ID.match(image_id) else None
+        except FileNotFoundError:
+            return None
+
+    def delete(self, image_id: str) -> None:
+        if _SAFE_ID.match(image_id):
+            self.path(image_id).unlink(missing_ok=True)
+
+    def staged_ids(self) -> list[str]:
+        if not self.root.exists():
+            return []
+        return [e.name for e in self.root.iterdir() if e.is_file() and _SAFE_ID.match(e.name)]
+
+    def sweep_uploads(self) -> int:
+        removed = 0
+        for entry in self.root.glob(".upload-*") if self.root.exists() else ():
+            entry.unlink(missing_ok=True)
+            removed += 1
+        return removed
+
+
+class BlobStore:
+    def __init__(self, root: Path, staging_root: Path | None = None):
+        self.root = Path(root)
+        self.staging = StagingArea(staging_root or self.root.parent / "staging")
 
     def path(self, image_id: str) -> Path:
         if not _SAFE_ID.match(image_id):

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 SHARING_PROFILES = ("glance", "strict")
+#: Store types ``enabled_backends`` may name; data of every writable one is kept locally.
+STORE_TYPES = ("file", "http", "rbd", "swift", "s3", "cinder")
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,55 @@ class Config:
     compute_quota_cores: int = 20
     compute_quota_ram: int = 51200
 
+    # --- interoperable import (glance/common/config.py, [import_filtering_opts]) ---
+    #: Glance's ``enabled_import_methods``, in the order the header and /info/import list.
+    enabled_import_methods: tuple[str, ...] = ("glance-direct", "web-download", "copy-image")
+    #: web-download URI filtering (glance/common/utils.py ``validate_uri``): an
+    #: allow-list, when set, wins over its deny-list. Ports are strings in the file.
+    import_allowed_schemes: tuple[str, ...] = ("http", "https")
+    import_disallowed_schemes: tuple[str, ...] = ()
+    import_allowed_hosts: tuple[str, ...] = ()
+    import_disallowed_hosts: tuple[str, ...] = ()
+    import_allowed_ports: tuple[str, ...] = ("80", "443")
+    import_disallowed_ports: tuple[str, ...] = ()
+    #: Ours: let web-download reach loopback servers on any port (labs and tests). Glance 33
+    #: never fetches from loopback or link-local addresses unless listed in allowed_hosts.
+    import_allow_loopback: bool = False
+    #: glance-download sources besides this server's own region (``RegionOne``), as
+    #: ``Region=http://host:port`` (what the caller's catalog would list in Glance).
+    glance_download_regions: tuple[str, ...] = ()
+    #: Glance's ``task_time_to_live`` (hours a finished task is kept).
+    task_time_to_live: int = 48
+    #: Seconds a web-download waits for the remote server before the task fails.
+    web_download_timeout: float = 60.0
+
+    # --- Keystone unified limits (glance/quota/keystone.py), per project ---
+    #: Glance's ``use_keystone_limits``: off, /v2/info/usage is ``{}`` and nothing is
+    #: enforced. On, these registered limits apply to every project (negative: no limit).
+    use_keystone_limits: bool = False
+    #: MiB of image data in the store.
+    image_size_total: int = -1
+    #: MiB of data in the staging area.
+    image_stage_total: int = -1
+    #: Images (not killed or deleted).
+    image_count_total: int = -1
+    #: Images being uploaded, staged, imported or copied.
+    image_count_uploading: int = -1
+
+    # --- features that change the version list (glance/api/versions.py) ---
+    #: Glance's ``image_cache_dir`` set: the cache API and versions 2.14, 2.16, 2.18.
+    image_cache_enabled: bool = False
+    #: Glance's ``enabled_backends`` (``name:type``, e.g. ``fast:file``); empty: one store.
+    #: ``http`` stores are read-only, as in Glance.
+    enabled_backends: tuple[str, ...] = ()
+    #: ``[glance_store] default_backend``; empty: the first of ``enabled_backends``.
+    default_backend: str = ""
+
+    @property
+    def staging_dir(self) -> Path:
+        """Glance's ``node_staging_uri``: staged (not yet imported) image data."""
+        return Path(self.data_dir) / "staging"
+
     @property
     def db_path(self) -> Path:
         return Path(self.data_dir) / "emulator.db"
@@ -91,6 +142,16 @@ class Config:
         return dataclasses.replace(self, **changes)
 
     def __post_init__(self) -> None:
+        for entry in self.enabled_backends:
+            name, _, kind = entry.partition(":")
+            if not name or kind not in STORE_TYPES or name.startswith("os_glance_"):
+                raise ValueError(
+                    f"enabled_backends entries are name:type with a type of "
+                    f"{', '.join(STORE_TYPES)} (not {entry!r})"
+                )
+        names = [e.partition(":")[0] for e in self.enabled_backends]
+        if self.default_backend and self.default_backend not in names:
+            raise ValueError(f"default_backend {self.default_backend!r} is not in enabled_backends")
         if self.sharing_profile not in SHARING_PROFILES:
             raise ValueError(
                 f"sharing_profile must be one of {', '.join(SHARING_PROFILES)}, "

@@ -19,6 +19,8 @@ class EmulatorError(Exception):
     default_message = (
         "The server has either erred or is incapable of performing the requested operation."
     )
+    #: webob's ``body_template``, when Glance passes one (``${explanation}``: the bare text).
+    body_template: str | None = None
 
     def __init__(
         self,

@@ -273,3 +273,77 @@ MIGRATIONS.append(
         "CREATE INDEX idx_compute_servers_task ON compute_servers (task_done_at)",
     ]
 )
+# 8: tasks (glance/db/sqlalchemy/models.py Task + TaskInfo): import tasks run in the
+# background; the list API filters and sorts on these columns.
+MIGRATIONS.append(
+    [
+        """CREATE TABLE tasks (
+            id TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            status TEXT NOT NULL,
+            owner TEXT,
+            input TEXT,
+            result TEXT,
+            message TEXT NOT NULL DEFAULT '',
+            expires_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            deleted_at TEXT,
+            image_id TEXT,
+            request_id TEXT,
+            user_id TEXT
+        )""",
+        "CREATE INDEX idx_tasks_created_at ON tasks (deleted, created_at, id)",
+        "CREATE INDEX idx_tasks_updated_at ON tasks (deleted, updated_at, id)",
+        "CREATE INDEX idx_tasks_owner ON tasks (owner)",
+        "CREATE INDEX idx_tasks_status ON tasks (status)",
+        "CREATE INDEX idx_tasks_type ON tasks (type)",
+        "CREATE INDEX idx_tasks_image_id ON tasks (image_id)",
+        "CREATE INDEX idx_tasks_expires_at ON tasks (expires_at)",
+    ]
+)
+# 9: the image cache's bookkeeping (glance/image_cache/drivers/centralized_db.py): the
+# data itself stays in the store, which is local; only what Glance reports is kept.
+MIGRATIONS.append(
+    [
+        """CREATE TABLE cached_images (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            image_id TEXT NOT NULL UNIQUE,
+            last_accessed REAL NOT NULL,
+            last_modified REAL NOT NULL,
+            size INTEGER NOT NULL,
+            hits INTEGER NOT NULL DEFAULT 0,
+            checksum TEXT
+        )""",
+        """CREATE TABLE cache_queue (
+            image_id TEXT PRIMARY KEY,
+            queued_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX idx_cache_queue_queued_at ON cache_queue (queued_at)",
+    ]
+)
+# 10: which stores hold an image's data, with several stores (Glance keeps one
+# location per store; the emulator's data file is shared, so only the store is noted).
+MIGRATIONS.append(
+    [
+        """CREATE TABLE image_stores (
+            image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+            store TEXT NOT NULL,
+            PRIMARY KEY (image_id, store)
+        )""",
+        "CREATE INDEX idx_image_stores_store ON image_stores (store, image_id)",
+    ]
+)
+# 11: Keystone unified limits set per project (a scenario's ``projects[].limits``);
+# without one, the registered limit of the config applies.
+MIGRATIONS.append(
+    [
+        """CREATE TABLE project_limits (
+            project_id TEXT NOT NULL,
+            resource TEXT NOT NULL,
+            resource_limit INTEGER NOT NULL,
+            PRIMARY KEY (project_id, resource)
+        )""",
+    ]
+)

@@ -226,3 +226,61 @@ def test_vnd_media_type_with_a_versioned_path_doubles_the_prefix(
 )
 def test_unknown_vnd_version_gets_the_300_document(client: FlaskClient, media: str) -> None:
     assert_versions(client.get("/v2/images", headers={"Accept": media}), 300)
+
+
+# --- the list follows the features switched on (glance/api/versions.py index) -------------
+
+
+def _ids(app_config: Config, template_db: Any) -> list[str]:
+    from emulator.app import create_app
+
+    app = create_app(app_config)
+    response = app.test_client().get("/versions")
+    return [(v["id"], v["status"]) for v in response.get_json()["versions"]]  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected_ids", "current"),
+    [
+        (
+            {},
+            ["2.15", "2.9", "2.17", "2.7", "2.6", "2.5", "2.4", "2.3", "2.2", "2.1", "2.0"],
+            "v2.17",
+        ),
+        (
+            {"image_cache_enabled": True},
+            [
+                "2.18",
+                "2.17",
+                "2.16",
+                "2.15",
+                "2.14",
+                "2.9",
+                "2.7",
+                "2.6",
+                "2.5",
+                "2.4",
+                "2.3",
+                "2.2",
+                "2.1",
+                "2.0",
+            ],
+            "v2.18",
+        ),
+    ],
+)
+def test_version_list_follows_features(
+    tmp_path: Any, template_db: Any, changes: dict[str, Any], expected_ids: list[str], current: str
+) -> None:
+    listed = _ids(Config(data_dir=tmp_path / "d", **changes), template_db)
+    assert [v for v, _ in listed] == [f"v{i}" for i in expected_ids]
+    assert [v for v, s in listed if s == "CURRENT"] == [current]
+
+
+def test_cache_versions_are_url_prefixes_only_with_the_cache(tmp_path: Any) -> None:
+    from emulator.app import create_app
+
+    plain = create_app(Config(data_dir=tmp_path / "a")).test_client()
+    cached = create_app(Config(data_dir=tmp_path / "b", image_cache_enabled=True)).test_client()
+    assert plain.get("/v2.18/images").status_code == 300
+    assert cached.get("/v2.18/images").status_code == 401  # routed to the API, needs a token

@@ -244,7 +244,9 @@ class Clients:
         env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
         return env
 
-    def _run(self, argv: list[str], env: dict[str, str], expect: str) -> CliResult:
+    def _run(
+        self, argv: list[str], env: dict[str, str], expect: str, close_stdin: bool = False
+    ) -> CliResult:
         if self.debug:
             argv = [argv[0], "--debug", *argv[1:]]
         try:
@@ -255,6 +257,9 @@ class Clients:
                 text=True,
                 timeout=CLI_TIMEOUT_SECONDS,
                 cwd=self.workdir,
+                # Some commands read image data from a stdin that is not a terminal; a
+                # closed stdin (`<&-`) is how a script says "no data here".
+                preexec_fn=(lambda: os.close(0)) if close_stdin else None,
             )
         except subprocess.TimeoutExpired as timeout:
             pytest.fail(
@@ -292,6 +297,7 @@ class Clients:
         *args: str,
         expect: str = "success",
         unversioned: bool = False,
+        close_stdin: bool = False,
     ) -> CliResult:
         """``glance <args>`` as ``user``: glanceclient reads OS_* variables, not clouds.yaml."""
         env = self._base_env()
@@ -304,7 +310,7 @@ class Clients:
             OS_PROJECT_DOMAIN_NAME=DOMAIN,
             OS_REGION_NAME=REGION,
         )
-        return self._run([_venv_bin("glance"), *args], env, expect)
+        return self._run([_venv_bin("glance"), *args], env, expect, close_stdin)
 
 
 @pytest.fixture(scope="session")

@@ -35,7 +35,7 @@ RAW = {"disk_format": "raw", "container_format": "bare"}
 class Server:
     """``python -m emulator serve`` on a data dir; its log kept in a file."""
 
-    def __init__(self, data_dir: Path, log: Path):
+    def __init__(self, data_dir: Path, log: Path, *extra_args: str):
         self.log = log
         self._log_file = open(log, "a")  # noqa: SIM115 - closed in kill()/stop()
         self.proc = subprocess.Popen(
@@ -50,6 +50,7 @@ class Server:
                 str(data_dir),
                 "--log-level",
                 "warning",
+                *extra_args,
             ],
             stdout=subprocess.PIPE,
             stderr=self._log_file,

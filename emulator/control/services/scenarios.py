@@ -24,6 +24,7 @@ from emulator.core import clock, errors
 from emulator.core.context import RequestContext, admin_context
 from emulator.core.unit_of_work import UnitOfWork
 from emulator.identity.services import accounts
+from emulator.identity.services import limits as identity_limits
 from emulator.image.domain import patch
 from emulator.image.services import image_data, maintenance, members
 from emulator.image.services import images as image_service
@@ -200,6 +201,8 @@ def load(
                     db, item["name"], item.get("id"), item.get("description", "")
                 )
                 summary.projects[project.name] = project.id
+                if "limits" in item:
+                    identity_limits.set_project_limits(db, project.id, item["limits"])
             for index, item in enumerate(scenario["users"]):
                 step = f"users.{index}"
                 home = accounts.find_project(db, item["project"], accounts.DEFAULT_DOMAIN_ID)

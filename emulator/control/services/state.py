@@ -23,6 +23,7 @@ from emulator.compute.services import maintenance as compute_maintenance
 from emulator.control.services import scenarios
 from emulator.core.unit_of_work import UnitOfWork
 from emulator.identity.services import accounts
+from emulator.identity.services import limits as identity_limits
 from emulator.image.domain.images import Image
 from emulator.image.services import maintenance
 from emulator.metadefs.services import catalog as metadef_catalog
@@ -77,6 +78,7 @@ def reset(
                 metadef_catalog.load_builtin(uow)
             disks_aside = compute_maintenance.remove_all(uow)
             accounts.keep_only(db, users, projects)
+            identity_limits.clear_all(db)  # a reset: only the scenario's own limits remain
             if scenario is None:
                 scenarios.restore_demo_accounts(db, reset_passwords=True)
                 summary = scenarios.LoadSummary(name="demo")
@@ -117,6 +119,7 @@ def export(uow: UnitOfWork, data: str = "inline") -> dict[str, Any]:
             "name": project.name,
             "id": project.id,
             **({"description": project.description} if project.description else {}),
+            **({"limits": own} if (own := identity_limits.project_limits(db, project.id)) else {}),
         }
         for project in all_projects
     ]

@@ -11,6 +11,7 @@ Under ``/identity`` errors take Keystone's ``{"error": {...}}`` shape; the contr
 from __future__ import annotations
 
 import json
+import string
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -40,6 +41,9 @@ def _webob_exception(error: errors.EmulatorError) -> webob.exc.WSGIHTTPException
     cls = webob.exc.status_map.get(error.status, webob.exc.HTTPInternalServerError)
     exc = cls(detail=error.detail, comment=error.comment)
     exc.explanation = error.explanation
+    template = error.body_template
+    if template:  # a webob body_template= (e.g. Glance's task DELETE: the bare explanation)
+        exc.body_template_obj = string.Template(template)
     return exc
 
 

@@ -50,7 +50,7 @@ def declared_size(size_header: str | None, content_length: int | None) -> int | 
     return content_length or None
 
 
-def _body_chunks() -> Iterator[bytes]:
+def body_chunks() -> Iterator[bytes]:
     """The request body, a chunk at a time; a client that goes away ends it early.
 
     werkzeug raises ClientDisconnected when fewer bytes arrive than Content-Length
@@ -74,14 +74,16 @@ def upload(image_id: str) -> Response:
     check_media_type(request.headers.get("Content-Type"))
     size = declared_size(request.headers.get("x-openstack-image-size"), request.content_length)
     try:
-        data_service.upload(unit_of_work(), image_id, _body_chunks(), size)
+        data_service.upload(
+            unit_of_work(), image_id, body_chunks(), size, request.headers.get("X-Image-Meta-Store")
+        )
     except errors.EmulatorError:
-        _drain()
+        drain()
         raise
     return no_content()
 
 
-def _drain() -> None:
+def drain() -> None:
     """Read what is left of a refused upload (up to DRAIN_LIMIT) before answering.
 
     A server that answers and closes while the client is still sending makes the client's

@@ -38,4 +38,6 @@ def image_document(image: Image) -> dict[str, Any]:
     doc["self"] = f"/v2/images/{image.id}"
     doc["file"] = f"/v2/images/{image.id}/file"
     doc["schema"] = "/v2/schemas/image"
+    if image.stores:  # several stores only: the stores holding the data (images.py)
+        doc["stores"] = ",".join(image.stores)
     return doc

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, request
 
 from emulator.core.http import bodies
 from emulator.core.http.render import json_response, no_content
-from emulator.core.http.request_scope import unit_of_work
+from emulator.core.http.request_scope import config, unit_of_work
 from emulator.image.api.image_view import image_document
 from emulator.image.api.list_links import first_link, next_link
 from emulator.image.domain import patch
@@ -24,7 +24,14 @@ def create() -> Response:
     image = image_service.create(unit_of_work(), body)
     # webob makes Location absolute against the request URI (a path prefix is lost).
     location = urljoin(request.url, f"/v2/images/{image.id}")
-    return json_response(image_document(image), status=201, headers={"Location": location})
+    headers = {"Location": location}
+    methods = config().enabled_import_methods
+    if methods:  # ResponseSerializer.create: no empty header (RFC 7230)
+        headers["OpenStack-image-import-methods"] = ",".join(methods)
+    backends = config().enabled_backends
+    if backends:  # in config order, as Glance joins enabled_backends' keys
+        headers["OpenStack-image-store-ids"] = ",".join(b.split(":", 1)[0] for b in backends)
+    return json_response(image_document(image), status=201, headers=headers)
 
 
 @bp.get("/v2/images")

@@ -4,7 +4,8 @@
 version (``v2``, ``v2.0``...) is routed to the v2 API; ``/versions`` answers 200; anything
 else (``/``, ``/v1/images``, ``/foo``) answers the 300 version choices, whatever the method,
 before authentication. We serve the version list Glance serves without image cache and
-without multistore (``glance/api/versions.py``): 2.17 is CURRENT.
+without multistore by default (``glance/api/versions.py``): 2.17 is CURRENT; the cache
+and several stores add their versions as in Glance.
 """
 
 from __future__ import annotations
@@ -15,25 +16,45 @@ from typing import Any
 
 from flask import Blueprint, Response
 
+from emulator.core.http.request_scope import config
 from emulator.core.http.urls import base_url
 
 bp = Blueprint("versions", __name__)
 
-# (version, status) in Glance's emission order for cache off, multistore off.
-VERSIONS: tuple[tuple[str, str], ...] = (
-    ("2.15", "SUPPORTED"),
-    ("2.9", "SUPPORTED"),
-    ("2.17", "CURRENT"),
-    ("2.7", "SUPPORTED"),
-    ("2.6", "SUPPORTED"),
-    ("2.5", "SUPPORTED"),
-    ("2.4", "SUPPORTED"),
-    ("2.3", "SUPPORTED"),
-    ("2.2", "SUPPORTED"),
-    ("2.1", "SUPPORTED"),
-    ("2.0", "SUPPORTED"),
-)
-ALLOWED_URL_VERSIONS = frozenset(["v2"] + [f"v2.{n}" for n in (0, 1, 2, 3, 4, 5, 6, 7, 9, 15, 17)])
+_TAIL = tuple((f"2.{n}", "SUPPORTED") for n in (7, 6, 5, 4, 3, 2, 1, 0))
+
+
+def version_list(cache: bool = False, multistore: bool = False) -> tuple[tuple[str, str], ...]:
+    """(version, status) in the order glance/api/versions.py ``index`` emits them: the
+    image cache adds 2.14, 2.16 and 2.18 (then CURRENT), several stores 2.8 and 2.10-2.13."""
+    listed: list[tuple[str, str]] = []
+    if cache:
+        listed += [("2.18", "CURRENT"), ("2.17", "SUPPORTED"), ("2.16", "SUPPORTED")]
+        listed += [("2.15", "SUPPORTED"), ("2.14", "SUPPORTED")]
+    else:
+        listed.append(("2.15", "SUPPORTED"))
+    if multistore:
+        listed += [(f"2.{n}", "SUPPORTED") for n in (13, 12, 11, 10, 9, 8)]
+    else:
+        listed.append(("2.9", "SUPPORTED"))
+    if not cache:
+        listed.append(("2.17", "CURRENT"))
+    return tuple(listed) + _TAIL
+
+
+def allowed_url_versions(cache: bool = False, multistore: bool = False) -> frozenset[str]:
+    """glance/api/middleware/version_negotiation.py ``_get_allowed_versions``."""
+    minors = [0, 1, 2, 3, 4, 5, 6, 7, 9, 15, 17]
+    if cache:
+        minors += [14, 16, 18]
+    if multistore:
+        minors += [8, 10, 11, 12, 13]
+    return frozenset(["v2"] + [f"v2.{n}" for n in minors])
+
+
+# The default configuration's list (no cache, one store).
+VERSIONS = version_list()
+ALLOWED_URL_VERSIONS = allowed_url_versions()
 VND_MIME_PREFIX = "application/vnd.openstack.images-"
 
 # Our own surfaces, outside Glance's version negotiation. (``/healthcheck`` is answered in
@@ -43,10 +64,12 @@ PASSTHROUGH_PREFIXES = ("/identity", "/_emulator", "/panel", "/compute")
 
 def versions_document() -> dict[str, Any]:
     href = base_url() + "/v2/"
+    settings = config()
+    listed = version_list(settings.image_cache_enabled, bool(settings.enabled_backends))
     return {
         "versions": [
             {"id": f"v{version}", "status": status, "links": [{"rel": "self", "href": href}]}
-            for version, status in VERSIONS
+            for version, status in listed
         ]
     }
 
@@ -71,8 +94,11 @@ def versions_index() -> Response:
 class VersionNegotiation:
     """WSGI middleware: rewrite ``/v2.N/...`` to ``/v2/...``; unknown versions to ``/``."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]]):
+    def __init__(
+        self, app: Callable[..., Iterable[bytes]], allowed: frozenset[str] = ALLOWED_URL_VERSIONS
+    ):
         self.app = app
+        self.allowed = allowed
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = environ.get("PATH_INFO", "") or ""
@@ -80,8 +106,7 @@ class VersionNegotiation:
             environ["PATH_INFO"] = self._negotiate(path, environ.get("HTTP_ACCEPT", ""))
         return self.app(environ, start_response)
 
-    @staticmethod
-    def _negotiate(path: str, accept: str) -> str:
+    def _negotiate(self, path: str, accept: str) -> str:
         stripped = path.lstrip("/")
         first, slash, rest = stripped.partition("/")
         if first == "versions":
@@ -90,7 +115,7 @@ class VersionNegotiation:
             requested, remainder = accept[len(VND_MIME_PREFIX) :], path
         else:
             requested, remainder = first, (slash + rest)
-        if requested in ALLOWED_URL_VERSIONS:
+        if requested in self.allowed:
             return "/v2" + remainder
         return "/"
 

@@ -370,3 +370,18 @@ def validate_image(
     if error is not None:
         reason = str(error).splitlines()[0]
         raise BadRequest(f"Provided object does not match schema 'image': {reason}")
+
+
+@functools.cache
+def _task_validator() -> jsonschema.protocols.Validator:
+    schema = _Schema("task", _task_properties()).raw()
+    VALIDATOR_CLASS.check_schema(schema)
+    return VALIDATOR_CLASS(schema)
+
+
+def validate_task(obj: dict[str, Any]) -> None:
+    """``POST /v2/tasks``: the body against the task schema (tasks.RequestDeserializer)."""
+    error = jsonschema_exceptions.best_match(_task_validator().iter_errors(obj))
+    if error is not None:
+        reason = str(error).splitlines()[0]
+        raise BadRequest(f"Provided object does not match schema 'task': {reason}")

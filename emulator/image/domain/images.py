@@ -158,6 +158,8 @@ class Image:
     tags: list[str] = field(default_factory=list)
     #: Custom properties; a value is null only where the schema allows it (kernel_id...).
     extra_properties: dict[str, str | None] = field(default_factory=dict)
+    #: With several stores: the stores holding the data (Glance's location stores).
+    stores: list[str] = field(default_factory=list)
 
 
 def is_reserved(key: str) -> bool:

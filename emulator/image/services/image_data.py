@@ -27,7 +27,8 @@ from emulator.core.unit_of_work import UnitOfWork
 from emulator.image.domain import byte_ranges, disk_formats
 from emulator.image.domain import images as rules
 from emulator.image.domain.images import Image
-from emulator.image.services import access
+from emulator.image.services import access, cache, quotas
+from emulator.image.services import stores as store_service
 from emulator.image.store import images as image_store
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,11 @@ TOO_LARGE = "The incoming image is too large: The provided image is too large."
 
 
 def upload(
-    uow: UnitOfWork, image_id: str, chunks: Iterable[bytes], size: int | None = None
+    uow: UnitOfWork,
+    image_id: str,
+    chunks: Iterable[bytes],
+    size: int | None = None,
+    store_header: str | None = None,
 ) -> Image:
     """Store the image's data: queued -> saving -> active.
 
@@ -64,15 +69,18 @@ def upload(
     ``_restore`` saves the image as it then is.
     """
     db, blobs = uow.db, uow.blobs
+    quotas.enforce_image_size_total(uow, (size or 0) >> 20)  # before the image lookup
+    store = store_service.upload_store(uow, store_header)  # X-Image-Meta-Store (400)
     image = _begin_saving(uow, image_id)
     pending: PendingBlob | None = None
     kept = False
     hashes_of_refused: dict[str, str] = {}
     try:
+        quotas.enforce_image_count_uploading(uow)
         pending = blobs.begin()
-        md5, sha = _write(pending, chunks, size or 0, uow.config.image_size_cap)
+        md5, sha = write_hashed(pending, chunks, size or 0, uow.config.image_size_cap)
         try:
-            virtual_size = _inspect(image, pending, uow.config)
+            virtual_size = inspect(image, pending, uow.config)
         except errors.UnsupportedMediaType:
             hashes_of_refused = {
                 "checksum": md5.hexdigest(),
@@ -94,6 +102,9 @@ def upload(
             current.updated_at = uow.now()
             blobs.keep(pending, current.id)
             kept = True
+            if store is not None:
+                image_store.add_stores(db, current.id, [store])
+                current.stores = [store]
             image_store.update_fields(
                 db,
                 current.id,
@@ -127,7 +138,7 @@ def _begin_saving(uow: UnitOfWork, image_id: str) -> Image:
     return image
 
 
-def _write(
+def write_hashed(
     pending: PendingBlob, chunks: Iterable[bytes], expected: int, cap: int
 ) -> tuple[hashlib._Hash, hashlib._Hash]:
     """Append ``chunks`` while hashing; ``expected`` 0 means the size was not declared.
@@ -173,7 +184,7 @@ def _write(
     return md5, sha
 
 
-def _inspect(image: Image, pending: PendingBlob, config: Config) -> int | None:
+def inspect(image: Image, pending: PendingBlob, config: Config) -> int | None:
     """The virtual size Glance records, or 415 if the content is refused."""
     findings: tuple[disk_formats.Finding, ...] = ()
     if image.container_format == "bare":
@@ -268,6 +279,8 @@ def download(
         return Download(image)  # no data (glance_store.NotFound -> HTTPNoContent)
     try:
         part = byte_ranges.select(wanted_range, wanted_content_range, image.size)
+        if part is None:  # the cache middleware caches whole-image downloads only
+            cache.record_download(uow, image.id, image.size, image.checksum)
     except BaseException:
         handle.close()
         raise

@@ -13,7 +13,7 @@ from emulator.image.domain import access as rules_access
 from emulator.image.domain import images as rules
 from emulator.image.domain import patch
 from emulator.image.domain.images import Image
-from emulator.image.services import access
+from emulator.image.services import access, cache, quotas
 from emulator.image.store import images as image_store
 
 
@@ -38,6 +38,7 @@ def create(uow: UnitOfWork, body: Any) -> Image:
     if not context.is_admin and owner != context.project_id:
         # glance/api/v2/policy.py add_image: positional (a webob detail), no final period.
         raise errors.Forbidden(detail=f"You are not permitted to create images owned by '{owner}'")
+    quotas.enforce_image_count_total(uow)  # images.py create, after the add_image policy
     visibility = base.get("visibility", rules.DEFAULT_VISIBILITY)
     rel = rules_access.ADMIN if context.is_admin else rules_access.OWNER
     rules_access.enforce_visibility_change(context, rel, str(visibility))
@@ -121,7 +122,9 @@ def delete(uow: UnitOfWork, image_id: str) -> None:
             raise errors.NotFound(f"Failed to find image {image_id} to delete") from exc
         rules.check_deletable(image)  # an upload in flight then fails its final check (410)
         image_store.mark_deleted(uow.db, image.id, uow.now())
+        cache.forget(uow, image.id)
     uow.blobs.delete(image.id)
+    uow.blobs.staging.delete(image.id)  # images.py delete: staged data goes too
 
 
 def deactivate(uow: UnitOfWork, image_id: str) -> None:

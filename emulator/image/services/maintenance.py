@@ -14,11 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from emulator.core.unit_of_work import UnitOfWork
+from emulator.image.domain import imports
 from emulator.image.domain.images import Image
 from emulator.image.domain.members import Membership
+from emulator.image.services import import_tasks
 from emulator.image.store import images as image_store
 from emulator.image.store import members as member_store
 from emulator.image.store import set_aside
+from emulator.image.store import tasks as task_store
 
 
 def find(uow: UnitOfWork, image_id: str) -> Image | None:
@@ -54,6 +57,7 @@ def restore_member_times(
 def remove_all(uow: UnitOfWork) -> None:
     """Every image row and member, tag and property (the data files are the caller's)."""
     image_store.delete_everything(uow.db)
+    task_store.delete_everything(uow.db)
 
 
 # --- a reset's image data: set aside, then dropped or put back --------------------------------
@@ -88,6 +92,10 @@ def drop_set_aside(uow: UnitOfWork, folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
     with uow.atomic():
         set_aside.forget(uow.db, folder.name)
+        live = {i.lower() for i in image_store.live_ids(uow.db)}
+    for name in uow.blobs.staging.staged_ids():  # staged data of images the reset removed
+        if name.lower() not in live:
+            uow.blobs.staging.delete(name)
 
 
 # --- after a crash ------------------------------------------------------------------------------
@@ -103,6 +111,9 @@ class Recovery:
     temp_files_removed: int = 0
     orphan_files_removed: list[str] = field(default_factory=list)
     images_without_data: list[str] = field(default_factory=list)
+    imports_failed: list[str] = field(default_factory=list)
+    stages_requeued: list[str] = field(default_factory=list)
+    staged_files_removed: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         said = []
@@ -116,6 +127,12 @@ class Recovery:
             said.append(f"{self.temp_files_removed} partial upload file(s) removed")
         for name in self.orphan_files_removed:
             said.append(f"data file {name} belonged to no image with data and was removed")
+        for image_id in self.imports_failed:
+            said.append(f"image {image_id}: import cut short, its task failed, back to queued")
+        for image_id in self.stages_requeued:
+            said.append(f"image {image_id}: stage cut short, back to queued")
+        for name in self.staged_files_removed:
+            said.append(f"staged data {name} belonged to no image and was removed")
         for image_id in self.images_without_data:
             said.append(f"image {image_id} is active but its data file is missing")
         return said
@@ -164,4 +181,33 @@ def recover(uow: UnitOfWork) -> Recovery:
             found.orphan_files_removed.append(entry.name)
     present = {entry.name.lower() for entry in uow.blobs.data_files()}
     found.images_without_data = sorted(with_data - present)
+    _recover_imports(uow, found)
     return found
+
+
+def _recover_imports(uow: UnitOfWork, found: Recovery) -> None:
+    """No import runs after a restart: its task fails and its image is reverted as the
+    import flow reverts it (back to ``queued``, lock dropped), so no image stays
+    ``importing``. A stage cut short leaves ``uploading`` without staged data: ``queued``.
+    Staged data of no live image goes; a failed glance-direct keeps its staged data, as
+    Glance does (staging again answers 409 and the import can be retried)."""
+    staging = uow.blobs.staging
+    found.imports_failed = import_tasks.fail_unfinished(uow)
+    staging.sweep_uploads()
+    with uow.atomic():
+        for image_id in image_store.ids_importing(uow.db):
+            image = image_store.get(uow.db, image_id)
+            if image is None:
+                continue
+            if image.status == "importing" or not staging.exists(image.id):
+                image.extra_properties.pop(imports.IMPORT_TASK_KEY, None)
+                image.status = "queued"
+                image.updated_at = uow.now()
+                image_store.save(uow.db, image)
+                if image.id not in found.imports_failed:
+                    found.stages_requeued.append(image.id)
+        live = {i.lower() for i in image_store.live_ids(uow.db)}
+    for name in staging.staged_ids():
+        if name.lower() not in live:
+            staging.delete(name)
+            found.staged_files_removed.append(name)

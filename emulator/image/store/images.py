@@ -14,7 +14,7 @@ from emulator.image.domain.images import Image
 COLUMNS = tuple(
     field.name
     for field in dataclasses.fields(Image)
-    if field.name not in ("tags", "extra_properties")
+    if field.name not in ("tags", "extra_properties", "stores")
 )
 _SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM images"
 
@@ -43,6 +43,11 @@ def _attach(db: sqlite_utils.Database, images: list[Image]) -> list[Image]:
         f"SELECT image_id, value FROM image_tags WHERE image_id IN ({marks}) ORDER BY rowid", ids
     ):
         by_id[image_id].tags.append(value)
+    for image_id, store in db.execute(
+        f"SELECT image_id, store FROM image_stores WHERE image_id IN ({marks}) ORDER BY store",
+        ids,
+    ):
+        by_id[image_id].stores.append(store)
     return images
 
 
@@ -119,6 +124,34 @@ def update_fields(db: sqlite_utils.Database, image_id: str, **fields: Any) -> No
     db.execute(f"UPDATE images SET {assignments} WHERE id = ?", [*fields.values(), image_id])
 
 
+def set_property(db: sqlite_utils.Database, image_id: str, name: str, value: str | None) -> None:
+    """One property set (or replaced) without touching the others. Inside ``atomic``."""
+    db.execute(
+        "INSERT INTO image_properties (image_id, name, value) VALUES (?, ?, ?) "
+        "ON CONFLICT (image_id, name) DO UPDATE SET value = excluded.value",
+        [image_id, name, value],
+    )
+
+
+def add_stores(db: sqlite_utils.Database, image_id: str, stores: Iterable[str]) -> None:
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO image_stores (image_id, store) VALUES (?, ?)",
+        [(image_id, store) for store in stores],
+    )
+
+
+def remove_store(db: sqlite_utils.Database, image_id: str, store: str) -> None:
+    db.execute("DELETE FROM image_stores WHERE image_id = ? AND store = ?", [image_id, store])
+
+
+def ids_importing(db: sqlite_utils.Database) -> list[str]:
+    """Live images whose status says an import or a stage is under way."""
+    rows = db.execute(
+        "SELECT id FROM images WHERE deleted = 0 AND status IN ('uploading', 'importing')"
+    )
+    return [row[0] for row in rows]
+
+
 def mark_deleted(db: sqlite_utils.Database, image_id: str, when: str) -> None:
     """Keep a tombstone row (the id stays taken) and drop everything hanging off it."""
     db.execute(
@@ -126,7 +159,7 @@ def mark_deleted(db: sqlite_utils.Database, image_id: str, when: str) -> None:
         "WHERE id = ?",
         [when, when, image_id],
     )
-    for table in ("image_properties", "image_tags", "image_members"):
+    for table in ("image_properties", "image_tags", "image_members", "image_stores"):
         db.execute(f"DELETE FROM {table} WHERE image_id = ?", [image_id])
 
 
@@ -164,7 +197,7 @@ def live_ids(db: sqlite_utils.Database) -> list[str]:
 
 def delete_everything(db: sqlite_utils.Database) -> None:
     """Every image row, deleted ones too, with all that hangs off them (a reset)."""
-    for table in ("image_members", "image_tags", "image_properties", "images"):
+    for table in ("image_members", "image_tags", "image_properties", "image_stores", "images"):
         db.execute(f"DELETE FROM {table}")
 
 
@@ -179,3 +212,51 @@ def ids_with_data(db: sqlite_utils.Database) -> set[str]:
         "SELECT lower(id) FROM images WHERE deleted = 0 AND status IN ('active', 'deactivated')"
     )
     return {row[0] for row in rows}
+
+
+# --- usage for the unified limits (glance/db/sqlalchemy/api.py user_get_*) ---------------
+
+_COPYING = (
+    "EXISTS (SELECT 1 FROM image_properties p WHERE p.image_id = images.id "
+    "AND p.name = 'os_glance_importing_to_stores' AND p.value != '')"
+)
+
+
+def storage_usage(db: sqlite_utils.Database, owner: str | None) -> int:
+    """Bytes in the store (one location per image with data)."""
+    row = db.execute(
+        "SELECT coalesce(sum(size), 0) FROM images WHERE deleted = 0 AND owner IS ? "
+        "AND size > 0 AND status IN ('active', 'deactivated')",
+        [owner],
+    ).fetchone()
+    return int(row[0])
+
+
+def staging_usage(db: sqlite_utils.Database, owner: str | None) -> int:
+    """Bytes staged or being imported, and of images being copied."""
+    row = db.execute(
+        "SELECT coalesce(sum(size), 0) FROM images WHERE deleted = 0 AND owner IS ? "
+        f"AND size > 0 AND (status IN ('uploading', 'importing') OR ({_COPYING} "
+        "AND status NOT IN ('killed', 'pending_delete')))",
+        [owner],
+    ).fetchone()
+    return int(row[0])
+
+
+def image_count(db: sqlite_utils.Database, owner: str | None) -> int:
+    row = db.execute(
+        "SELECT count(*) FROM images WHERE deleted = 0 AND owner IS ? "
+        "AND status NOT IN ('killed', 'pending_delete')",
+        [owner],
+    ).fetchone()
+    return int(row[0])
+
+
+def uploading_count(db: sqlite_utils.Database, owner: str | None) -> int:
+    row = db.execute(
+        "SELECT count(*) FROM images WHERE deleted = 0 AND owner IS ? "
+        f"AND (status IN ('saving', 'uploading', 'importing') OR ({_COPYING} "
+        "AND status NOT IN ('killed', 'pending_delete')))",
+        [owner],
+    ).fetchone()
+    return int(row[0])
