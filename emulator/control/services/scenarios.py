@@ -169,6 +169,40 @@ def _shared_refs(scenario: dict[str, Any]) -> set[int]:
     return found
 
 
+def prepare_data(
+    uow: UnitOfWork,
+    scenario: dict[str, Any],
+    base_dir: Path | None = None,
+    *,
+    files_within: Path | None = None,
+) -> dict[int, image_data.PreparedData]:
+    """Every image's data written to a temp file and hashed, by position in ``images``:
+    the slow part of a load, done before it takes the write lock, so that other requests
+    are answered meanwhile. The caller hands the result to ``load``, which consumes it."""
+    prepared: dict[int, image_data.PreparedData] = {}
+    step = "scenario"
+    try:
+        for index, item in enumerate(scenario["images"]):
+            if "data" in item:
+                step = f"images.{index}"
+                seed = _data_seed(item, index)
+                chunks, size = _data_source(item["data"], seed, base_dir, files_within, _same)
+                prepared[index] = image_data.prepare(uow, chunks, size)
+    except BaseException as exc:
+        discard(prepared)
+        if isinstance(exc, errors.EmulatorError):
+            raise ScenarioError(f"{step}: {exc.message}") from exc
+        raise
+    return prepared
+
+
+def discard(prepared: dict[int, image_data.PreparedData]) -> None:
+    """Drop prepared data that no load took."""
+    for piece in prepared.values():
+        piece.discard()
+    prepared.clear()
+
+
 def load(
     uow: UnitOfWork,
     scenario: dict[str, Any],
@@ -177,13 +211,33 @@ def load(
     files_within: Path | None = None,
     relocate: Callable[[Path], Path] = _same,
     replacing: bool = False,
+    prepared: dict[int, image_data.PreparedData] | None = None,
 ) -> LoadSummary:
     """Load ``scenario`` (already validated) on top of the current state, all or nothing.
 
     ``files_within`` restricts ``data.file`` paths (scenarios posted over HTTP may only name
     files inside the data directory). ``replacing``: called by a reset, which has already
-    made way for the scenario's project and user ids.
+    made way for the scenario's project and user ids. ``prepared``: the images' data from
+    ``prepare_data`` (else it is prepared here, before the transaction). ``relocate`` maps
+    the path of a server disk file named by the scenario (a reset has moved the data).
     """
+    if prepared is None:
+        prepared = prepare_data(uow, scenario, base_dir, files_within=files_within)
+    try:
+        return _load(uow, scenario, base_dir, files_within, relocate, replacing, prepared)
+    finally:
+        discard(prepared)
+
+
+def _load(
+    uow: UnitOfWork,
+    scenario: dict[str, Any],
+    base_dir: Path | None,
+    files_within: Path | None,
+    relocate: Callable[[Path], Path],
+    replacing: bool,
+    prepared: dict[int, image_data.PreparedData],
+) -> LoadSummary:
     db = uow.db
     summary = LoadSummary(name=scenario["name"])
     created: list[str] = []
@@ -229,11 +283,8 @@ def load(
                 image_id = _load_image(
                     uow,
                     item,
-                    _data_seed(item, index),
                     "shared" if keeps_members else item.get("visibility"),
-                    base_dir,
-                    files_within,
-                    relocate,
+                    prepared.pop(index, None),
                     created,
                 )
                 if keeps_members:
@@ -275,11 +326,8 @@ def load(
 def _load_image(
     uow: UnitOfWork,
     item: dict[str, Any],
-    seed: str,
     visibility: str | None,
-    base_dir: Path | None,
-    files_within: Path | None,
-    relocate: Callable[[Path], Path],
+    data: image_data.PreparedData | None,
     created: list[str],
 ) -> str:
     owner = None if item["owner"] is None else _project_id(uow.db, item["owner"])
@@ -296,9 +344,8 @@ def _load_image(
     image = image_service.create(as_owner, body)
     created.append(image.id)
     wants = item.get("status", "active" if "data" in item else "queued")
-    if "data" in item:
-        chunks, size = _data_source(item["data"], seed, base_dir, files_within, relocate)
-        image_data.upload(as_owner, image.id, chunks, size)
+    if data is not None:
+        image_data.upload(as_owner, image.id, data)
     elif wants != "queued":
         raise ScenarioError(f"status {wants!r} needs data")
     if wants == "queued" and "data" in item:

@@ -67,6 +67,13 @@ def reset(
     root = uow.blobs.root.resolve()
     aside: Path | None = None
     disks_aside: Path | None = None
+    # The images' data is written and hashed first, without the write lock: requests are
+    # answered meanwhile (a multi-GiB lab used to block every writer past its timeout).
+    prepared = (
+        {}
+        if scenario is None
+        else scenarios.prepare_data(uow, scenario, base_dir, files_within=files_within)
+    )
     try:
         with uow.atomic():
             # Under the write lock, so no upload commits a file in between.
@@ -94,8 +101,10 @@ def reset(
                     # An export by reference names files that were just moved aside.
                     relocate=lambda p: moved / p.name if p.parent == root else p,
                     replacing=True,
+                    prepared=prepared,
                 )
     except BaseException:
+        scenarios.discard(prepared)
         if aside is not None:
             maintenance.put_back(uow, aside)
         compute_maintenance.put_back_disks(uow, disks_aside)

@@ -53,14 +53,40 @@ TOO_LARGE = "The incoming image is too large: The provided image is too large."
 # --- upload ---------------------------------------------------------------------------
 
 
+@dataclass
+class PreparedData:
+    """Data already written to a temp file and hashed, waiting for the upload that takes it:
+    a reset or scenario load does this slow part before it takes the write lock."""
+
+    pending: PendingBlob
+    md5: hashlib._Hash
+    sha: hashlib._Hash
+
+    def discard(self) -> None:
+        self.pending.discard()
+
+
+def prepare(uow: UnitOfWork, chunks: Iterable[bytes], size: int | None = None) -> PreparedData:
+    """Write and hash ``chunks`` ahead of ``upload`` (which then only inspects and keeps
+    them), with the same size checks; no lock is held meanwhile."""
+    pending = uow.blobs.begin()
+    try:
+        md5, sha = write_hashed(pending, chunks, size or 0, uow.config.image_size_cap)
+    except BaseException:
+        pending.discard()
+        raise
+    return PreparedData(pending, md5, sha)
+
+
 def upload(
     uow: UnitOfWork,
     image_id: str,
-    chunks: Iterable[bytes],
+    chunks: Iterable[bytes] | PreparedData,
     size: int | None = None,
     store_header: str | None = None,
 ) -> Image:
-    """Store the image's data: queued -> saving -> active.
+    """Store the image's data: queued -> saving -> active. ``chunks`` may be data already
+    written by ``prepare`` (consumed here, kept or discarded).
 
     Any refusal after ``saving`` (too large, wrong size, content not matching disk_format,
     client gone) puts the image back to ``queued`` and keeps no data. Content refused by
@@ -77,8 +103,11 @@ def upload(
     hashes_of_refused: dict[str, str] = {}
     try:
         quotas.enforce_image_count_uploading(uow)
-        pending = blobs.begin()
-        md5, sha = write_hashed(pending, chunks, size or 0, uow.config.image_size_cap)
+        if isinstance(chunks, PreparedData):
+            pending, md5, sha = chunks.pending, chunks.md5, chunks.sha
+        else:
+            pending = blobs.begin()
+            md5, sha = write_hashed(pending, chunks, size or 0, uow.config.image_size_cap)
         try:
             virtual_size = inspect(image, pending, uow.config)
         except errors.UnsupportedMediaType:
