@@ -89,6 +89,29 @@ def test_a_bad_namespace_in_a_scenario_changes_nothing(api: Api) -> None:
     assert api.snapshot() == before
 
 
+@pytest.mark.parametrize(
+    ("times", "complaint"),
+    [
+        ({"created_at": "", "updated_at": {}}, "created_at must be an ISO 8601 timestamp"),
+        ({"updated_at": {}}, "updated_at must be an ISO 8601 timestamp"),
+        ({"created_at": 5}, "created_at must be an ISO 8601 timestamp"),
+        ({"created_at": None}, "created_at must be an ISO 8601 timestamp"),
+        ({"created_at": "yesterday"}, "created_at must be an ISO 8601 timestamp"),
+    ],
+)
+def test_namespace_times_that_are_no_timestamps_get_a_400(
+    api: Api, times: dict[str, Any], complaint: str
+) -> None:
+    """The schemathesis run found a dict as updated_at answered 500 on reset."""
+    before = api.snapshot()
+    document = {"metadef_namespaces": [{"namespace": "Lab::Timed", **times}]}
+    for path in ("scenario", "reset"):
+        answer = _control(api, path, {"document": document})
+        assert answer.status_code == 400, answer.get_data(as_text=True)
+        assert complaint in answer.get_json()["error"]["message"]
+        assert api.snapshot() == before
+
+
 def test_export_then_reset_gives_the_same_catalog(api: Api, users: Users) -> None:
     api.create(
         {

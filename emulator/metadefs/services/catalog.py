@@ -10,6 +10,7 @@ import json
 from importlib import resources
 from typing import Any
 
+from emulator.core import clock, errors
 from emulator.core.context import admin_context
 from emulator.core.unit_of_work import UnitOfWork
 from emulator.metadefs.domain.model import NamespaceDetail
@@ -58,7 +59,7 @@ def load_namespace(
     with the API's schema and name rules. ``replace``: a namespace of that name goes first
     (a scenario's namespace overrides a built-in one, and an export loads back on top of
     the catalog a reset brought)."""
-    times = {k: body[k] for k in ("created_at", "updated_at") if k in body}
+    times = {k: _timestamp(k, body[k]) for k in ("created_at", "updated_at") if k in body}
     request = {k: v for k, v in body.items() if k not in ("created_at", "updated_at")}
     if not checked:
         validation.validate("namespace", request)
@@ -77,6 +78,18 @@ def load_namespace(
         store.save(uow.db, ns)
         store.set_created_at(uow.db, ns.namespace, ns.created_at)
     return detail
+
+
+def _timestamp(key: str, value: Any) -> str | None:
+    """An exported time, in the store's form; ``updated_at`` may be null (a catalog row)."""
+    if value is None and key == "updated_at":
+        return None
+    if isinstance(value, str):
+        try:
+            return clock.to_storage(clock.parse_timestamp(value))
+        except (ValueError, OverflowError):
+            pass
+    raise errors.BadRequest(f"{key} must be an ISO 8601 timestamp, not {value!r:.60}")
 
 
 def load_builtin(uow: UnitOfWork) -> None:
