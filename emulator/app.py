@@ -6,7 +6,7 @@ Nothing happens at import time; tests build apps with their own config and temp 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -15,12 +15,15 @@ from flask import Flask
 
 from emulator.core.config import Config
 from emulator.core.context import admin_context
+from emulator.core.http import recording
 from emulator.core.http.paths import DecodeEncodedSlashes
+from emulator.core.request_log import RequestLog
 from emulator.core.unit_of_work import UnitOfWork
 
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from emulator.control import api as control
+    from emulator.control import requests_api as control_requests
     from emulator.core.blobs import BlobStore
     from emulator.core.db import Store
     from emulator.core.http import errors as api_errors
@@ -71,13 +74,28 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         schemas.bp,
         identity_api.bp,
         control.bp,
+        control_requests.bp,
     ):
         app.register_blueprint(blueprint)
 
     app.wsgi_app = versions.VersionNegotiation(app.wsgi_app)  # type: ignore[method-assign]
     app.wsgi_app = versions.CorsFilter(app.wsgi_app)  # type: ignore[method-assign]
     app.wsgi_app = DecodeEncodedSlashes(app.wsgi_app)  # type: ignore[method-assign]
+    # Outermost: the request log sees every request as the client sent it.
+    recording.register(app, RequestLog(config.request_log_size, _user_names(store)))
     return app
+
+
+def _user_names(store: Any) -> Callable[[str], str | None]:
+    """user id -> name, for the request log (read when the log is read, once per id)."""
+    from emulator.identity.services import accounts
+
+    def resolve(user_id: str) -> str | None:
+        with store.session() as db:
+            user = accounts.get_user(db, user_id)
+        return user.name if user is not None else None
+
+    return resolve
 
 
 @contextmanager

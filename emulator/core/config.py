@@ -68,6 +68,9 @@ class Config:
         "docker",
         "compressed",
     )
+    #: Requests kept in the request log (``/_emulator/requests``), newest replacing
+    #: oldest; 0 keeps none.
+    request_log_size: int = 1000
 
     @property
     def db_path(self) -> Path:
