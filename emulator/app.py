@@ -23,6 +23,8 @@ from emulator.core.unit_of_work import UnitOfWork
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from emulator.control import api as control
+    from emulator.control import fault_injection
+    from emulator.control import faults_api as control_faults
     from emulator.control import requests_api as control_requests
     from emulator.core.blobs import BlobStore
     from emulator.core.db import Store
@@ -62,6 +64,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
 
     request_scope.register(app)
     auth.register(app)
+    fault_injection.register(app)  # after auth: a rule may name the caller
     routing.register(app)
     api_errors.register(app, allow_header=routing.allowed_methods)
     for blueprint in (
@@ -75,6 +78,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         identity_api.bp,
         control.bp,
         control_requests.bp,
+        control_faults.bp,
     ):
         app.register_blueprint(blueprint)
 

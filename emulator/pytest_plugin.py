@@ -7,8 +7,9 @@ Fixtures:
 ``glance_emulator`` (one server for the whole session)
     Starts the emulator on a free 127.0.0.1 port in a thread, on a temporary data dir, and
     gives an :class:`Emulator` with ``auth_url``, ``image_url``, ``users``, ``clouds_yaml``
-    (a path), ``connect(user)`` (an ``openstack.Connection``), ``reset()`` and
-    ``requests()`` (the request log). Its state is shared: images made by one test are seen
+    (a path), ``connect(user)`` (an ``openstack.Connection``), ``reset()``,
+    ``requests()`` (the request log) and ``fault(...)`` (a fault rule for a ``with``
+    block; rules never outlive the test). Its state is shared: images made by one test are seen
     by the next. It promises the demo accounts (admin, producer, consumer, outsider): if
     an earlier test left a scenario loaded, the demo accounts are restored before the test.
     It does not load scenarios: a ``glance_emulator`` marker on a test that only uses this
@@ -31,6 +32,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -161,6 +163,31 @@ class Emulator:
         found: list[Any] = log.entries(limit, user, **filters)
         return found
 
+    @contextmanager
+    def fault(self, **rule: Any) -> Iterator[Any]:
+        """A fault rule in force inside the ``with`` block (removed after it; any left at
+        the end of a test are removed too). Fields as for ``POST /_emulator/faults``:
+        ``method``, ``path``, ``user``, ``project``, ``probability``, ``count``,
+        ``latency_ms``, ``status``, ``cut`` ("download"/"upload"), ``cut_after_bytes``,
+        ``pass_through``. Gives the rule: ``rule.fired`` counts how often it fired."""
+        from emulator.app import operator_unit_of_work
+        from emulator.control.faults_api import checked_rule
+
+        with operator_unit_of_work(self.app) as uow:
+            body = checked_rule(uow.db, rule)
+        added = self._faults().add(body)
+        try:
+            yield added
+        finally:
+            self._faults().delete(added.id)
+
+    def _faults(self) -> Any:
+        return self.app.extensions["emulator.faults"]
+
+    def clear_faults(self) -> None:
+        """Remove every fault rule."""
+        self._faults().clear()
+
     @property
     def last_request_seq(self) -> int:
         """The ``seq`` of the newest request: ``requests(after=...)`` then gives the rest."""
@@ -242,6 +269,7 @@ def _glance_emulator_per_test(request: pytest.FixtureRequest) -> Iterator[None]:
         emulator.ensure_demo_accounts()
     request.node.stash[_STARTED_AT] = (emulator, emulator.last_request_seq)
     yield
+    emulator.clear_faults()
     emulator.ensure_demo_accounts()
 
 

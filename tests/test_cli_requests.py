@@ -86,3 +86,25 @@ def test_requests_cannot_reach(tmp_path: Path) -> None:
     result = run_cli("requests", "--url", "http://127.0.0.1:9")
     assert result.returncode == 1
     assert "cannot reach http://127.0.0.1:9" in result.stderr
+
+
+def test_faults_commands(server: ServerThread) -> None:
+    url = ["--url", server.base_url]
+    added = run_cli("faults", "add", *url, "--status", "503", "--method", "GET")
+    assert added.returncode == 0, added.stderr
+    rule = json.loads(added.stdout)
+    assert (rule["status"], rule["method"]) == (503, ["GET"])
+    assert requests.get(server.base_url + "/versions", timeout=10).status_code == 503
+    listed = json.loads(run_cli("faults", "list", *url).stdout)
+    assert [r["id"] for r in listed] == [rule["id"]] and listed[0]["fired"] == 1
+    assert run_cli("faults", "delete", *url, rule["id"]).returncode == 0
+    missing = run_cli("faults", "delete", *url, rule["id"])
+    assert missing.returncode == 1 and f"No fault rule '{rule['id']}'" in missing.stderr
+    run_cli("faults", "add", *url, "--latency-ms", "1")
+    assert run_cli("faults", "clear", *url).returncode == 0
+    assert json.loads(run_cli("faults", "list", *url).stdout) == []
+    bad = run_cli("faults", "add", *url, "--status", "299")
+    assert bad.returncode == 1 and "status must be one of" in bad.stderr
+    # CLI requests shows which rule answered.
+    shown = run_cli("requests", *url, "--faults").stdout.splitlines()
+    assert len(shown) == 1 and shown[0].endswith("fault=fault-1: status 503")

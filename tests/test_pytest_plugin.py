@@ -321,3 +321,39 @@ def test_a_failing_test_reports_its_requests(pytester: pytest.Pytester) -> None:
     assert "GET /v2/images/no-such 401" in section
     assert "producer" in section  # who made the image
     assert "from-the-passing-test" not in section  # only this test's requests
+
+
+FAULT_SUITE = textwrap.dedent(
+    """
+    import openstack
+    import pytest
+
+    def test_fault_helper(glance_emulator_clean):
+        conn = glance_emulator_clean.connect("producer")
+        with glance_emulator_clean.fault(status=503, method="GET", path="/v2/images",
+                                         count=2) as rule:
+            assert list(conn.image.images()) == []  # the SDK retries 503s
+        assert rule.fired == 2
+        statuses = [e["status"] for e in glance_emulator_clean.requests(
+            path="/v2/images", method="GET")]
+        assert statuses[:3] == [200, 503, 503]
+
+    def test_a_rule_left_in_force_ends_with_its_test(glance_emulator):
+        glance_emulator.fault(status=503).__enter__()
+
+    def test_no_rule_from_the_previous_test(glance_emulator):
+        assert list(glance_emulator.connect("producer").image.images()) is not None
+        assert glance_emulator.app.extensions["emulator.faults"].list() == []
+
+    def test_a_bad_rule_is_refused(glance_emulator):
+        with pytest.raises(Exception, match="No user 'nobody'"):
+            with glance_emulator.fault(status=503, user="nobody"):
+                pass
+    """
+)
+
+
+def test_the_fault_helper(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_faults=FAULT_SUITE)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly")
+    result.assert_outcomes(passed=4)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator import __version__
-from emulator.cli import request_tools
+from emulator.cli import fault_tools, request_tools
 from emulator.cli import tools as cli_tools
 from emulator.cli.settings import LOG_LEVELS, ServerSettings, Settings, SettingsError, build
 from emulator.core.config import SHARING_PROFILES, Config
@@ -191,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=serve_command)
     cli_tools.add_commands(commands)
     request_tools.add_commands(commands)
+    fault_tools.add_commands(commands)
     return parser
 
 
