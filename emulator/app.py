@@ -22,6 +22,7 @@ from emulator.core.unit_of_work import UnitOfWork
 
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
+    from emulator.control import accounts_api as control_accounts
     from emulator.control import api as control
     from emulator.control import fault_injection
     from emulator.control import faults_api as control_faults
@@ -79,6 +80,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         control.bp,
         control_requests.bp,
         control_faults.bp,
+        control_accounts.bp,
     ):
         app.register_blueprint(blueprint)
 

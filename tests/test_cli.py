@@ -50,6 +50,9 @@ SERVE_OPTIONS = (
     "--log-level",
     "--threads",
     "--scenario",
+    "--ready-file",
+    "--json",
+    "--pid-file",
 )
 
 

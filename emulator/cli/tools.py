@@ -52,7 +52,8 @@ def add_commands(commands: Any) -> None:
     clouds = commands.add_parser(
         "clouds-yaml",
         help="print a clouds.yaml with one cloud per user",
-        description="Print a clouds.yaml with one cloud per user of the data dir. Passwords "
+        description="Print a clouds.yaml with one cloud per user of a running server "
+        "(--url) or a data dir (--data-dir). Passwords "
         "are shown where they follow the '<name>-pass' convention; others read <password>.",
     )
     _account_options(clouds)
@@ -83,13 +84,16 @@ def _target_options(sub: argparse.ArgumentParser) -> None:
 
 def _account_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
-        "--url", default=DEFAULT_URL, help=f"the server's base URL (default: {DEFAULT_URL})"
+        "--url",
+        help=f"the server's base URL (default: {DEFAULT_URL}); without --data-dir, the "
+        "users are asked from this server",
     )
     sub.add_argument(
         "--data-dir",
-        default=DEFAULT_DATA_DIR,
-        help=f"the data dir holding the users (default: ./{DEFAULT_DATA_DIR})",
+        help="read the users from this data dir instead (default: ./"
+        f"{DEFAULT_DATA_DIR} if it exists and no --url is given)",
     )
+    sub.add_argument("--token", help="an admin token (needed only for a server elsewhere)")
 
 
 # --- running against a server ------------------------------------------------------------
@@ -276,20 +280,45 @@ def export_command(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
     return _guard(work)
 
 
+def _base_url(args: argparse.Namespace) -> str:
+    return str(args.url or DEFAULT_URL).rstrip("/")
+
+
 def _accounts(args: argparse.Namespace) -> list[Any]:
+    """From ``--data-dir``; else from the server at ``--url``; else from ./data if it has
+    emulator data, or the server at the default URL."""
     from emulator.cli import client_config
 
-    if not (Path(args.data_dir) / "emulator.db").is_file():
-        raise ToolError(f"no emulator data in {args.data_dir} (use --data-dir)")
+    local = args.data_dir
+    if local is None and args.url is None and (Path(DEFAULT_DATA_DIR) / "emulator.db").is_file():
+        local = DEFAULT_DATA_DIR
+    if local is None:
+        return _remote_accounts(args)
+    if not (Path(local) / "emulator.db").is_file():
+        raise ToolError(f"no emulator data in {local} (use --data-dir, or --url of a server)")
+    args.data_dir = local
     found: list[Any] = _run_local(args, lambda uow: client_config.known_accounts(uow.db))
     return found
+
+
+def _remote_accounts(args: argparse.Namespace) -> list[Any]:
+    from emulator.cli.client_config import Account
+
+    url = f"{_base_url(args)}/_emulator/accounts"
+    status, payload, _ = _http("GET", url, token=args.token)
+    if status != 200 or not isinstance(payload, dict):
+        raise ToolError(f"GET {url}: {status} {_message(payload)}")
+    return [
+        Account(a["user"], a["password"], a["project_name"], a["project_id"], tuple(a["roles"]))
+        for a in payload["accounts"]
+    ]
 
 
 def clouds_yaml_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from emulator.cli import client_config
 
     def work() -> None:
-        sys.stdout.write(client_config.clouds_yaml(args.url, _accounts(args)))
+        sys.stdout.write(client_config.clouds_yaml(_base_url(args), _accounts(args)))
 
     return _guard(work)
 
@@ -301,6 +330,6 @@ def env_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         found = {a.user: a for a in _accounts(args)}
         if args.user not in found:
             raise ToolError(f"no user {args.user!r}; known: {', '.join(sorted(found))}")
-        sys.stdout.write(client_config.env_lines(args.url, found[args.user]))
+        sys.stdout.write(client_config.env_lines(_base_url(args), found[args.user]))
 
     return _guard(work)

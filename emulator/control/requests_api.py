@@ -34,8 +34,10 @@ def _whole_number(name: str, low: int, high: int | None = None) -> int | None:
     text = request.args.get(name)
     if text is None:
         return None
-    if not text.isascii() or not text.isdigit():
-        raise errors.BadRequest(f"{name} must be a whole number, not {text!r}.")
+    # Length first: int() of thousands of digits raises (and would be slow).
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise errors.BadRequest(f"{name} must be a whole number, not {shown!r}.")
     value = int(text)
     if value < low or (high is not None and value > high):
         limit = f"from {low} to {high}" if high is not None else f"at least {low}"

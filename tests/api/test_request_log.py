@@ -169,6 +169,8 @@ def test_delete_empties_the_log(client: FlaskClient) -> None:
         "status=99",
         "status=%EF%BC%91",
         "after=x",
+        "after=" + "9" * 5000,
+        "limit=" + "1" * 5000,
         "fault=maybe",
         "format=xml",
         "colour=red",
