@@ -31,7 +31,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from emulator.core.db import Store
     from emulator.core.http import errors as api_errors
     from emulator.core.http import request_scope
-    from emulator.identity.api import auth
+    from emulator.identity.api import auth, wrong_auth_url
     from emulator.identity.api import keystone as identity_api
     from emulator.identity.services import accounts
     from emulator.image.api import (
@@ -66,6 +66,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     request_scope.register(app)
     auth.register(app)
     fault_injection.register(app)  # after auth: a rule may name the caller
+    wrong_auth_url.register(app)
     routing.register(app)
     api_errors.register(app, allow_header=routing.allowed_methods)
     for blueprint in (

@@ -226,3 +226,44 @@ def test_clouds_yaml_from_a_url_keeps_unknown_passwords_as_placeholders(
     assert "export OS_PASSWORD='<password>'" in env.stdout
     unknown = cli("env", "bob", "--url", url)
     assert unknown.returncode == 1 and "known: admin, alice" in unknown.stderr
+
+
+def test_reset_goes_back_to_the_start_scenario_and_says_so(
+    tmp_path: Path, servers: list[Served]
+) -> None:
+    (tmp_path / "lab.yaml").write_text(
+        "name: my-lab\nprojects: [{name: team}]\n"
+        "users: [{name: alice, password: alice-pass, project: team}]\n"
+        "images: [{name: lab-image, owner: team, disk_format: raw, container_format: bare,\n"
+        "          data: {file: disk.raw}}]\n"
+    )
+    (tmp_path / "disk.raw").write_bytes(b"lab data")
+    # A relative scenario path, from the server's own working directory.
+    served = serve(
+        servers, "--port", "0", "--ephemeral", "--json", "--scenario", "lab.yaml", cwd=tmp_path
+    )
+    url = served.json_line()["url"]
+    requests.post(url + "/_emulator/reset", json={"scenario": "classroom"}, timeout=30)
+
+    again = cli("reset", "--url", url)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("scenario: my-lab\n")
+    accounts = requests.get(url + "/_emulator/accounts", timeout=10).json()["accounts"]
+    assert "alice" in {a["user"] for a in accounts}
+
+    demo = cli("reset", "--url", url, "--demo")
+    assert demo.stdout.startswith("scenario: demo\n")
+    accounts = requests.get(url + "/_emulator/accounts", timeout=10).json()["accounts"]
+    assert {a["user"] for a in accounts} == {"admin", "consumer", "outsider", "producer"}
+
+    over_http = requests.post(url + "/_emulator/reset", timeout=30)
+    assert over_http.json()["scenario"] == "my-lab"
+    assert list(over_http.json()["images"]) == ["lab-image"]
+
+
+def test_no_command_lists_the_commands() -> None:
+    result = cli()
+    assert result.returncode == 2
+    for command in ("serve", "reset", "clouds-yaml", "requests", "faults", "wait"):
+        assert f"\n    {command}" in result.stderr
+    assert "give a command, e.g. 'glance-emulator serve'" in result.stderr

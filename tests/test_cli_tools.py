@@ -420,9 +420,14 @@ def test_serve_scenario_on_a_new_data_dir_is_a_reset(tmp_path: Path) -> None:
 
 def test_reset_load_export_against_a_server(live: dict[str, Any], tmp_path: Path) -> None:
     url, saved = live["url"], tmp_path / "saved.json"
-    out = ok("reset", "--url", url)
+    out = ok("reset", "--url", url, "--demo")
     assert out.startswith("scenario: demo\n")
     assert image_names(url, "producer") == []
+    # With no target, back to the scenario the server was started with.
+    out = ok("reset", "--url", url)
+    assert out.startswith("scenario: sharing-101\n")
+    assert image_names(url, "consumer") == live["at_start"]["consumer"]
+    ok("reset", "--url", url, "--demo")
 
     out = ok("load", "classroom", "--url", url)
     assert out.startswith("scenario: classroom\n")

@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         "with the Keystone v3 subset clients need to log in.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve = commands.add_parser(
         "serve",
         help="serve the API until stopped (Ctrl+C / SIGTERM)",
@@ -332,7 +332,7 @@ def _start(settings: Settings, args: argparse.Namespace, written: list[Path]) ->
     if settings.scenario is not None and not startup.load_scenario(app, settings.scenario, fresh):
         return None
     # A reset with no target goes back to this scenario (control API, 'reset').
-    app.extensions["emulator.start_scenario"] = settings.scenario
+    app.extensions["emulator.start_scenario"] = startup.scenario_reference(settings.scenario)
     logging_setup.install(app)
     try:
         server = make_server(app, host=net.host, port=net.port, threads=net.threads)
@@ -390,6 +390,11 @@ def _start(settings: Settings, args: argparse.Namespace, written: list[Path]) ->
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:
+        # No command: say which there are (argparse would only name COMMAND).
+        parser.print_help(sys.stderr)
+        print(f"\n{PROG}: give a command, e.g. '{PROG} serve'", file=sys.stderr)
+        return 2
     return int(args.handler(args, parser))
 
 

@@ -69,3 +69,12 @@ def load_scenario(app: Any, scenario: str, fresh: bool) -> bool:
         print(f"{PROG}: {exc.message}", file=sys.stderr)
         return False
     return True
+
+
+def scenario_reference(scenario: str | None) -> str | None:
+    """How a later reset finds the start scenario again: a file by its absolute path (the
+    server may change directory), a packaged name as it is."""
+    if scenario is None:
+        return None
+    path = Path(scenario)
+    return str(path.resolve()) if path.exists() else scenario

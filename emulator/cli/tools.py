@@ -27,7 +27,10 @@ def add_commands(commands: Any) -> None:
     listing.set_defaults(handler=scenarios_command)
 
     for name, helptext in (
-        ("reset", "reset a server or data dir to the demo accounts (or to --scenario)"),
+        (
+            "reset",
+            "reset a server to the scenario it started with (or the demo accounts)",
+        ),
         ("load", "load a scenario on top of the current state of a server or data dir"),
         ("export", "print the whole state as a scenario file (JSON, which is valid YAML)"),
     ):
@@ -35,8 +38,14 @@ def add_commands(commands: Any) -> None:
         if name == "load":
             sub.add_argument("scenario", help="a packaged scenario name or a YAML file")
         if name == "reset":
-            sub.add_argument(
+            target = sub.add_mutually_exclusive_group()
+            target.add_argument(
                 "--scenario", metavar="NAME|FILE", help="reset to this scenario instead"
+            )
+            target.add_argument(
+                "--demo",
+                action="store_true",
+                help="reset to the demo accounts, whatever the server was started with",
             )
         if name == "export":
             sub.add_argument(
@@ -78,8 +87,12 @@ def _target_options(sub: argparse.ArgumentParser) -> None:
         help=f"work on this data dir directly (default when no --url: ./{DEFAULT_DATA_DIR})",
     )
     sub.add_argument("--token", help="an admin token for --url (default: log in as admin)")
-    sub.add_argument("--user", default="admin", help="admin user for --url (default: admin)")
-    sub.add_argument("--password", default="admin-pass", help="its password (default: admin-pass)")
+    sub.add_argument(
+        "--user",
+        help="log in to --url as this admin user (default: no login for a server on this "
+        "machine, which needs none; admin for any other)",
+    )
+    sub.add_argument("--password", help="its password (default: <user>-pass)")
 
 
 def _account_options(sub: argparse.ArgumentParser) -> None:
@@ -127,9 +140,28 @@ def _http(
         raise ToolError(f"cannot reach {url}: {exc.reason}") from exc
 
 
-def _admin_token(args: argparse.Namespace) -> str:
+def _is_loopback_url(url: str) -> bool:
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _admin_token(args: argparse.Namespace) -> str | None:
+    """The token to send: --token; none for a server on this machine (the control API
+    needs none from it) unless --user/--password say to log in; else admin's."""
     if args.token:
         return str(args.token)
+    if args.user is None and args.password is None and _is_loopback_url(args.url):
+        return None
+    args.user = args.user or "admin"
+    args.password = args.password or f"{args.user}-pass"
     body = {
         "auth": {
             "identity": {
@@ -240,6 +272,8 @@ def reset_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     def work() -> None:
         if args.url:
             body = _scenario_body(args.scenario) if args.scenario else None
+            if args.demo:
+                body = {"scenario": None}
             _print_summary(_control(args, "POST", "reset", body))
             return
         from emulator.control.services import scenario_files, state

@@ -36,8 +36,9 @@ VERSIONS: tuple[tuple[str, str], ...] = (
 ALLOWED_URL_VERSIONS = frozenset(["v2"] + [f"v2.{n}" for n in (0, 1, 2, 3, 4, 5, 6, 7, 9, 15, 17)])
 VND_MIME_PREFIX = "application/vnd.openstack.images-"
 
-# Our own surfaces, outside Glance's version negotiation.
-PASSTHROUGH_PREFIXES = ("/identity", "/_emulator", "/healthcheck")
+# Our own surfaces, outside Glance's version negotiation (``/v3``: identity requests sent
+# to the image URL, answered by ``identity/api/wrong_auth_url.py``).
+PASSTHROUGH_PREFIXES = ("/identity", "/_emulator", "/healthcheck", "/v3")
 
 
 def versions_document() -> dict[str, Any]:
