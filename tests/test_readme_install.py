@@ -18,8 +18,9 @@ def section(title: str) -> str:
 
 
 def test_the_in_process_example_runs() -> None:
-    blocks = re.findall(r"^```python\n(.*?)^```$", section("Installing into your own project"),
-                        re.M | re.S)
+    blocks = re.findall(
+        r"^```python\n(.*?)^```$", section("Installing into your own project"), re.M | re.S
+    )
     assert len(blocks) == 1
     exec(compile(blocks[0], "README example", "exec"), {})  # noqa: S102 - our own README
 
