@@ -136,6 +136,7 @@ class Emulator:
     def reset(self, scenario: str | None = None) -> None:
         """Back to the demo accounts, or to a packaged scenario / scenario file."""
         from emulator.app import operator_unit_of_work
+        from emulator.control.domain.faults import put_in_force
         from emulator.control.services import scenario_files, state
 
         document, base_dir = (None, None)
@@ -143,6 +144,7 @@ class Emulator:
             document, base_dir = scenario_files.read(scenario)
         with operator_unit_of_work(self.app) as uow:
             state.reset(uow, document, base_dir)
+        put_in_force(self._faults(), document, replace=True)
         self.scenario = scenario
         self._refresh()
 

@@ -267,3 +267,23 @@ def test_no_command_lists_the_commands() -> None:
     for command in ("serve", "reset", "clouds-yaml", "requests", "faults", "wait"):
         assert f"\n    {command}" in result.stderr
     assert "give a command, e.g. 'glance-emulator serve'" in result.stderr
+
+
+def test_serve_puts_the_start_scenario_rules_in_force(
+    tmp_path: Path, servers: list[Served]
+) -> None:
+    lab = tmp_path / "flaky.yaml"
+    lab.write_text(
+        "name: flaky\nfaults:\n"
+        "  - {name: slow-versions, latency_ms: 1, path: /versions}\n"
+        "  - {status: 503, path: /identity/v3}\n"
+    )
+    url = serve(servers, "--port", "0", "--ephemeral", "--json", "--scenario", str(lab))
+    base = url.json_line()["url"]
+    assert requests.get(base + "/identity/v3", timeout=10).status_code == 503
+    listed = json.loads(cli("faults", "list", "--url", base).stdout)
+    assert [r["name"] for r in listed] == ["slow-versions", None]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nfaults: [{cut: sideways}]\n")
+    result = cli("serve", "--port", "0", "--ephemeral", "--scenario", str(bad))
+    assert result.returncode == 1 and "faults.0: cut must be one of" in result.stderr

@@ -52,6 +52,16 @@ def load_scenario(app: Any, scenario: str, fresh: bool) -> bool:
     from emulator.control.services import scenario_files, state
     from emulator.core import errors
 
+    try:
+        # The start scenario's fault rules live in memory: in force at every start.
+        from emulator.control.domain.faults import put_in_force
+
+        put_in_force(
+            app.extensions["emulator.faults"], scenario_files.read(scenario)[0], replace=True
+        )
+    except errors.EmulatorError as exc:
+        print(f"{PROG}: {exc.message}", file=sys.stderr)
+        return False
     if not fresh:
         print(
             f"{PROG}: the data dir already has state; scenario {scenario!r} not loaded "

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, request
 
 from emulator import __version__
+from emulator.control.domain import faults
 from emulator.core import errors
 from emulator.core.http import bodies
 from emulator.core.http.render import json_response
@@ -170,6 +171,7 @@ def reset() -> Response:
 
     scenario, base_dir, files_within = _reset_target(_body(required=False))
     summary = state.reset(unit_of_work(), scenario, base_dir, files_within=files_within)
+    faults.put_in_force(current_app.extensions["emulator.faults"], scenario, replace=True)
     return _summary_response(summary)
 
 
@@ -187,6 +189,7 @@ def load_scenario() -> Response:
         _files_root(),
         files_within=_files_root(),
     )
+    faults.put_in_force(current_app.extensions["emulator.faults"], scenario, replace=False)
     return _summary_response(summary)
 
 

@@ -209,3 +209,37 @@ def test_the_first_rule_that_fires_wins_and_counts_are_kept() -> None:
     assert table.fire(asking()) is second
     assert table.fire(asking("/_emulator/health")) is None
     assert (first.fired, second.fired) == (1, 1)
+
+
+FAULTY_LAB = {
+    "name": "flaky-lab",
+    "faults": [{"name": "flaky-list", "status": 503, "method": "GET", "path": "/v2/images"}],
+}
+
+
+def test_a_scenario_brings_its_rules_and_a_reset_replaces_them(
+    client: FlaskClient, users: Users
+) -> None:
+    add(client, latency_ms=1, name="mine")
+    assert client.post("/_emulator/reset", json={"document": FAULTY_LAB}).status_code == 200
+    listed = client.get("/_emulator/faults").json["faults"]
+    assert [r["name"] for r in listed] == ["flaky-list"]
+    assert client.get("/v2/images", headers=users.headers("producer")).status_code == 503
+    # A load adds its rules beside those in force.
+    assert client.post("/_emulator/scenario", json={"document": FAULTY_LAB}).status_code == 200
+    assert len(client.get("/_emulator/faults").json["faults"]) == 2
+    # The demo accounts have none.
+    assert client.post("/_emulator/reset").status_code == 200
+    assert client.get("/_emulator/faults").json["faults"] == []
+
+
+def test_a_bad_rule_in_a_scenario_is_a_400_and_changes_nothing(
+    client: FlaskClient, users: Users
+) -> None:
+    add(client, latency_ms=1, name="mine")
+    bad = {"name": "bad", "faults": [{"status": 299}], "projects": [{"name": "new"}]}
+    answer = client.post("/_emulator/reset", json={"document": bad})
+    assert answer.status_code == 400
+    assert "faults.0: status must be one of" in answer.json["error"]["message"]
+    assert [r["name"] for r in client.get("/_emulator/faults").json["faults"]] == ["mine"]
+    assert client.get("/v2/images", headers=users.headers("producer")).status_code == 200

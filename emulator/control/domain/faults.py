@@ -306,3 +306,12 @@ class FaultTable:
                 rule.fired += 1
             return rule
         return None
+
+
+def put_in_force(table: FaultTable, scenario: dict[str, Any] | None, *, replace: bool) -> None:
+    """A scenario's ``faults`` into ``table``: instead of the rules there (a reset; none for
+    the demo accounts) or beside them (a load)."""
+    if replace:
+        table.clear()
+    for rule in (scenario or {}).get("faults", []):
+        table.add(rule)

@@ -83,8 +83,8 @@ class RequestRecorder:
 
 
 class _CountingBody:
-    """Pass the body through, counting bytes; record once the last byte is taken (or the
-    server closes the body early: a client gone mid-download)."""
+    """Pass the body through, counting bytes; record as the last chunk is handed over (or
+    when the server closes the body early: a client gone mid-download)."""
 
     def __init__(self, body: Iterable[bytes], on_close: Callable[[int], None]):
         self._body = body
@@ -94,10 +94,30 @@ class _CountingBody:
         self._recorded = False
 
     def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._body:
+        # One chunk ahead: the entry is recorded before the last chunk goes out, so a
+        # client that has its whole answer always finds its request in the log.
+        iterator = iter(self._body)
+        try:
+            chunk = next(iterator)
+        except StopIteration:
+            self._finish()
+            return
+        while True:
+            try:
+                following = next(iterator)
+            except StopIteration:
+                self._sent += len(chunk)
+                self._finish()
+                yield chunk
+                return
+            except BaseException:
+                # The body failed (a cut connection): what came before still goes out.
+                self._sent += len(chunk)
+                yield chunk
+                raise
             self._sent += len(chunk)
             yield chunk
-        self._finish()
+            chunk = following
 
     def _finish(self) -> None:
         if not self._recorded:
