@@ -103,3 +103,15 @@ diff-real: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# Ansible's openstack.cloud collection (in the `ansible` package) for the playbook in
+# docs/ansible/ and tests/contract/test_ansible_playbook.py; not a dependency of the
+# emulator. openstack.cloud 2.5 (ansible 12) still reads openstack.version, which
+# openstacksdk 4.15 removed: hence the upper bound.
+ANSIBLE_VENV := .venv-ansible
+.PHONY: ansible-venv
+ansible-venv: $(ANSIBLE_VENV)/bin/ansible-playbook
+
+$(ANSIBLE_VENV)/bin/ansible-playbook:
+	$(PYTHON) -m venv $(ANSIBLE_VENV)
+	$(ANSIBLE_VENV)/bin/pip install -q --disable-pip-version-check 'ansible>=10' 'openstacksdk>=4.6,<4.15'
