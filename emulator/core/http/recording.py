@@ -53,8 +53,11 @@ class RequestRecorder:
         ) -> Any:
             seen["status"] = int(status[:3])
             for name, value in headers:
-                if len(name) == len(REQUEST_ID_HEADER) and name.lower() == REQUEST_ID_HEADER:
+                lowered = name.lower()
+                if lowered == REQUEST_ID_HEADER:
                     seen["request_id"] = value
+                elif lowered == "content-length" and value.isdigit():
+                    seen["length"] = int(value)
             if exc_info is not None:
                 return start_response(status, headers, exc_info)
             return start_response(status, headers)
@@ -79,45 +82,34 @@ class RequestRecorder:
         except BaseException:
             finish(0)
             raise
-        return _CountingBody(body, finish)
+        return _CountingBody(body, finish, seen)
 
 
 class _CountingBody:
-    """Pass the body through, counting bytes; record as the last chunk is handed over (or
+    """Pass the body through, counting bytes; record as the last byte is handed over (or
     when the server closes the body early: a client gone mid-download)."""
 
-    def __init__(self, body: Iterable[bytes], on_close: Callable[[int], None]):
+    def __init__(
+        self, body: Iterable[bytes], on_close: Callable[[int], None], seen: dict[str, Any]
+    ):
         self._body = body
         self._on_close = on_close
+        self._seen = seen
         self._sent = 0
         self._closed = False
         self._recorded = False
 
     def __iter__(self) -> Iterator[bytes]:
-        # One chunk ahead: the entry is recorded before the last chunk goes out, so a
-        # client that has its whole answer always finds its request in the log.
-        iterator = iter(self._body)
-        try:
-            chunk = next(iterator)
-        except StopIteration:
-            self._finish()
-            return
-        while True:
-            try:
-                following = next(iterator)
-            except StopIteration:
-                self._sent += len(chunk)
-                self._finish()
-                yield chunk
-                return
-            except BaseException:
-                # The body failed (a cut connection): what came before still goes out.
-                self._sent += len(chunk)
-                yield chunk
-                raise
+        # Recorded as the last announced byte is handed over, before it goes out: a client
+        # that has its whole answer always finds its request in the log. Answers without
+        # a length are recorded when their body ends.
+        length = self._seen.get("length")
+        for chunk in self._body:
             self._sent += len(chunk)
+            if length is not None and self._sent >= length:
+                self._finish()
             yield chunk
-            chunk = following
+        self._finish()
 
     def _finish(self) -> None:
         if not self._recorded:
