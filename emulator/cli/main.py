@@ -246,24 +246,6 @@ def is_loopback(host: str) -> bool:
     return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
-def remote_warning(host: str, allowed: bool) -> str:
-    from emulator.identity.services.accounts import DEMO_ACCOUNTS
-
-    demo = ", ".join(f"{name} ({name}-pass)" for name, _roles in DEMO_ACCOUNTS)
-    lines = [
-        f"{PROG}: warning: host {host or repr(host)} is not a loopback address: anyone who "
-        "can reach this port can use the API,",
-        f"  and the demo accounts {demo} log in with those well-known passwords",
-        "  (every new data dir has them, unless a scenario sets demo_accounts: false).",
-    ]
-    if not allowed:
-        lines.append(
-            "  Not starting. Serve on 127.0.0.1 (the default), or add --allow-remote to serve "
-            "other machines anyway."
-        )
-    return "\n".join(lines)
-
-
 def _install_signal_handlers(stopping: threading.Event) -> None:
     """SIGINT/SIGTERM only set ``stopping``: raising from a handler could land inside the
     server's own code (a bare ``except`` there would swallow it and the server run on)."""
@@ -288,7 +270,7 @@ def serve_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
         except SettingsError as exc:
             parser.error(str(exc))  # exits with 2
         if not is_loopback(settings.server.host):
-            print(remote_warning(settings.server.host, args.allow_remote), file=sys.stderr)
+            print(startup.remote_warning(settings.server.host, args.allow_remote), file=sys.stderr)
             if not args.allow_remote:
                 return 2
         server = _start(settings, args, written)

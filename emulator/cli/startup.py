@@ -1,5 +1,5 @@
-"""What ``serve`` does with a data dir before it listens: crash recovery, and loading the
-scenario it was started with."""
+"""What ``serve`` does before it listens: the warning for a non-loopback host, the data dir's
+lock and crash recovery, and loading the scenario it was started with."""
 
 from __future__ import annotations
 
@@ -88,3 +88,21 @@ def scenario_reference(scenario: str | None) -> str | None:
         return None
     path = Path(scenario)
     return str(path.resolve()) if path.exists() else scenario
+
+
+def remote_warning(host: str, allowed: bool) -> str:
+    from emulator.identity.services.accounts import DEMO_ACCOUNTS
+
+    demo = ", ".join(f"{name} ({name}-pass)" for name, _roles in DEMO_ACCOUNTS)
+    lines = [
+        f"{PROG}: warning: host {host or repr(host)} is not a loopback address: anyone who "
+        "can reach this port can use the API,",
+        f"  and the demo accounts {demo} log in with those well-known passwords",
+        "  (every new data dir has them, unless a scenario sets demo_accounts: false).",
+    ]
+    if not allowed:
+        lines.append(
+            "  Not starting. Serve on 127.0.0.1 (the default), or add --allow-remote to serve "
+            "other machines anyway."
+        )
+    return "\n".join(lines)
