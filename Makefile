@@ -29,10 +29,20 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	fi
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test,dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUN_STAMP)
 
-run: $(STAMP)
-	$(BIN)/glance-emulator serve --host 127.0.0.1 --port 9292
+# `make run` installs only what serving needs, quietly (the build's warnings go to a log
+# shown only if the install fails), so the banner is the first thing on the screen.
+RUN_STAMP := $(VENV)/.installed-run
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	@echo "installing glance-emulator into $(VENV) (once) ..."
+	@$(BIN)/pip install -q --disable-pip-version-check -e . > $(VENV)/install.log 2>&1 \
+		|| { cat $(VENV)/install.log; exit 1; }
+	@echo "done: the command is $(VENV)/bin/glance-emulator (or: . $(VENV)/bin/activate)"
+	@touch $(RUN_STAMP)
+
+run: $(RUN_STAMP)
+	@$(BIN)/glance-emulator serve --host 127.0.0.1 --port 9292
 
 # Everything: unit, API, contract (real clients on a live server) and the fuzz run.
 test: $(STAMP)

@@ -6,7 +6,7 @@ Nothing happens at import time; tests build apps with their own config and temp 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,17 +16,24 @@ from flask import Flask
 from emulator.core.config import Config
 from emulator.core.context import admin_context
 from emulator.core.http.paths import DecodeEncodedSlashes, MergeSlashes
+from emulator.core.http import recording
+from emulator.core.http.paths import DecodeEncodedSlashes
+from emulator.core.request_log import RequestLog
 from emulator.core.unit_of_work import UnitOfWork
 
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
+    from emulator.control import accounts_api as control_accounts
     from emulator.control import api as control
     from emulator.core.background import Background
+    from emulator.control import fault_injection
+    from emulator.control import faults_api as control_faults
+    from emulator.control import requests_api as control_requests
     from emulator.core.blobs import BlobStore
     from emulator.core.db import Store
     from emulator.core.http import errors as api_errors
     from emulator.core.http import request_scope
-    from emulator.identity.api import auth
+    from emulator.identity.api import auth, wrong_auth_url
     from emulator.identity.api import keystone as identity_api
     from emulator.identity.services import accounts
     from emulator.image.api import (
@@ -78,6 +85,8 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
 
     request_scope.register(app)
     auth.register(app)
+    fault_injection.register(app)  # after auth: a rule may name the caller
+    wrong_auth_url.register(app)
     routing.register(app)
     api_errors.register(app, allow_header=routing.allowed_methods)
     for blueprint in (
@@ -99,6 +108,9 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         metadef_contents.bp,
         metadef_resource_types.bp,
         compute_bp,
+        control_requests.bp,
+        control_faults.bp,
+        control_accounts.bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -116,6 +128,8 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
         app.wsgi_app, keep=versions.PASSTHROUGH_PREFIXES
     )
     app.wsgi_app = DecodeEncodedSlashes(app.wsgi_app)  # type: ignore[method-assign]
+    # Outermost: the request log sees every request as the client sent it.
+    recording.register(app, RequestLog(config.request_log_size, _user_names(store)))
     return app
 
 
@@ -142,6 +156,16 @@ def operator_unit_of_work_on(store: Any, config: Config) -> Iterator[UnitOfWork]
         yield UnitOfWork(
             db=db, config=config, blobs=BlobStore(Path(config.blob_dir)), context=admin_context()
         )
+def _user_names(store: Any) -> Callable[[str], str | None]:
+    """user id -> name, for the request log (read when the log is read, once per id)."""
+    from emulator.identity.services import accounts
+
+    def resolve(user_id: str) -> str | None:
+        with store.session() as db:
+            user = accounts.get_user(db, user_id)
+        return user.name if user is not None else None
+
+    return resolve
 
 
 @contextmanager

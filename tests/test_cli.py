@@ -53,6 +53,9 @@ SERVE_OPTIONS = (
     "--log-level",
     "--threads",
     "--scenario",
+    "--ready-file",
+    "--json",
+    "--pid-file",
 )
 
 

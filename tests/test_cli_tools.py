@@ -338,10 +338,7 @@ def test_serve_scenario_serves_the_scenario(live: dict[str, Any]) -> None:
     ("scenario", "message"),
     [
         ("lab.yaml", "lab.yaml: images.0.visibility (line 5): Must be one of"),
-        (
-            "no-such-lab",
-            "No scenario named 'no-such-lab'. Known: classroom, shared-images-guide, sharing-101.",
-        ),
+        ("no-such-lab", "No scenario named 'no-such-lab'. Known: classroom, shared-images-guide, sharing-101 "),
     ],
 )
 def test_serve_with_a_bad_scenario_exits_1_with_the_message(
@@ -423,9 +420,14 @@ def test_serve_scenario_on_a_new_data_dir_is_a_reset(tmp_path: Path) -> None:
 
 def test_reset_load_export_against_a_server(live: dict[str, Any], tmp_path: Path) -> None:
     url, saved = live["url"], tmp_path / "saved.json"
-    out = ok("reset", "--url", url)
+    out = ok("reset", "--url", url, "--demo")
     assert out.startswith("scenario: demo\n")
     assert image_names(url, "producer") == []
+    # With no target, back to the scenario the server was started with.
+    out = ok("reset", "--url", url)
+    assert out.startswith("scenario: sharing-101\n")
+    assert image_names(url, "consumer") == live["at_start"]["consumer"]
+    ok("reset", "--url", url, "--demo")
 
     out = ok("load", "classroom", "--url", url)
     assert out.startswith("scenario: classroom\n")

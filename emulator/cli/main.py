@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import errno
 import ipaddress
+import json
+import os
 import shutil
 import signal
 import socket
@@ -26,6 +29,7 @@ from typing import Any
 
 from emulator import __version__
 from emulator.cli import feature_flags
+from emulator.cli import ci, fault_tools, request_tools, startup
 from emulator.cli import tools as cli_tools
 from emulator.cli.settings import LOG_LEVELS, ServerSettings, Settings, SettingsError, build
 from emulator.core.config import SHARING_PROFILES, Config
@@ -64,13 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
         "with the Keystone v3 subset clients need to log in.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve = commands.add_parser(
         "serve",
         help="serve the API until stopped (Ctrl+C / SIGTERM)",
         description="Serve the Image API v2 and the Keystone v3 subset on one port. "
-        "Settings come from the defaults, then --config FILE.toml, then these flags "
-        "(a flag beats the file).",
+        "Settings come from the defaults, then --config FILE.toml, then GLANCE_EMULATOR_* "
+        "environment variables (one per option, e.g. GLANCE_EMULATOR_PORT=0, "
+        "GLANCE_EMULATOR_EPHEMERAL=1), then these flags (a flag beats the variable, the "
+        "variable beats the file).",
     )
     net = serve.add_argument_group("serving")
     net.add_argument("--host", metavar="H", help=f"address to listen on (default: {server.host})")
@@ -190,8 +196,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="load this scenario (a packaged name, see 'scenarios', or a YAML file) into a "
         "new data dir; a data dir that already has state keeps it",
     )
-    serve.set_defaults(handler=serve_command)
+    scripts = serve.add_argument_group("for scripts and CI")
+    scripts.add_argument(
+        "--ready-file",
+        metavar="PATH",
+        type=Path,
+        help="once listening, write a JSON document here (url, auth_url, port, data_dir, "
+        "pid, ...); removed on exit",
+    )
+    scripts.add_argument(
+        "--json",
+        action="store_true",
+        help="print that JSON document as one line on stdout instead of the banner",
+    )
+    scripts.add_argument(
+        "--pid-file", metavar="PATH", type=Path, help="write the process id here; removed on exit"
+    )
+    serve.set_defaults(handler=serve_command, serve_parser=serve)
     cli_tools.add_commands(commands)
+    request_tools.add_commands(commands)
+    fault_tools.add_commands(commands)
+    ci.add_commands(commands)
     return parser
 
 
@@ -224,24 +249,6 @@ def is_loopback(host: str) -> bool:
     return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
-def remote_warning(host: str, allowed: bool) -> str:
-    from emulator.identity.services.accounts import DEMO_ACCOUNTS
-
-    demo = ", ".join(f"{name} ({name}-pass)" for name, _roles in DEMO_ACCOUNTS)
-    lines = [
-        f"{PROG}: warning: host {host or repr(host)} is not a loopback address: anyone who "
-        "can reach this port can use the API,",
-        f"  and the demo accounts {demo} log in with those well-known passwords",
-        "  (every new data dir has them, unless a scenario sets demo_accounts: false).",
-    ]
-    if not allowed:
-        lines.append(
-            "  Not starting. Serve on 127.0.0.1 (the default), or add --allow-remote to serve "
-            "other machines anyway."
-        )
-    return "\n".join(lines)
-
-
 def _install_signal_handlers(stopping: threading.Event) -> None:
     """SIGINT/SIGTERM only set ``stopping``: raising from a handler could land inside the
     server's own code (a bare ``except`` there would swallow it and the server run on)."""
@@ -256,18 +263,20 @@ def _install_signal_handlers(stopping: threading.Event) -> None:
 def serve_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     stopping = threading.Event()
     _install_signal_handlers(stopping)
+    ci.apply_environment(args, args.serve_parser, os.environ)
     ephemeral_dir = Path(tempfile.mkdtemp(prefix="glance-emulator-")) if args.ephemeral else None
     server = None
+    written: list[Path] = []
     try:
         try:
             settings = settings_from_args(args, ephemeral_dir)
         except SettingsError as exc:
             parser.error(str(exc))  # exits with 2
         if not is_loopback(settings.server.host):
-            print(remote_warning(settings.server.host, args.allow_remote), file=sys.stderr)
+            print(startup.remote_warning(settings.server.host, args.allow_remote), file=sys.stderr)
             if not args.allow_remote:
                 return 2
-        server = _start(settings)
+        server = _start(settings, args, written)
         if server is None:
             return 1
         serving = threading.Thread(target=server.serve, name="glance-emulator", daemon=True)
@@ -284,10 +293,13 @@ def serve_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
             server.stop()
         if ephemeral_dir is not None:
             shutil.rmtree(ephemeral_dir, ignore_errors=True)
+        for path in written:
+            ci.remove_quietly(path)
 
 
-def _start(settings: Settings) -> Any:
-    """Build the app, bind the port, print the banner. None (after a message) on failure."""
+def _start(settings: Settings, args: argparse.Namespace, written: list[Path]) -> Any:
+    """Build the app, bind the port, print the banner (or the JSON line), write the ready
+    and pid files (noted in ``written``). None (after a message) on failure."""
     from emulator.app import create_app
     from emulator.cli import banner, logging_setup
     from emulator.server import bound_port, bound_url, make_server
@@ -300,32 +312,59 @@ def _start(settings: Settings) -> Any:
     except OSError as exc:
         print(f"{PROG}: cannot use data dir {config.data_dir}: {exc}", file=sys.stderr)
         return None
-    _recover(app, config)
-    if settings.scenario is not None and not _load_scenario(app, settings.scenario, fresh):
+    if not startup.recover(app, config):
         return None
+    if settings.scenario is not None and not startup.load_scenario(app, settings.scenario, fresh):
+        return None
+    # A reset with no target goes back to this scenario (control API, 'reset').
+    app.extensions["emulator.start_scenario"] = startup.scenario_reference(settings.scenario)
     logging_setup.install(app)
     try:
         server = make_server(app, host=net.host, port=net.port, threads=net.threads)
     except OSError as exc:
+        hint = ""
+        # cheroot wraps the bind error in a message of its own, without an errno.
+        if exc.errno == errno.EADDRINUSE or os.strerror(errno.EADDRINUSE) in str(exc):
+            hint = " (another server has it: stop it, or let --port 0 pick a free port)"
         print(
-            f"{PROG}: cannot listen on {net.host}:{net.port}: {exc.strerror or exc}",
+            f"{PROG}: cannot listen on {net.host}:{net.port}: {exc.strerror or exc}{hint}",
             file=sys.stderr,
         )
         return None
     try:
         listening = bound_url(server)
-        text = banner.render(
-            version=__version__,
-            listening_url=listening,
-            base_url=banner.client_base_url(
-                listening, net.host, bound_port(server), config.public_endpoint
-            ),
-            data_dir=str(Path(config.data_dir).resolve()),
-            ephemeral=settings.ephemeral,
-            sharing_profile=config.sharing_profile,
-            users=banner.read_accounts(app.extensions["emulator.store"]),
+        base_url = banner.client_base_url(
+            listening, net.host, bound_port(server), config.public_endpoint
         )
-        print(text, flush=True)
+        data_dir = str(Path(config.data_dir).resolve())
+        ready = ci.ready_document(
+            base_url=base_url,
+            listening_url=listening,
+            host=net.host,
+            port=bound_port(server),
+            data_dir=data_dir,
+            ephemeral=settings.ephemeral,
+        )
+        if args.pid_file is not None:
+            ci.write_atomically(args.pid_file, f"{ready['pid']}\n")
+            written.append(args.pid_file)
+        if args.json:
+            print(json.dumps(ready), flush=True)
+        else:
+            text = banner.render(
+                version=__version__,
+                listening_url=listening,
+                base_url=base_url,
+                data_dir=data_dir,
+                ephemeral=settings.ephemeral,
+                sharing_profile=config.sharing_profile,
+                users=banner.read_accounts(app.extensions["emulator.store"]),
+            )
+            print(text, flush=True)
+        if args.ready_file is not None:
+            # Last: whoever waits for it may use the server at once.
+            ci.write_atomically(args.ready_file, json.dumps(ready, indent=2) + "\n")
+            written.append(args.ready_file)
     except BaseException:
         # The bound server's worker threads would otherwise keep the process alive.
         server.stop()
@@ -333,56 +372,14 @@ def _start(settings: Settings) -> Any:
     return server
 
 
-def _recover(app: Any, config: Any) -> None:
-    """Finish or undo what a killed server left in the data dir, and say so in the log.
-
-    Only the process holding the data dir's lock does it: a tool, or a second server on the
-    same dir, must never take a live upload for one a crash cut short."""
-    import logging
-
-    from emulator.app import operator_unit_of_work
-    from emulator.core import data_dir_lock
-    from emulator.image.services import maintenance
-
-    log = logging.getLogger("emulator.recovery")
-    lock = data_dir_lock.try_lock(config.data_dir)
-    if lock is None:
-        log.warning("another process serves %s: no crash recovery at start", config.data_dir)
-        return
-    app.extensions["emulator.serve_lock"] = lock
-    with operator_unit_of_work(app) as uow:
-        found = maintenance.recover(uow)
-    for line in found.lines():
-        log.warning("recovery: %s", line)
-
-
-def _load_scenario(app: Any, scenario: str, fresh: bool) -> bool:
-    from emulator.app import operator_unit_of_work
-    from emulator.control.services import scenario_files, state
-    from emulator.core import errors
-
-    if not fresh:
-        print(
-            f"{PROG}: the data dir already has state; scenario {scenario!r} not loaded "
-            "(use 'glance-emulator reset --scenario' to start over)",
-            file=sys.stderr,
-        )
-        return True
-    try:
-        document, base_dir = scenario_files.read(scenario)
-        # A reset, not a load: the new dir's demo accounts give way to the scenario's own
-        # (demo_accounts: false removes them; an export's ids replace their random ones).
-        with operator_unit_of_work(app) as uow:
-            state.reset(uow, document, base_dir)
-    except errors.EmulatorError as exc:
-        print(f"{PROG}: {exc.message}", file=sys.stderr)
-        return False
-    return True
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:
+        # No command: say which there are (argparse would only name COMMAND).
+        parser.print_help(sys.stderr)
+        print(f"\n{PROG}: give a command, e.g. '{PROG} serve'", file=sys.stderr)
+        return 2
     return int(args.handler(args, parser))
 
 

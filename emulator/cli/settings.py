@@ -39,6 +39,7 @@ INT_MINIMUMS: dict[str, int] = {
     "max_request_body_size": 1,
     "port": 0,
     "threads": 1,
+    "request_log_size": 0,
 }
 INT_MAXIMUMS: dict[str, int] = {
     # glance/common/config.py: image_size_cap max=9223372036854775808 (8 EiB).

@@ -27,7 +27,10 @@ def add_commands(commands: Any) -> None:
     listing.set_defaults(handler=scenarios_command)
 
     for name, helptext in (
-        ("reset", "reset a server or data dir to the demo accounts (or to --scenario)"),
+        (
+            "reset",
+            "reset a server to the scenario it started with (or the demo accounts)",
+        ),
         ("load", "load a scenario on top of the current state of a server or data dir"),
         ("export", "print the whole state as a scenario file (JSON, which is valid YAML)"),
     ):
@@ -35,8 +38,14 @@ def add_commands(commands: Any) -> None:
         if name == "load":
             sub.add_argument("scenario", help="a packaged scenario name or a YAML file")
         if name == "reset":
-            sub.add_argument(
+            target = sub.add_mutually_exclusive_group()
+            target.add_argument(
                 "--scenario", metavar="NAME|FILE", help="reset to this scenario instead"
+            )
+            target.add_argument(
+                "--demo",
+                action="store_true",
+                help="reset to the demo accounts, whatever the server was started with",
             )
         if name == "export":
             sub.add_argument(
@@ -52,7 +61,8 @@ def add_commands(commands: Any) -> None:
     clouds = commands.add_parser(
         "clouds-yaml",
         help="print a clouds.yaml with one cloud per user",
-        description="Print a clouds.yaml with one cloud per user of the data dir. Passwords "
+        description="Print a clouds.yaml with one cloud per user of a running server "
+        "(--url) or a data dir (--data-dir). Passwords "
         "are shown where they follow the '<name>-pass' convention; others read <password>.",
     )
     _account_options(clouds)
@@ -77,19 +87,26 @@ def _target_options(sub: argparse.ArgumentParser) -> None:
         help=f"work on this data dir directly (default when no --url: ./{DEFAULT_DATA_DIR})",
     )
     sub.add_argument("--token", help="an admin token for --url (default: log in as admin)")
-    sub.add_argument("--user", default="admin", help="admin user for --url (default: admin)")
-    sub.add_argument("--password", default="admin-pass", help="its password (default: admin-pass)")
+    sub.add_argument(
+        "--user",
+        help="log in to --url as this admin user (default: no login for a server on this "
+        "machine, which needs none; admin for any other)",
+    )
+    sub.add_argument("--password", help="its password (default: <user>-pass)")
 
 
 def _account_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
-        "--url", default=DEFAULT_URL, help=f"the server's base URL (default: {DEFAULT_URL})"
+        "--url",
+        help=f"the server's base URL (default: {DEFAULT_URL}); without --data-dir, the "
+        "users are asked from this server",
     )
     sub.add_argument(
         "--data-dir",
-        default=DEFAULT_DATA_DIR,
-        help=f"the data dir holding the users (default: ./{DEFAULT_DATA_DIR})",
+        help="read the users from this data dir instead (default: ./"
+        f"{DEFAULT_DATA_DIR} if it exists and no --url is given)",
     )
+    sub.add_argument("--token", help="an admin token (needed only for a server elsewhere)")
 
 
 # --- running against a server ------------------------------------------------------------
@@ -123,9 +140,28 @@ def _http(
         raise ToolError(f"cannot reach {url}: {exc.reason}") from exc
 
 
-def _admin_token(args: argparse.Namespace) -> str:
+def _is_loopback_url(url: str) -> bool:
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _admin_token(args: argparse.Namespace) -> str | None:
+    """The token to send: --token; none for a server on this machine (the control API
+    needs none from it) unless --user/--password say to log in; else admin's."""
     if args.token:
         return str(args.token)
+    if args.user is None and args.password is None and _is_loopback_url(args.url):
+        return None
+    args.user = args.user or "admin"
+    args.password = args.password or f"{args.user}-pass"
     body = {
         "auth": {
             "identity": {
@@ -236,6 +272,8 @@ def reset_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
     def work() -> None:
         if args.url:
             body = _scenario_body(args.scenario) if args.scenario else None
+            if args.demo:
+                body = {"scenario": None}
             _print_summary(_control(args, "POST", "reset", body))
             return
         from emulator.control.services import scenario_files, state
@@ -276,20 +314,45 @@ def export_command(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
     return _guard(work)
 
 
+def _base_url(args: argparse.Namespace) -> str:
+    return str(args.url or DEFAULT_URL).rstrip("/")
+
+
 def _accounts(args: argparse.Namespace) -> list[Any]:
+    """From ``--data-dir``; else from the server at ``--url``; else from ./data if it has
+    emulator data, or the server at the default URL."""
     from emulator.cli import client_config
 
-    if not (Path(args.data_dir) / "emulator.db").is_file():
-        raise ToolError(f"no emulator data in {args.data_dir} (use --data-dir)")
+    local = args.data_dir
+    if local is None and args.url is None and (Path(DEFAULT_DATA_DIR) / "emulator.db").is_file():
+        local = DEFAULT_DATA_DIR
+    if local is None:
+        return _remote_accounts(args)
+    if not (Path(local) / "emulator.db").is_file():
+        raise ToolError(f"no emulator data in {local} (use --data-dir, or --url of a server)")
+    args.data_dir = local
     found: list[Any] = _run_local(args, lambda uow: client_config.known_accounts(uow.db))
     return found
+
+
+def _remote_accounts(args: argparse.Namespace) -> list[Any]:
+    from emulator.cli.client_config import Account
+
+    url = f"{_base_url(args)}/_emulator/accounts"
+    status, payload, _ = _http("GET", url, token=args.token)
+    if status != 200 or not isinstance(payload, dict):
+        raise ToolError(f"GET {url}: {status} {_message(payload)}")
+    return [
+        Account(a["user"], a["password"], a["project_name"], a["project_id"], tuple(a["roles"]))
+        for a in payload["accounts"]
+    ]
 
 
 def clouds_yaml_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from emulator.cli import client_config
 
     def work() -> None:
-        sys.stdout.write(client_config.clouds_yaml(args.url, _accounts(args)))
+        sys.stdout.write(client_config.clouds_yaml(_base_url(args), _accounts(args)))
 
     return _guard(work)
 
@@ -301,6 +364,6 @@ def env_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         found = {a.user: a for a in _accounts(args)}
         if args.user not in found:
             raise ToolError(f"no user {args.user!r}; known: {', '.join(sorted(found))}")
-        sys.stdout.write(client_config.env_lines(args.url, found[args.user]))
+        sys.stdout.write(client_config.env_lines(_base_url(args), found[args.user]))
 
     return _guard(work)

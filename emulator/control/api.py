@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, request
 
 from emulator import __version__
+from emulator.control.domain import faults
 from emulator.core import errors
 from emulator.core.http import bodies
 from emulator.core.http.render import json_response
@@ -145,18 +146,32 @@ def health() -> Response:
     )
 
 
+def _reset_target(body: object) -> tuple[dict[str, Any] | None, Path, Path | None]:
+    """(scenario, its folder, the folder its files must lie in) to reset to: the body's;
+    with no body, the scenario the server was started with (``serve --scenario``), if any,
+    whose files are the operator's own, as at start; ``{"scenario": null}``: the demo
+    accounts whatever the server started with."""
+    from emulator.control.services import scenario_files
+
+    if isinstance(body, dict) and body == {"scenario": None}:
+        return None, _files_root(), _files_root()
+    if bodies.is_missing(body) or body is None or body == {}:
+        started_with = current_app.extensions.get("emulator.start_scenario")
+        if started_with is not None:
+            document, base_dir = scenario_files.read(started_with)
+            return document, base_dir or _files_root(), None
+        return None, _files_root(), _files_root()
+    return _scenario_from_body(body), _files_root(), _files_root()
+
+
 @bp.post("/reset")
 def reset() -> Response:
     _require_operator()
     from emulator.control.services import state
 
-    scenario = _scenario_from_body(_body(required=False))
-    summary = state.reset(
-        unit_of_work(),
-        scenario,
-        _files_root(),
-        files_within=_files_root(),
-    )
+    scenario, base_dir, files_within = _reset_target(_body(required=False))
+    summary = state.reset(unit_of_work(), scenario, base_dir, files_within=files_within)
+    faults.put_in_force(current_app.extensions["emulator.faults"], scenario, replace=True)
     return _summary_response(summary)
 
 
@@ -174,6 +189,7 @@ def load_scenario() -> Response:
         _files_root(),
         files_within=_files_root(),
     )
+    faults.put_in_force(current_app.extensions["emulator.faults"], scenario, replace=False)
     return _summary_response(summary)
 
 

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates,
+    validates_schema,
+)
 
 from emulator.identity.domain import passwords
 
@@ -183,6 +192,18 @@ class ScenarioSchema(Schema):
     metadefs_catalog = fields.Boolean(load_default=True)
     flavors = fields.List(fields.Nested(FlavorSchema), load_default=list)
     servers = fields.List(fields.Nested(ServerSchema), load_default=list)
+    #: Fault rules put in force when the scenario is loaded (``control/domain/faults.py``).
+    faults = fields.List(fields.Dict(keys=fields.String()), load_default=list)
+
+    @validates("faults")
+    def _faults_are_rules(self, value: list[dict[str, Any]], **_: Any) -> None:
+        from emulator.control.domain.faults import RuleError, parse_rule
+
+        for number, rule in enumerate(value):
+            try:
+                parse_rule(rule, "check")
+            except RuleError as exc:
+                raise ValidationError(f"faults.{number}: {exc.message}") from None
 
 
 def load_document(document: Any) -> dict[str, Any]:

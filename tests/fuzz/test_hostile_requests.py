@@ -400,6 +400,10 @@ def _run(world: World, statuses: collections.Counter[int], deadline: float) -> I
                 yield f"{case.description}: no answer ({exc})"
                 world.spent = True  # whatever happened to the target, aim at a new one
                 continue
+            finally:
+                if operation.template.startswith("/_emulator/faults"):
+                    # A fault rule the case added would fail the cases after it.
+                    world._call("DELETE", "/_emulator/faults", who=None)
             statuses[answer.status] += 1
             STATS["per_operation"][operation.label][answer.status] += 1
             if answer.raw in SERVER_REFUSALS:

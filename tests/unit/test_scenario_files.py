@@ -185,11 +185,12 @@ def test_packaged_scenarios_by_name() -> None:
     ]
 
 
-def test_unknown_name_lists_the_known_ones() -> None:
+def test_unknown_name_suggests_the_closest_and_lists_the_known_ones() -> None:
     with pytest.raises(ScenarioError) as failure:
         scenario_files.read("sharing-102")
     assert failure.value.message == (
-        "No scenario named 'sharing-102'. Known: classroom, shared-images-guide, sharing-101."
+        "No scenario named 'sharing-102'. Did you mean 'sharing-101'? "
+        "Known: classroom, shared-images-guide, sharing-101 (or give the path of a .yaml file)."
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -102,7 +103,12 @@ def packaged_names() -> list[str]:
 def read_packaged(name: str) -> tuple[str, str]:
     """(text, source) of a scenario shipped in the package."""
     if name not in packaged_names():
-        raise ScenarioError(f"No scenario named {name!r}. Known: {', '.join(packaged_names())}.")
+        close = difflib.get_close_matches(name, packaged_names(), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ScenarioError(
+            f"No scenario named {name!r}.{hint} Known: {', '.join(packaged_names())} "
+            "(or give the path of a .yaml file)."
+        )
     entry = resources.files(PACKAGED) / f"{name}.yaml"
     return entry.read_text(encoding="utf-8"), f"scenario {name}"
 

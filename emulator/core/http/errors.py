@@ -133,7 +133,8 @@ def _compute_routing_miss() -> Response:
 
 
 def _is_keystone_style(path: str) -> bool:
-    return path.startswith("/identity") or path.startswith("/_emulator")
+    # /v3: identity requests sent to the image URL (identity/api/wrong_auth_url.py).
+    return path.startswith(("/identity", "/_emulator", "/v3/")) or path == "/v3"
 
 
 def render(error: errors.EmulatorError) -> Response:

@@ -5,11 +5,14 @@ default scoping), ``keystone/auth/core.py`` and ``keystone/auth/plugins/{passwor
 core}.py`` (lookups and their errors), ``keystone/token/provider.py`` (validation errors),
 ``keystone/common/policies/token.py`` (who may validate or revoke what).
 
-Keystone hides why authentication failed: every 401 says ``AUTH_REQUIRED``.
+Keystone hides why authentication failed: every 401 says ``AUTH_REQUIRED``. The reason is
+logged on the server's side (logger ``glance_emulator.auth``), as Keystone logs it, so the
+person running the emulator can tell a wrong password from an unknown user.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +30,13 @@ from emulator.identity.store import accounts as store
 AUTH_REQUIRED = "The request you have made requires authentication."
 TOKEN_INVALID = "Failed to validate token"
 NO_SUBJECT_TOKEN = "No token in the request"
+log = logging.getLogger("glance_emulator.auth")
+
+
+def _refused(reason: str) -> errors.Unauthorized:
+    """The client's bare 401; the reason goes to the server's log."""
+    log.warning("login refused: %s", reason)
+    return errors.Unauthorized(AUTH_REQUIRED)
 
 
 @dataclass(frozen=True)
@@ -45,7 +55,7 @@ def _lookup_domain(db: sqlite_utils.Database, info: dict[str, Any]) -> str:
     elif domain_id not in store.known_domain_ids(db):
         domain_id = None
     if not domain_id:
-        raise errors.Unauthorized(AUTH_REQUIRED)
+        raise _refused(f"no domain {name or info.get('id')!r}")
     return domain_id
 
 
@@ -62,15 +72,17 @@ def _resolve_scope(db: sqlite_utils.Database, scope: Scope) -> str | None:
         else:
             project_id = info.get("id") or ""
         project = store.get_project(db, project_id)
-        if project is None or not project.enabled:
-            raise errors.Unauthorized(AUTH_REQUIRED)
+        if project is None:
+            raise _refused(f"no project {info.get('name') or project_id!r}")
+        if not project.enabled:
+            raise _refused(f"project {project.name!r} is disabled")
         return project.id
     if scope.kind == "domain":
         _lookup_domain(db, scope.data)
     elif scope.kind == "OS-TRUST:trust":
         if not scope.data.get("id"):
             raise expecting("trust_id", "trust")
-        raise errors.Unauthorized(AUTH_REQUIRED)  # there are no trusts here
+        raise _refused("trust scopes are not emulated")
     return None
 
 
@@ -91,13 +103,12 @@ def _password_user(db: sqlite_utils.Database, payload: dict[str, Any]) -> str:
     else:
         user = accounts.get_user(db, user_id)
     password = user_info.get("password")
-    if (
-        user is None
-        or not user.enabled
-        or password is None
-        or not accounts.check_password(db, user.id, password)
-    ):
-        raise errors.Unauthorized(AUTH_REQUIRED)
+    if user is None:
+        raise _refused(f"no user {name or user_id!r}")
+    if not user.enabled:
+        raise _refused(f"user {user.name!r} is disabled")
+    if password is None or not accounts.check_password(db, user.id, password):
+        raise _refused(f"wrong password for user {user.name!r}")
     return user.id
 
 
@@ -137,17 +148,18 @@ def issue_token(db: sqlite_utils.Database, auth: AuthRequest, *, ttl_seconds: in
             if expires_at is None or previous.expires_at < expires_at:
                 expires_at = previous.expires_at
     if len(user_ids) != 1:  # no method given, or methods naming different users
-        raise errors.Unauthorized(AUTH_REQUIRED)
+        raise _refused("the methods name no user, or different users")
     (user_id,) = user_ids
     if auth.scope.kind == "default":
         project_id = _default_project(db, user_id)
     elif auth.scope.kind in ("domain", "system"):
-        raise errors.Unauthorized(AUTH_REQUIRED)  # only project role assignments exist here
+        # Only project role assignments exist here.
+        raise _refused(f"no role on the {auth.scope.kind} (only project scopes exist here)")
     roles: list[str] = []
     if project_id is not None:
         roles = expand(accounts.roles_on_project(db, user_id, project_id))
         if not roles:
-            raise errors.Unauthorized(AUTH_REQUIRED)
+            raise _refused(f"the user has no role on project {project_id!r}")
     token_id, record = tokens.issue(
         db,
         user_id=user_id,

@@ -59,7 +59,9 @@ VND_MIME_PREFIX = "application/vnd.openstack.images-"
 
 # Our own surfaces, outside Glance's version negotiation. (``/healthcheck`` is answered in
 # front of this filter, by ``healthcheck.Healthcheck``; ``/healthcheckx`` gets the 300.)
-PASSTHROUGH_PREFIXES = ("/identity", "/_emulator", "/panel", "/compute")
+# ``/v3``: identity requests sent to the image URL, answered by
+# ``identity/api/wrong_auth_url.py``.
+PASSTHROUGH_PREFIXES = ("/identity", "/_emulator", "/panel", "/compute", "/v3")
 
 
 def versions_document() -> dict[str, Any]:
