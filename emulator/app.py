@@ -15,9 +15,8 @@ from flask import Flask
 
 from emulator.core.config import Config
 from emulator.core.context import admin_context
-from emulator.core.http.paths import DecodeEncodedSlashes, MergeSlashes
 from emulator.core.http import recording
-from emulator.core.http.paths import DecodeEncodedSlashes
+from emulator.core.http.paths import DecodeEncodedSlashes, MergeSlashes
 from emulator.core.request_log import RequestLog
 from emulator.core.unit_of_work import UnitOfWork
 
@@ -25,10 +24,10 @@ from emulator.core.unit_of_work import UnitOfWork
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from emulator.control import accounts_api as control_accounts
     from emulator.control import api as control
-    from emulator.core.background import Background
     from emulator.control import fault_injection
     from emulator.control import faults_api as control_faults
     from emulator.control import requests_api as control_requests
+    from emulator.core.background import Background
     from emulator.core.blobs import BlobStore
     from emulator.core.db import Store
     from emulator.core.http import errors as api_errors
@@ -156,6 +155,8 @@ def operator_unit_of_work_on(store: Any, config: Config) -> Iterator[UnitOfWork]
         yield UnitOfWork(
             db=db, config=config, blobs=BlobStore(Path(config.blob_dir)), context=admin_context()
         )
+
+
 def _user_names(store: Any) -> Callable[[str], str | None]:
     """user id -> name, for the request log (read when the log is read, once per id)."""
     from emulator.identity.services import accounts

@@ -338,7 +338,10 @@ def test_serve_scenario_serves_the_scenario(live: dict[str, Any]) -> None:
     ("scenario", "message"),
     [
         ("lab.yaml", "lab.yaml: images.0.visibility (line 5): Must be one of"),
-        ("no-such-lab", "No scenario named 'no-such-lab'. Known: classroom, shared-images-guide, sharing-101 "),
+        (
+            "no-such-lab",
+            "No scenario named 'no-such-lab'. Known: classroom, shared-images-guide, sharing-101 ",
+        ),
     ],
 )
 def test_serve_with_a_bad_scenario_exits_1_with_the_message(

@@ -28,8 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator import __version__
-from emulator.cli import feature_flags
-from emulator.cli import ci, fault_tools, request_tools, startup
+from emulator.cli import ci, fault_tools, feature_flags, request_tools, startup
 from emulator.cli import tools as cli_tools
 from emulator.cli.settings import LOG_LEVELS, ServerSettings, Settings, SettingsError, build
 from emulator.core.config import SHARING_PROFILES, Config

@@ -129,6 +129,7 @@ class Config:
     def staging_dir(self) -> Path:
         """Glance's ``node_staging_uri``: staged (not yet imported) image data."""
         return Path(self.data_dir) / "staging"
+
     #: Requests kept in the request log (``/_emulator/requests``), newest replacing
     #: oldest; 0 keeps none.
     request_log_size: int = 1000

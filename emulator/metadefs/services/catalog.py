@@ -73,7 +73,7 @@ def load_namespace(
     detail = add_namespace(uow.acting_as(admin_context()), request, seeded=seeded)
     if times:
         ns = detail.namespace
-        ns.created_at = times.get("created_at", ns.created_at)
+        ns.created_at = times.get("created_at") or ns.created_at
         ns.updated_at = times.get("updated_at", ns.updated_at)
         store.save(uow.db, ns)
         store.set_created_at(uow.db, ns.namespace, ns.created_at)
