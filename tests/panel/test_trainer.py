@@ -124,3 +124,16 @@ def test_request_log_unavailable_without_the_extension(panel: Panel) -> None:
     finally:
         if before is not None:
             extensions[LOG] = before
+
+
+def test_request_log_page_shows_the_servers_own_log(panel: Panel) -> None:
+    """The real request log (``core/request_log.py``), not a stand-in: a consumer's API
+    calls show on the trainer's page, filtered by that user."""
+    assert panel.emulator.app.extensions.get(LOG) is not None
+    list(panel.emulator.connect("consumer").image.images())
+    page = panel.login("admin")
+    page.goto(panel.url + "/trainer/log?user=consumer")
+    rows = page.locator("#log-table tbody tr")
+    texts = rows.all_inner_texts()
+    assert any("GET" in row and "/v2/images" in row and "200" in row for row in texts), texts
+    assert all("consumer" in row for row in texts), texts
