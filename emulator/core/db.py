@@ -20,7 +20,6 @@ import sqlite_utils
 
 from emulator.core.migrations import MIGRATIONS
 
-
 #: Each connection's page cache, in KiB.
 PAGE_CACHE_KIB = 512
 
