@@ -27,6 +27,7 @@ class PendingBlob:
         self.path = Path(name)
         self._file: BinaryIO = os.fdopen(fd, "w+b")
         self.size = 0
+        self.committed = False
 
     def write(self, chunk: bytes | bytearray) -> None:
         self._file.write(chunk)
@@ -42,8 +43,12 @@ class PendingBlob:
     def commit(self, final_path: Path) -> None:
         self._file.close()
         os.replace(self.path, final_path)
+        self.committed = True
 
     def discard(self) -> None:
+        """Drop the data unless it was committed (so a holder may always call this)."""
+        if self.committed:
+            return
         if not self._file.closed:
             self._file.close()
         self.path.unlink(missing_ok=True)

@@ -23,6 +23,7 @@ from emulator.core.migrations import MIGRATIONS
 #: Each connection's page cache, in KiB.
 PAGE_CACHE_KIB = 512
 
+
 class Store:
     """Where state lives: one SQLite file and a folder of image data files."""
 

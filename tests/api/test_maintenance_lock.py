@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 
 from emulator.app import operator_unit_of_work
 from emulator.control.services import scenario_files, scenarios, state
-from emulator.image.services import image_data
+from emulator.image.services import image_data, maintenance
 
 SCENARIO = {
     "projects": [{"name": "lab"}],
@@ -67,10 +67,9 @@ def writes_while_preparing(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[
 
 def _check_loaded(app: Flask) -> None:
     with operator_unit_of_work(app) as uow:
-        exported = state.export(uow)
-    images = {image["name"]: image for image in exported["images"]}
-    assert images["big"]["status"] == "active" and images["big"]["size"] == 3 << 20
-    assert images["small"]["checksum"] == hashlib.md5(b"hello").hexdigest()
+        images = {image.name: image for image in maintenance.all_images(uow)}
+    assert images["big"].status == "active" and images["big"].size == 3 << 20
+    assert images["small"].checksum == hashlib.md5(b"hello").hexdigest()
     leftovers = list(app.extensions["emulator.blobs"].root.glob(".upload-*"))
     assert leftovers == []
 
@@ -96,14 +95,17 @@ def test_a_load_prepares_its_data_without_the_lock(
 def test_a_load_over_http_prepares_its_data_without_the_lock(
     app: Flask, client: FlaskClient, writes_while_preparing: list[int]
 ) -> None:
-    response = client.post("/_emulator/scenario", json=SCENARIO)
+    response = client.post("/_emulator/scenario", json={"document": SCENARIO})
     assert response.status_code == 200, response.get_data(as_text=True)
     assert writes_while_preparing == [3 << 20, 5]
     _check_loaded(app)
 
 
 def test_prepared_data_of_a_failed_load_is_removed(app: Flask) -> None:
-    broken = {**SCENARIO, "shares": [{"image": "big", "project": "no-such-project"}]}
+    # The second share of the same image with the same project fails inside the load.
+    share = {"image": "big", "project": "other"}
+    broken = {**SCENARIO, "projects": [{"name": "lab"}, {"name": "other"}]}
+    broken["shares"] = [share, share]
     with operator_unit_of_work(app) as uow, pytest.raises(scenarios.ScenarioError):
         scenarios.load(uow, scenario_files.validate(broken))
     assert list(app.extensions["emulator.blobs"].root.glob(".upload-*")) == []

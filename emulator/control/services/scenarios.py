@@ -284,7 +284,7 @@ def _load(
                     uow,
                     item,
                     "shared" if keeps_members else item.get("visibility"),
-                    prepared.pop(index, None),
+                    prepared.get(index),
                     created,
                 )
                 if keeps_members:
