@@ -45,15 +45,23 @@ def unacceptable_reason(uow: UnitOfWork, image: ImageFacts) -> str | None:
         return None
     if not found.safe:
         return "Image does not pass safety check"
-    if ami:
-        return None
-    if found.name != image.disk_format and not (image.disk_format == "raw" and found.name == "gpt"):
-        return "Image content does not match disk_format"
+    mismatch = "Image content does not match disk_format"
+    if not ami and found.name != image.disk_format:
+        if not (image.disk_format == "raw" and found.name == "gpt"):
+            return mismatch
+    # ``fetch_to_raw`` then asks qemu-img, whose name must equal the format the inspection
+    # settled on (ISO and AMI as raw). qemu calls VHD "vpc", so Nova refuses every VHD, and
+    # an AMI that holds a qcow2 or a VMDK.
+    expected = "raw" if image.disk_format in ("iso", "ami", "aki", "ari") else image.disk_format
+    if _QEMU_NAMES.get(found.name, found.name) != expected:
+        return mismatch
     return None
 
 
 #: oslo.utils ``format_inspector.ALL_FORMATS``.
 _INSPECTABLE = ("raw", "qcow2", "vhd", "vhdx", "vmdk", "vdi", "qed", "iso", "gpt", "luks")
+#: What ``qemu-img info`` reports where its name differs from the inspector's.
+_QEMU_NAMES = {"vhd": "vpc", "gpt": "raw", "iso": "raw"}
 
 
 def disks(uow: UnitOfWork) -> BlobStore:

@@ -39,6 +39,14 @@ CASES = [
     ("ploop", "zeros", "ERROR", "Image not in a supported format"),
     ("ami", "zeros", "ACTIVE", None),
     ("ami", "qcow2-backing", "ERROR", "Image does not pass safety check"),
+    # fetch_to_raw: qemu-img must name the format the inspection settled on (AMI as raw,
+    # VHD as "vpc", so Nova refuses VHD even when the data is one).
+    ("ami", "qcow2", "ERROR", "Image content does not match disk_format"),
+    ("aki", "vmdk", "ERROR", "Image content does not match disk_format"),
+    ("ari", "iso", "ACTIVE", None),
+    ("vhd", "vhd", "ERROR", "Image content does not match disk_format"),
+    ("vhdx", "vhdx", "ACTIVE", None),
+    ("vdi", "vdi", "ACTIVE", None),
 ]
 
 
