@@ -80,6 +80,36 @@ def test_conf_switches(tmp_path: Path) -> None:
         conf(tmp_path, overrides=["no-section"])
 
 
+def test_conf_for_compute_and_the_format_tests(tmp_path: Path) -> None:
+    manifest = tmp_path / "format-images" / "manifest.yaml"
+    parsed = conf(tmp_path, compute=True, format_enforcement=False, manifest=manifest)
+    assert parsed["compute"]["flavor_ref"] == "1"  # the emulator's built-in m1.tiny
+    assert parsed["compute"]["flavor_ref_alt"] == "2"
+    assert parsed["image"]["images_manifest_file"] == str(manifest)
+    assert parsed["image-feature-enabled"]["image_format_enforcement"] == "false"
+    plain = conf(tmp_path)
+    assert "compute" not in plain and "images_manifest_file" not in plain["image"]
+    assert plain["image-feature-enabled"]["image_format_enforcement"] == "true"
+
+
+@pytest.mark.parametrize(
+    ("compute", "enforcement", "images", "expected"),
+    [
+        (False, None, None, (True, False)),  # Glance's defaults, no format tests
+        (True, None, None, (False, True)),  # ImagesFormatTest whole, compute included
+        (True, True, None, (True, True)),  # asked for: its compute tests then skip
+        (False, None, True, (True, True)),
+    ],
+)
+def test_format_test_defaults_follow_compute(
+    compute: bool,
+    enforcement: bool | None,
+    images: bool | None,
+    expected: tuple[bool, bool],
+) -> None:
+    assert run_tempest.format_test_options(compute, enforcement, images) == expected
+
+
 def test_the_scenario_loads_and_every_account_logs_in(client: FlaskClient, users: Any) -> None:
     document = yaml.safe_load(run_tempest.SCENARIO.read_text(encoding="utf-8"))
     loaded = client.post(

@@ -34,6 +34,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import format_manifest
 import yaml
 from servers import (
     REAL_ADMIN,
@@ -68,6 +69,10 @@ IMAGE_FEATURES = {
     "store_weight_enabled": "false",
 }
 
+#: What tempest's compute tests read when nova is on: the built-in flavors 1 (m1.tiny) and
+#: 2 (m1.small) of the emulator's compute, and a build timeout that fails fast.
+COMPUTE = {"flavor_ref": "1", "flavor_ref_alt": "2", "build_timeout": "60"}
+
 
 def scenario_accounts(path: Path = SCENARIO) -> list[Account]:
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -98,6 +103,8 @@ def tempest_conf(
     compute: bool,
     image_cache: bool,
     overrides: list[str],
+    format_enforcement: bool = True,
+    manifest: Path | None = None,
 ) -> str:
     sections: dict[str, dict[str, str]] = {
         "DEFAULT": {"log_dir": str(workspace), "log_file": "tempest.log"},
@@ -132,10 +139,16 @@ def tempest_conf(
             "image_caching_enabled": "true" if image_cache else "false",
             "build_timeout": "60",
         },
-        "image-feature-enabled": dict(IMAGE_FEATURES),
+        "image-feature-enabled": dict(
+            IMAGE_FEATURES, image_format_enforcement="true" if format_enforcement else "false"
+        ),
         "enforce_scope": {"glance": "false"},
         "validation": {"run_validation": "false"},
     }
+    if compute:
+        sections["compute"] = dict(COMPUTE)
+    if manifest is not None:
+        sections["image"]["images_manifest_file"] = str(manifest)
     for item in overrides:  # "section.option=value", for switches this script does not know
         key, _, value = item.partition("=")
         section, _, option = key.rpartition(".")
@@ -243,6 +256,17 @@ def compare() -> int:
     return 1 if worse else 0
 
 
+def format_test_options(
+    compute: bool, enforcement: bool | None, images: bool | None
+) -> tuple[bool, bool]:
+    """(format enforcement, sample images) once the defaults are filled in. With compute,
+    ImagesFormatTest can run whole: its sample images are made, and uploads go unchecked,
+    since test_compute_rejects_* need bad images registered for compute to refuse."""
+    return (not compute if enforcement is None else enforcement), (
+        compute if images is None else images
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--target", choices=("emulator", "real"), default="emulator")
@@ -258,6 +282,22 @@ def main(argv: list[str] | None = None) -> int:
         "--emulator-args", default="", help="more `glance-emulator serve` flags, one string"
     )
     parser.add_argument(
+        "--format-images",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="make the sample images of tempest's ImagesFormatTest (qemu-img) and point "
+        "[image] images_manifest_file at them (default: with --compute)",
+    )
+    parser.add_argument(
+        "--format-enforcement",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Glance checks uploads against disk_format and its safety checks "
+        "([image-feature-enabled] image_format_enforcement; off: the emulator serves with "
+        "--no-inspect-image-format --no-upload-safety-checks, so that bad images reach "
+        "compute). Default: on, off with --compute",
+    )
+    parser.add_argument(
         "--set",
         action="append",
         default=[],
@@ -270,6 +310,11 @@ def main(argv: list[str] | None = None) -> int:
         return compare()
 
     workers = max(1, min(args.workers, MAX_WORKERS))  # a shared 2-core machine
+    args.format_enforcement, args.format_images = format_test_options(
+        args.compute, args.format_enforcement, args.format_images
+    )
+    if args.target == "real" and not args.format_enforcement:
+        raise SystemExit("the real stack's Glance enforces image formats; its config is fixed")
     workspace = WORK / args.target
     (workspace / "etc").mkdir(parents=True, exist_ok=True)
     (workspace / "lock").mkdir(exist_ok=True)
@@ -282,7 +327,10 @@ def main(argv: list[str] | None = None) -> int:
             admin = Keystone(REAL_KEYSTONE, *REAL_ADMIN)
             admin.provision(accounts)
             return _run(args, workspace, REAL_KEYSTONE, http_images, workers)
-        with emulator_server(workspace, SCENARIO, args.emulator_args.split()) as url:
+        serve_flags = args.emulator_args.split()
+        if not args.format_enforcement:
+            serve_flags += ["--no-inspect-image-format", "--no-upload-safety-checks"]
+        with emulator_server(workspace, SCENARIO, serve_flags) as url:
             return _run(args, workspace, url + "/identity/v3", http_images, workers)
 
 
@@ -293,7 +341,20 @@ def _run(
     http_images: tuple[str, str],
     workers: int,
 ) -> int:
-    conf = tempest_conf(workspace, auth_url, http_images, args.compute, args.image_cache, args.set)
+    manifest = None
+    if args.format_images:
+        manifest = format_manifest.write_manifest(workspace / "format-images")
+        print(f"format test images: {manifest}", flush=True)
+    conf = tempest_conf(
+        workspace,
+        auth_url,
+        http_images,
+        args.compute,
+        args.image_cache,
+        args.set,
+        format_enforcement=args.format_enforcement,
+        manifest=manifest,
+    )
     (workspace / "etc" / "tempest.conf").write_text(conf, encoding="utf-8")
     started = time.monotonic()
     code = run_tempest(workspace, args.regex, workers)
