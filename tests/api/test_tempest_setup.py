@@ -7,8 +7,10 @@ out the first free account that fits: "primary" a member, "alt" any non-admin ac
 
 from __future__ import annotations
 
+import argparse
 import configparser
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +18,11 @@ import pytest
 import yaml
 from flask.testing import FlaskClient
 
+from emulator.cli import settings as emulator_settings
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tempest"))
 import run_tempest  # noqa: E402
+import tempest_results  # noqa: E402
 
 
 def test_members_come_before_readers_and_admins() -> None:
@@ -140,6 +145,42 @@ def test_the_scenario_loads_and_every_account_logs_in(client: FlaskClient, users
 
 def test_short_test_ids_drop_tempest_attributes() -> None:
     raw = "tempest.api.image.v2.test_versions.VersionsTest.test_list_versions[id-1,smoke]"
-    assert run_tempest.short_test_id(raw) == (
+    assert tempest_results.short_test_id(raw) == (
         "tempest.api.image.v2.test_versions.VersionsTest.test_list_versions"
     )
+
+
+def flags(tmp_path: Path, **switches: Any) -> list[str]:
+    options = {
+        "emulator_args": "",
+        "format_enforcement": True,
+        "image_cache": False,
+        "all_features": False,
+        "glance_download": False,
+    }
+    return run_tempest.emulator_flags(argparse.Namespace(**(options | switches)), tmp_path)
+
+
+def test_emulator_flags_follow_the_switches(tmp_path: Path) -> None:
+    assert flags(tmp_path) == []
+    assert flags(tmp_path, emulator_args="--stores a,b") == ["--stores", "a,b"]
+    assert flags(tmp_path, format_enforcement=False) == [
+        "--no-inspect-image-format",
+        "--no-upload-safety-checks",
+    ]
+    everything = flags(tmp_path, all_features=True, image_cache=True, glance_download=True)
+    assert everything[:5] == [
+        "--image-cache",
+        "--stores",
+        "fast,cheap",
+        "--allow-loopback-import",
+        "--config",
+    ]
+    methods = tomllib.loads(Path(everything[5]).read_text(encoding="utf-8"))
+    assert methods["enabled_import_methods"][-1] == "glance-download"
+
+
+def test_the_glance_download_config_is_one_the_emulator_reads(tmp_path: Path) -> None:
+    config = Path(flags(tmp_path, glance_download=True)[1])
+    settings = emulator_settings.build(config_file=config)
+    assert "glance-download" in settings.config.enabled_import_methods
