@@ -128,8 +128,10 @@ clean:
 # answers on 127.0.0.1:19292). tempest has its own venv: its pins are not the emulator's.
 # Not part of `make test`. Results: .tempest-work/<target>/results.csv; `make tempest-compare`
 # lists the tests that pass on real Glance and not here. TEMPEST_COMPUTE=1 turns on
-# [service_available] nova; TEMPEST_ARGS passes more flags (--set section.option=value,
-# --emulator-args "...", --image-cache).
+# [service_available] nova, the compute options tempest reads, the sample images of
+# ImagesFormatTest (made with qemu-img, installed here if missing) and no format check on
+# upload; TEMPEST_ARGS passes more flags (--set section.option=value, --emulator-args
+# "...", --image-cache, --[no-]format-images, --[no-]format-enforcement).
 TEMPEST_VENV := .tempest-venv
 TEMPEST_TARGET ?= emulator
 TEMPEST_REGEX ?= ^tempest\.api\.image
@@ -144,6 +146,12 @@ $(TEMPEST_VENV)/.installed:
 	touch $@
 
 tempest: $(STAMP) $(TEMPEST_VENV)/.installed
+	@# With compute the runner makes the sample images of ImagesFormatTest with qemu-img.
+	@if [ "$(TEMPEST_COMPUTE)" = 1 ] && ! command -v qemu-img >/dev/null; then \
+		echo "installing qemu-utils (Debian) for tempest's image format tests"; \
+		(apt-get update -q && apt-get install -y -q --no-install-recommends qemu-utils) || \
+		echo "could not install qemu-utils (needs root and apt): ImagesFormatTest will fail"; \
+	fi
 	$(BIN)/python tests/tempest/run_tempest.py --target $(TEMPEST_TARGET) \
 		--regex '$(TEMPEST_REGEX)' --workers $(TEMPEST_WORKERS) \
 		$(if $(filter 1,$(TEMPEST_COMPUTE)),--compute) $(TEMPEST_ARGS)

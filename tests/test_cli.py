@@ -46,6 +46,7 @@ SERVE_OPTIONS = (
     "--image-size-cap",
     "--max-request-body-size",
     "--no-inspect-image-format",
+    "--no-upload-safety-checks",
     "--allow-loopback-import",
     "--stores",
     "--image-cache",

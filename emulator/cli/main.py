@@ -46,6 +46,7 @@ CONFIG_FLAGS: dict[str, str] = {
     "image_size_cap": "image_size_cap",
     "max_request_body_size": "max_request_body_size",
     "inspect_image_format": "inspect_image_format",
+    "upload_safety_checks": "upload_safety_checks",
     "public_endpoint": "public_endpoint",
     **feature_flags.CONFIG_FLAGS,
 }
@@ -187,6 +188,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="do not check uploaded data of 'bare' images against their "
         "disk_format (Glance does; default: check)",
+    )
+    rules.add_argument(
+        "--no-upload-safety-checks",
+        dest="upload_safety_checks",
+        action="store_const",
+        const=False,
+        default=None,
+        help="store uploads that fail their format's safety checks (backing files, outside "
+        "extents), as Glance before 2024.2 did, so that compute gets to refuse them "
+        "(default: refuse, as Glance 33 does)",
     )
     feature_flags.add_to(rules)
     serve.add_argument(

@@ -38,6 +38,12 @@ class Config:
     max_scenario_body_size: int = 512 << 20
     #: Glance 33 inspects uploaded bytes of ``bare`` images against ``disk_format``.
     inspect_image_format: bool = True
+    #: Glance 2024.2+ refuses an upload whose content fails its format's safety checks (a
+    #: qcow2 backing file, a VMDK naming an outside extent...) even when the format match
+    #: is off (``glance/location.py`` ``set_data``). False: such bytes are stored unchecked,
+    #: as Glance before 2024.2 stored every upload, so that compute's own check of the data
+    #: can be exercised (tempest's ``image_format_enforcement = false``).
+    upload_safety_checks: bool = True
     #: Seconds a request waits for another writer (a long reset or scenario load) before it
     #: is answered 503 with ``Retry-After``.
     database_busy_timeout: float = 30.0

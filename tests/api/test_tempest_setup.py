@@ -7,8 +7,10 @@ out the first free account that fits: "primary" a member, "alt" any non-admin ac
 
 from __future__ import annotations
 
+import argparse
 import configparser
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +18,11 @@ import pytest
 import yaml
 from flask.testing import FlaskClient
 
+from emulator.cli import settings as emulator_settings
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tempest"))
 import run_tempest  # noqa: E402
+import tempest_results  # noqa: E402
 
 
 def test_members_come_before_readers_and_admins() -> None:
@@ -80,6 +85,36 @@ def test_conf_switches(tmp_path: Path) -> None:
         conf(tmp_path, overrides=["no-section"])
 
 
+def test_conf_for_compute_and_the_format_tests(tmp_path: Path) -> None:
+    manifest = tmp_path / "format-images" / "manifest.yaml"
+    parsed = conf(tmp_path, compute=True, format_enforcement=False, manifest=manifest)
+    assert parsed["compute"]["flavor_ref"] == "1"  # the emulator's built-in m1.tiny
+    assert parsed["compute"]["flavor_ref_alt"] == "2"
+    assert parsed["image"]["images_manifest_file"] == str(manifest)
+    assert parsed["image-feature-enabled"]["image_format_enforcement"] == "false"
+    plain = conf(tmp_path)
+    assert "compute" not in plain and "images_manifest_file" not in plain["image"]
+    assert plain["image-feature-enabled"]["image_format_enforcement"] == "true"
+
+
+@pytest.mark.parametrize(
+    ("compute", "enforcement", "images", "expected"),
+    [
+        (False, None, None, (True, False)),  # Glance's defaults, no format tests
+        (True, None, None, (False, True)),  # ImagesFormatTest whole, compute included
+        (True, True, None, (True, True)),  # asked for: its compute tests then skip
+        (False, None, True, (True, True)),
+    ],
+)
+def test_format_test_defaults_follow_compute(
+    compute: bool,
+    enforcement: bool | None,
+    images: bool | None,
+    expected: tuple[bool, bool],
+) -> None:
+    assert run_tempest.format_test_options(compute, enforcement, images) == expected
+
+
 def test_the_scenario_loads_and_every_account_logs_in(client: FlaskClient, users: Any) -> None:
     document = yaml.safe_load(run_tempest.SCENARIO.read_text(encoding="utf-8"))
     loaded = client.post(
@@ -110,6 +145,42 @@ def test_the_scenario_loads_and_every_account_logs_in(client: FlaskClient, users
 
 def test_short_test_ids_drop_tempest_attributes() -> None:
     raw = "tempest.api.image.v2.test_versions.VersionsTest.test_list_versions[id-1,smoke]"
-    assert run_tempest.short_test_id(raw) == (
+    assert tempest_results.short_test_id(raw) == (
         "tempest.api.image.v2.test_versions.VersionsTest.test_list_versions"
     )
+
+
+def flags(tmp_path: Path, **switches: Any) -> list[str]:
+    options = {
+        "emulator_args": "",
+        "format_enforcement": True,
+        "image_cache": False,
+        "all_features": False,
+        "glance_download": False,
+    }
+    return run_tempest.emulator_flags(argparse.Namespace(**(options | switches)), tmp_path)
+
+
+def test_emulator_flags_follow_the_switches(tmp_path: Path) -> None:
+    assert flags(tmp_path) == []
+    assert flags(tmp_path, emulator_args="--stores a,b") == ["--stores", "a,b"]
+    assert flags(tmp_path, format_enforcement=False) == [
+        "--no-inspect-image-format",
+        "--no-upload-safety-checks",
+    ]
+    everything = flags(tmp_path, all_features=True, image_cache=True, glance_download=True)
+    assert everything[:5] == [
+        "--image-cache",
+        "--stores",
+        "fast,cheap",
+        "--allow-loopback-import",
+        "--config",
+    ]
+    methods = tomllib.loads(Path(everything[5]).read_text(encoding="utf-8"))
+    assert methods["enabled_import_methods"][-1] == "glance-download"
+
+
+def test_the_glance_download_config_is_one_the_emulator_reads(tmp_path: Path) -> None:
+    config = Path(flags(tmp_path, glance_download=True)[1])
+    settings = emulator_settings.build(config_file=config)
+    assert "glance-download" in settings.config.enabled_import_methods

@@ -25,15 +25,11 @@ paramiko...) have nothing to do with the emulator's.
 from __future__ import annotations
 
 import argparse
-import csv
-import os
-import re
-import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
+import format_manifest
 import yaml
 from servers import (
     REAL_ADMIN,
@@ -44,11 +40,10 @@ from servers import (
     ensure_real_stack,
     http_image_server,
 )
+from tempest_results import WORK, collect_results, compare, run_tempest, summary
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = Path(__file__).resolve().parent / "accounts-scenario.yaml"
-WORK = ROOT / ".tempest-work"
-TEMPEST_VENV = ROOT / ".tempest-venv"
 DEFAULT_REGEX = r"^tempest\.api\.image"
 MAX_WORKERS = 2
 
@@ -67,6 +62,13 @@ IMAGE_FEATURES = {
     "http_store_enabled": "false",
     "store_weight_enabled": "false",
 }
+
+#: Glance's default enabled_import_methods (the emulator's too).
+IMPORT_METHODS = ("glance-direct", "web-download", "copy-image")
+
+#: What tempest's compute tests read when nova is on: the built-in flavors 1 (m1.tiny) and
+#: 2 (m1.small) of the emulator's compute, and a build timeout that fails fast.
+COMPUTE = {"flavor_ref": "1", "flavor_ref_alt": "2", "build_timeout": "60"}
 
 
 def scenario_accounts(path: Path = SCENARIO) -> list[Account]:
@@ -98,6 +100,8 @@ def tempest_conf(
     compute: bool,
     image_cache: bool,
     overrides: list[str],
+    format_enforcement: bool = True,
+    manifest: Path | None = None,
 ) -> str:
     sections: dict[str, dict[str, str]] = {
         "DEFAULT": {"log_dir": str(workspace), "log_file": "tempest.log"},
@@ -132,10 +136,16 @@ def tempest_conf(
             "image_caching_enabled": "true" if image_cache else "false",
             "build_timeout": "60",
         },
-        "image-feature-enabled": dict(IMAGE_FEATURES),
+        "image-feature-enabled": dict(
+            IMAGE_FEATURES, image_format_enforcement="true" if format_enforcement else "false"
+        ),
         "enforce_scope": {"glance": "false"},
         "validation": {"run_validation": "false"},
     }
+    if compute:
+        sections["compute"] = dict(COMPUTE)
+    if manifest is not None:
+        sections["image"]["images_manifest_file"] = str(manifest)
     for item in overrides:  # "section.option=value", for switches this script does not know
         key, _, value = item.partition("=")
         section, _, option = key.rpartition(".")
@@ -150,97 +160,15 @@ def tempest_conf(
     return "\n".join(lines)
 
 
-# --- running tempest and reading its results --------------------------------------------
-
-
-def tempest_bin(name: str) -> str:
-    path = TEMPEST_VENV / "bin" / name
-    if not path.exists():
-        raise SystemExit(f"{path} is missing: run `make tempest` (it sets up {TEMPEST_VENV})")
-    return str(path)
-
-
-def run_tempest(workspace: Path, regex: str, workers: int) -> int:
-    config = workspace / "etc" / "tempest.conf"
-    command = [
-        tempest_bin("tempest"),
-        "run",
-        "--config-file",
-        str(config),
-        "--regex",
-        regex,
-        "--concurrency",
-        str(workers),
-    ]
-    print("$ " + " ".join(command), flush=True)
-    env = dict(os.environ, TEMPEST_CONFIG_DIR=str(config.parent), TEMPEST_CONFIG=config.name)
-    return subprocess.run(command, cwd=workspace, env=env, check=False).returncode
-
-
-ATTRIBUTES = re.compile(r"\[[^\]]*\]$")
-
-
-def short_test_id(raw: str) -> str:
-    """``tempest...Test.test_x[id-...,smoke]`` -> ``tempest...Test.test_x``."""
-    return ATTRIBUTES.sub("", raw.strip())
-
-
-def collect_results(workspace: Path) -> dict[str, str]:
-    """id -> success | fail | skip, from stestr's last run in the workspace."""
-    stream = subprocess.run(
-        [tempest_bin("stestr"), "last", "--subunit"],
-        cwd=workspace,
-        capture_output=True,
-        check=False,
-    ).stdout
-    # subunit2csv exits 1 when the stream holds a failure: its output is still whole.
-    table = subprocess.run(
-        [tempest_bin("subunit2csv")], input=stream, capture_output=True, check=False
-    ).stdout.decode()
-    results: dict[str, str] = {}
-    for row in csv.DictReader(table.splitlines()):
-        status = row["status"]
-        if status in ("success", "xfail"):
-            status = "success"
-        elif status not in ("skip",):
-            status = "fail"
-        results[short_test_id(row["test"])] = status
-    with (workspace / "results.csv").open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["test", "status"])
-        writer.writerows(sorted(results.items()))
-    return results
-
-
-def summary(results: dict[str, str]) -> str:
-    counts = Counter(results.values())
-    return (
-        f"passed {counts['success']}, failed {counts['fail']}, skipped {counts['skip']} "
-        f"(of {len(results)})"
+def format_test_options(
+    compute: bool, enforcement: bool | None, images: bool | None
+) -> tuple[bool, bool]:
+    """(format enforcement, sample images) once the defaults are filled in. With compute,
+    ImagesFormatTest can run whole: its sample images are made, and uploads go unchecked,
+    since test_compute_rejects_* need bad images registered for compute to refuse."""
+    return (not compute if enforcement is None else enforcement), (
+        compute if images is None else images
     )
-
-
-def read_results(target: str) -> dict[str, str]:
-    path = WORK / target / "results.csv"
-    if not path.exists():
-        raise SystemExit(f"no results for {target}: run `make tempest TEMPEST_TARGET={target}`")
-    with path.open(encoding="utf-8") as f:
-        return {row["test"]: row["status"] for row in csv.DictReader(f)}
-
-
-def compare() -> int:
-    real, emulated = read_results("real"), read_results("emulator")
-    print(f"real:     {summary(real)}")
-    print(f"emulator: {summary(emulated)}")
-    worse = sorted(t for t, s in real.items() if s == "success" and emulated.get(t) != "success")
-    better = sorted(t for t, s in emulated.items() if s == "success" and real.get(t) != "success")
-    print(f"\npass on real Glance, not on the emulator ({len(worse)}):")
-    for test in worse:
-        print(f"  {emulated.get(test, 'not run'):8} {test}")
-    print(f"\npass on the emulator, not on real Glance ({len(better)}):")
-    for test in better:
-        print(f"  {real.get(test, 'not run'):8} {test}")
-    return 1 if worse else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -252,10 +180,40 @@ def main(argv: list[str] | None = None) -> int:
         "--compute", action="store_true", help="[service_available] nova = true (compute slice)"
     )
     parser.add_argument(
-        "--image-cache", action="store_true", help="[image] image_caching_enabled = true"
+        "--image-cache",
+        action="store_true",
+        help="[image] image_caching_enabled = true, and the emulator serves its cache API",
     )
     parser.add_argument(
         "--emulator-args", default="", help="more `glance-emulator serve` flags, one string"
+    )
+    parser.add_argument(
+        "--format-images",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="make the sample images of tempest's ImagesFormatTest (qemu-img) and point "
+        "[image] images_manifest_file at them (default: with --compute)",
+    )
+    parser.add_argument(
+        "--format-enforcement",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Glance checks uploads against disk_format and its safety checks "
+        "([image-feature-enabled] image_format_enforcement; off: the emulator serves with "
+        "--no-inspect-image-format --no-upload-safety-checks, so that bad images reach "
+        "compute). Default: on, off with --compute",
+    )
+    parser.add_argument(
+        "--glance-download",
+        action="store_true",
+        help="the emulator also offers the glance-download import method (from its own "
+        "region; Glance's enabled_import_methods)",
+    )
+    parser.add_argument(
+        "--all-features",
+        action="store_true",
+        help="every Glance feature the emulator has: two stores (fast, cheap), the image "
+        "cache, glance-download, web-download from loopback",
     )
     parser.add_argument(
         "--set",
@@ -270,6 +228,15 @@ def main(argv: list[str] | None = None) -> int:
         return compare()
 
     workers = max(1, min(args.workers, MAX_WORKERS))  # a shared 2-core machine
+    args.format_enforcement, args.format_images = format_test_options(
+        args.compute, args.format_enforcement, args.format_images
+    )
+    if args.all_features:
+        args.image_cache = args.glance_download = True
+    if args.target == "real" and (
+        not args.format_enforcement or args.glance_download or args.all_features
+    ):
+        raise SystemExit("the real stack's Glance config is fixed: emulator switches only")
     workspace = WORK / args.target
     (workspace / "etc").mkdir(parents=True, exist_ok=True)
     (workspace / "lock").mkdir(exist_ok=True)
@@ -282,8 +249,26 @@ def main(argv: list[str] | None = None) -> int:
             admin = Keystone(REAL_KEYSTONE, *REAL_ADMIN)
             admin.provision(accounts)
             return _run(args, workspace, REAL_KEYSTONE, http_images, workers)
-        with emulator_server(workspace, SCENARIO, args.emulator_args.split()) as url:
+        with emulator_server(workspace, SCENARIO, emulator_flags(args, workspace)) as url:
             return _run(args, workspace, url + "/identity/v3", http_images, workers)
+
+
+def emulator_flags(args: argparse.Namespace, workspace: Path) -> list[str]:
+    """``glance-emulator serve`` flags for the switches given to this script."""
+    flags = args.emulator_args.split()
+    if not args.format_enforcement:
+        flags += ["--no-inspect-image-format", "--no-upload-safety-checks"]
+    if args.image_cache:
+        flags.append("--image-cache")
+    if args.all_features:
+        flags += ["--stores", "fast,cheap", "--allow-loopback-import"]
+    if args.glance_download:
+        # No flag for it: Glance's enabled_import_methods goes in a config file.
+        config = workspace / "emulator.toml"
+        methods = ", ".join(f'"{m}"' for m in (*IMPORT_METHODS, "glance-download"))
+        config.write_text(f"enabled_import_methods = [{methods}]\n", encoding="utf-8")
+        flags += ["--config", str(config)]
+    return flags
 
 
 def _run(
@@ -293,7 +278,20 @@ def _run(
     http_images: tuple[str, str],
     workers: int,
 ) -> int:
-    conf = tempest_conf(workspace, auth_url, http_images, args.compute, args.image_cache, args.set)
+    manifest = None
+    if args.format_images:
+        manifest = format_manifest.write_manifest(workspace / "format-images")
+        print(f"format test images: {manifest}", flush=True)
+    conf = tempest_conf(
+        workspace,
+        auth_url,
+        http_images,
+        args.compute,
+        args.image_cache,
+        args.set,
+        format_enforcement=args.format_enforcement,
+        manifest=manifest,
+    )
     (workspace / "etc" / "tempest.conf").write_text(conf, encoding="utf-8")
     started = time.monotonic()
     code = run_tempest(workspace, args.regex, workers)

@@ -26,11 +26,13 @@ from dataclasses import dataclass
 from emulator.image.domain.format_detectors import DETECTORS
 from emulator.image.domain.format_findings import INSPECTION_FAILED, Finding, Read
 
-__all__ = ["INSPECTABLE", "Finding", "Read", "Verdict", "inspect", "judge"]
+__all__ = ["INSPECTABLE", "SAFETY_CHECKS_FAILED", "Finding", "Read", "Verdict", "inspect", "judge"]
 
 #: oslo.utils ``format_inspector.ALL_FORMATS``: formats Glance can recognise. A declared
 #: disk_format outside this list (ami, ari, aki, ploop...) cannot be checked.
 INSPECTABLE = ("raw", "qcow2", "vhd", "vhdx", "vmdk", "vdi", "qed", "iso", "gpt", "luks")
+#: Glance's refusal of content its format's safety checks reject.
+SAFETY_CHECKS_FAILED = "Image failed safety checks"
 
 
 @dataclass(frozen=True)
@@ -99,5 +101,5 @@ def judge(
     if not chosen.complete:
         return mismatch("Incomplete file cannot be safety checked", virtual_size or None)
     if chosen.failures:
-        return Verdict(False, "Image failed safety checks")
+        return Verdict(False, SAFETY_CHECKS_FAILED)
     return Verdict(True, None, virtual_size or None)

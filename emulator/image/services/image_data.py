@@ -225,6 +225,9 @@ def inspect(image: Image, pending: PendingBlob, config: Config) -> int | None:
         pending.size,
         require_match=config.inspect_image_format,
     )
+    if not verdict.accepted and not config.upload_safety_checks:
+        if verdict.reason == disk_formats.SAFETY_CHECKS_FAILED:
+            return None  # stored unchecked, as Glance before 2024.2 stored uploads
     if not verdict.accepted:  # InvalidImageData -> HTTPUnsupportedMediaType(detail=...)
         raise errors.UnsupportedMediaType(detail=verdict.reason)
     return verdict.virtual_size

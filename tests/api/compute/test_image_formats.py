@@ -19,8 +19,14 @@ from tests.unit.test_disk_formats import SAMPLES
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Config:
-    return Config(data_dir=tmp_path / "data", compute_build_seconds=0.0, inspect_image_format=False)
+def config(tmp_path: Path, request: pytest.FixtureRequest) -> Config:
+    overrides = getattr(request, "param", {})
+    return Config(
+        data_dir=tmp_path / "data",
+        compute_build_seconds=0.0,
+        inspect_image_format=False,
+        **overrides,
+    )
 
 
 CASES = [
@@ -76,3 +82,42 @@ def test_unsafe_data_goes_error(compute: Compute, sample: str) -> None:
     server = compute.server(compute.boot(image))
     assert server["status"] == "ERROR"
     assert "Image does not pass safety check" in server["fault"]["message"]
+
+
+UNSAFE = [("qcow2", "qcow2-backing"), ("qcow2", "qcow2-data-file"), ("vmdk", "vmdk-flat")]
+
+
+@pytest.mark.parametrize(("disk_format", "sample"), UNSAFE)
+def test_unsafe_bare_uploads_are_refused_even_without_the_format_match(
+    compute: Compute, disk_format: str, sample: str
+) -> None:
+    """Glance 33 with ``require_image_format_match = False`` still refuses them (415)."""
+    image_id = compute.image(who="consumer", data=None, disk_format=disk_format)
+    response = compute.client.put(
+        f"/v2/images/{image_id}/file",
+        data=SAMPLES[sample],
+        headers=compute.users.headers("consumer", **{"Content-Type": "application/octet-stream"}),
+    )
+    assert response.status_code == 415
+    assert "Image failed safety checks" in response.get_json()["message"]
+
+
+@pytest.mark.parametrize("config", [{"upload_safety_checks": False}], indirect=True)
+@pytest.mark.parametrize(("disk_format", "sample"), [*UNSAFE, ("raw", "qed")])
+def test_without_upload_safety_checks_compute_is_the_one_to_refuse(
+    compute: Compute, disk_format: str, sample: str
+) -> None:
+    """What tempest's ``test_compute_rejects_invalid`` needs: the bytes stored as they are
+    (no virtual size: nothing was judged), and Nova's own check failing the boot."""
+    image_id = compute.image(who="consumer", data=SAMPLES[sample], disk_format=disk_format)
+    doc = compute.client.get(
+        f"/v2/images/{image_id}", headers=compute.users.headers("consumer")
+    ).get_json()
+    assert (doc["status"], doc["size"], doc["virtual_size"]) == (
+        "active",
+        len(SAMPLES[sample]),
+        None,
+    )
+    server = compute.server(compute.boot(image_id))
+    assert server["status"] == "ERROR"
+    assert server["fault"]["message"].endswith("is unacceptable: Image does not pass safety check")
