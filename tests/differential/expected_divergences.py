@@ -237,16 +237,6 @@ EXPECTED: tuple[Expected, ...] = (
     ),
     # ------------------------------------------------------------ documented choices
     Expected(
-        "no-import-methods-header",
-        r"^POST /v2/images <",
-        "header",
-        "Import is not implemented yet (its own issue), so no OpenStack-image-import-methods "
-        "header: openstacksdk then uploads with PUT .../file.",
-        where=r"^openstack-image-import-methods$",
-        emulator="<absent>",
-        wrong="neither",
-    ),
-    Expected(
         "schema-error-first-line",
         r".",
         "error-text",
