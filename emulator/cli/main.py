@@ -48,6 +48,7 @@ CONFIG_FLAGS: dict[str, str] = {
     "inspect_image_format": "inspect_image_format",
     "upload_safety_checks": "upload_safety_checks",
     "public_endpoint": "public_endpoint",
+    "request_log_bodies": "request_log_bodies",
     **feature_flags.CONFIG_FLAGS,
 }
 SERVER_FLAGS = ("host", "port", "threads", "log_level")
@@ -207,6 +208,15 @@ def build_parser() -> argparse.ArgumentParser:
         "new data dir; a data dir that already has state keeps it",
     )
     scripts = serve.add_argument_group("for scripts and CI")
+    scripts.add_argument(
+        "--record-bodies",
+        dest="request_log_bodies",
+        action="store_const",
+        const=True,
+        default=None,
+        help="keep the JSON bodies of requests and answers (not image data; passwords "
+        "redacted) in the request log, for 'glance-emulator replay' (default: off)",
+    )
     scripts.add_argument(
         "--ready-file",
         metavar="PATH",
