@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator import __version__
-from emulator.cli import ci, fault_tools, feature_flags, request_tools, startup
+from emulator.cli import ci, fault_tools, feature_flags, replay_tools, request_tools, startup
 from emulator.cli import tools as cli_tools
 from emulator.cli.settings import LOG_LEVELS, ServerSettings, Settings, SettingsError, build
 from emulator.core.config import SHARING_PROFILES, Config
@@ -235,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=serve_command, serve_parser=serve)
     cli_tools.add_commands(commands)
     request_tools.add_commands(commands)
+    replay_tools.add_commands(commands)
     fault_tools.add_commands(commands)
     ci.add_commands(commands)
     return parser
