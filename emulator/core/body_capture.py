@@ -71,7 +71,7 @@ def is_json_type(content_type: str | None) -> bool:
     if not content_type:
         return False
     media = content_type.split(";", 1)[0].strip().lower()
-    return media.endswith("json") and "ndjson" not in media
+    return "json" in media and "ndjson" not in media
 
 
 def kept_headers(environ: Mapping[str, Any]) -> dict[str, str]:
