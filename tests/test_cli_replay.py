@@ -209,3 +209,28 @@ def test_a_recording_without_bodies_is_refused(tmp_path: Path, other: ServerThre
     result = run_replay(str(path), "--url", other.base_url)
     assert result.returncode == 2
     assert "--record-bodies" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "toml", "expected"),
+    [
+        ([], {}, "", False),
+        (["--record-bodies"], {}, "", True),
+        ([], {"GLANCE_EMULATOR_REQUEST_LOG_BODIES": "1"}, "", True),
+        ([], {}, "request_log_bodies = true\n", True),
+        ([], {"GLANCE_EMULATOR_REQUEST_LOG_BODIES": "no"}, "request_log_bodies = true\n", False),
+    ],
+)
+def test_record_bodies_from_flag_variable_or_config_file(
+    tmp_path: Path, argv: list[str], environ: dict[str, str], toml: str, expected: bool
+) -> None:
+    from emulator.cli import ci
+    from emulator.cli.main import build_parser, settings_from_args
+
+    config_file = tmp_path / "settings.toml"
+    config_file.write_text(toml)
+    parser = build_parser()
+    args = parser.parse_args(["serve", "--config", str(config_file), *argv])
+    ci.apply_environment(args, args.serve_parser, environ)
+    settings = settings_from_args(args, ephemeral_dir=tmp_path / "data")
+    assert settings.config.request_log_bodies is expected
