@@ -23,7 +23,13 @@ PASSWORDS = ["--password", "producer=producer-pass", "--password", "consumer=con
 
 def login(url: str, user: str) -> tuple[str, str]:
     """(token, project id), logged in as a client does."""
-    answer = requests.post(
+    answer = _login(url, user, f"{user}-pass")
+    assert answer.status_code == 201, answer.text
+    return answer.headers["X-Subject-Token"], answer.json()["token"]["project"]["id"]
+
+
+def _login(url: str, user: str, password: str) -> requests.Response:
+    return requests.post(
         f"{url}/identity/v3/auth/tokens",
         json={
             "auth": {
@@ -33,7 +39,7 @@ def login(url: str, user: str) -> tuple[str, str]:
                         "user": {
                             "name": user,
                             "domain": {"id": "default"},
-                            "password": f"{user}-pass",
+                            "password": password,
                         }
                     },
                 },
@@ -42,12 +48,12 @@ def login(url: str, user: str) -> tuple[str, str]:
         },
         timeout=10,
     )
-    assert answer.status_code == 201, answer.text
-    return answer.headers["X-Subject-Token"], answer.json()["token"]["project"]["id"]
 
 
 def sharing_flow(url: str) -> str:
-    """Create, upload, share, look before accepting, accept, list: the image's id."""
+    """A mistyped password, then create, upload, share, look before accepting, accept,
+    list, download: the image's id."""
+    assert _login(url, "consumer", "mistyped").status_code == 401
     producer, _ = login(url, "producer")
     consumer, consumer_project = login(url, "consumer")
     as_producer = {"X-Auth-Token": producer}
@@ -102,7 +108,7 @@ def recording(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
         assert answer.status_code == 200
         path = tmp_path_factory.mktemp("recording") / "flow.ndjson"
         path.write_text(answer.text, encoding="utf-8")
-        yield {"path": path, "image": image, "text": answer.text}
+        yield {"path": path, "image": image, "text": answer.text, "url": server.url}
     finally:
         status, err = server.stop()
         assert status == 0, err
@@ -130,7 +136,8 @@ def test_the_recording_has_bodies_and_no_secrets(recording: dict[str, Any]) -> N
     entries = [json.loads(line) for line in recording["text"].splitlines()]
     assert "producer-pass" not in recording["text"]
     assert "consumer-pass" not in recording["text"]
-    logins = [e for e in entries if e["path"] == "/identity/v3/auth/tokens"]
+    assert "mistyped" not in recording["text"]
+    logins = [e for e in entries if e["path"] == "/identity/v3/auth/tokens" and e["status"] == 201]
     assert len(logins) == 2
     for entry in logins:
         user = entry["request_body"]["auth"]["identity"]["password"]["user"]
@@ -160,9 +167,9 @@ def test_a_replay_against_a_like_server_finds_no_difference(
         str(report_path),
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "9 same, 0 different, 0 skipped" in result.stdout
+    assert "10 same, 0 different, 0 skipped" in result.stdout
     report = json.loads(report_path.read_text())
-    assert [r["outcome"] for r in report["requests"]] == ["same"] * 9
+    assert [r["outcome"] for r in report["requests"]] == ["same"] * 10
     # The image made on the other side stands for the recorded one in later requests.
     new_image = report["ids"][recording["image"]]
     assert new_image != recording["image"]
@@ -177,7 +184,7 @@ def test_a_server_that_answers_otherwise_is_reported_and_exits_1(
 ) -> None:
     result = run_replay(str(recording["path"]), "--url", other.base_url, *PASSWORDS)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "8 same, 1 different, 0 skipped" in result.stdout
+    assert "9 same, 1 different, 0 skipped" in result.stdout
     different = [line for line in result.stdout.splitlines() if "DIFFERENT" in line]
     assert len(different) == 1
     assert different[0].split()[1:6] == [
@@ -196,7 +203,7 @@ def test_without_passwords_the_logins_are_skipped_and_that_fails(
     result = run_replay(str(recording["path"]), "--url", other.base_url, "--quiet")
     assert result.returncode == 1
     assert "no --password for user producer" in result.stdout
-    assert "0 same, 0 different, 9 skipped" in result.stdout
+    assert "1 same, 0 different, 9 skipped" in result.stdout
     allowed = run_replay(str(recording["path"]), "--url", other.base_url, "--allow-skips")
     assert allowed.returncode == 0
 
@@ -234,3 +241,15 @@ def test_record_bodies_from_flag_variable_or_config_file(
     ci.apply_environment(args, args.serve_parser, environ)
     settings = settings_from_args(args, ephemeral_dir=tmp_path / "data")
     assert settings.config.request_log_bodies is expected
+
+
+def test_the_recording_can_be_fetched_from_the_server_that_made_it(
+    recording: dict[str, Any], other: ServerThread
+) -> None:
+    result = run_replay(recording["url"], "--url", other.base_url, *PASSWORDS, "--quiet")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines() == [
+        f"replayed 10 requests against {other.base_url}: 10 same, 0 different, 0 skipped, 0 ignored"
+    ]
+    gone = run_replay("http://127.0.0.1:9/", "--url", other.base_url)
+    assert gone.returncode == 2 and "cannot reach" in gone.stderr

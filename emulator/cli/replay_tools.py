@@ -28,7 +28,13 @@ def add_commands(commands: Any) -> None:
         "Each answer is compared with the recorded one: status, and for JSON the keys and "
         "value types (--compare values: the values too, times and hashes aside).",
     )
-    sub.add_argument("recording", metavar="RECORDING", help="the recording file, or '-'")
+    sub.add_argument(
+        "recording",
+        metavar="RECORDING",
+        help="the recording file, '-' for stdin, or the URL of the emulator that recorded "
+        "it (its whole request log is fetched)",
+    )
+    sub.add_argument("--token", help="an admin token for a recording server on another machine")
     sub.add_argument("--url", required=True, help="the endpoint to replay against")
     sub.add_argument(
         "--identity-url",
@@ -74,10 +80,26 @@ def _passwords(pairs: list[str], parser: argparse.ArgumentParser) -> dict[str, s
     return found
 
 
-def _read(name: str) -> str:
+def _read(name: str, token: str | None) -> str:
     if name == "-":
         return sys.stdin.read()
+    if name.startswith(("http://", "https://")):
+        return _fetch(name.rstrip("/"), token)
     return Path(name).read_text(encoding="utf-8")
+
+
+def _fetch(url: str, token: str | None) -> str:
+    """A recording server's whole request log (asked for its size first: ``limit`` may
+    not pass it)."""
+    from emulator.cli.tools import ToolError, _http, _message
+
+    status, payload, _ = _http("GET", f"{url}/_emulator/requests?limit=1", token=token)
+    if status == 200 and isinstance(payload, dict):
+        size = max(int(payload.get("size") or 1), 1)
+        status, payload, _ = _http("GET", f"{url}/_emulator/requests?limit={size}", token=token)
+    if status != 200 or not isinstance(payload, dict):
+        raise ToolError(f"GET {url}/_emulator/requests: {status} {_message(payload)}")
+    return json.dumps(payload)
 
 
 def _line(outcome: Any) -> str:
@@ -91,13 +113,14 @@ def _line(outcome: Any) -> str:
 
 
 def replay_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from emulator.cli.tools import ToolError
     from emulator.replay.recording import RecordingError, load
     from emulator.replay.runner import Replayer, Target, http_send, summary
 
     passwords = _passwords(args.password, parser)
     try:
-        entries = load(_read(args.recording))
-    except (OSError, UnicodeDecodeError, RecordingError) as exc:
+        entries = load(_read(args.recording, args.token))
+    except (OSError, UnicodeDecodeError, RecordingError, ToolError) as exc:
         print(f"glance-emulator replay: {exc}", file=sys.stderr)
         return EXIT_USAGE
     target = Target.of(args.url, args.identity_url, args.compute_url)

@@ -4,7 +4,8 @@ Two strictnesses:
 
 - ``shape`` (the default): the status, and for JSON the same keys everywhere, the same JSON
   type for each value (``null``, ``boolean``, ``number``, ``string``, ``array``,
-  ``object``) and lists as long. What differs by nature between two clouds (ids, times,
+  ``object``) and lists as long (a Keystone catalog only as a list: its length is the
+  deployment's). What differs by nature between two clouds (ids, times,
   checksums of random data, host names) cannot make a difference here.
 - ``values``: the shape, and every scalar equal once the recorded answer has had its ids
   replaced by the replay's (:class:`~emulator.replay.ids.IdMap`) and the values that differ
@@ -40,6 +41,10 @@ VOLATILE_KEYS = frozenset(
         "OS-EXT-SRV-ATTR:host",
     }
 )
+
+#: Compared by JSON type only: what a cloud's deployment decides, not its API (a real
+#: Keystone's catalog lists every service and region it has).
+DEPLOYMENT_KEYS = frozenset({"catalog"})
 
 _TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?$")
 _ORIGIN = re.compile(r"^https?://[^/]+")
@@ -94,8 +99,16 @@ def differences(
             if key not in recorded:
                 found.append(f"{where}.{key}: only in the replay")
         for key, value in recorded.items():
-            if key in replayed and key not in VOLATILE_KEYS:
-                found += differences(value, replayed[key], mode=mode, where=f"{where}.{key}")
+            if key not in replayed or key in VOLATILE_KEYS:
+                continue
+            if key in DEPLOYMENT_KEYS:
+                if json_type(value) != json_type(replayed[key]):
+                    found.append(
+                        f"{where}.{key}: {json_type(value)} recorded, "
+                        f"{json_type(replayed[key])} replayed"
+                    )
+                continue
+            found += differences(value, replayed[key], mode=mode, where=f"{where}.{key}")
     elif isinstance(recorded, list):
         if len(recorded) != len(replayed):
             found.append(f"{where}: {len(recorded)} items recorded, {len(replayed)} replayed")

@@ -16,6 +16,10 @@ from typing import Any
 
 from emulator.replay.ids import IdMap
 
+#: Sent for a login the recording saw refused (401): the recorded password is not known, and
+#: the login must fail again the same way.
+WRONG_PASSWORD = "not-the-password-replay"
+
 
 class CannotReplay(Exception):
     """This request cannot be sent again; the message says why."""
@@ -68,8 +72,10 @@ def login_body(
     passwords: Mapping[str, str],
     ids: IdMap,
     user_tokens: Mapping[str, str],
+    refused: bool = False,
 ) -> dict[str, Any]:
-    """The body to send for a recorded login, or :class:`CannotReplay`."""
+    """The body to send for a recorded login, or :class:`CannotReplay`. A ``refused`` login
+    (the recording got a 401) is sent with a wrong password."""
     if not isinstance(request_body, dict) or not isinstance(request_body.get("auth"), dict):
         raise CannotReplay("the login's body was not recorded")
     body: dict[str, Any] = copy.deepcopy(request_body)
@@ -84,7 +90,7 @@ def login_body(
         if not isinstance(user, dict):
             raise CannotReplay("the password login has no user")
         name = user_name(auth, recorded_token)
-        if name is None or name not in passwords:
+        if not refused and (name is None or name not in passwords):
             raise CannotReplay(f"no --password for user {name or '(unknown)'}")
         if "name" not in user:
             recorded_user = recorded_token.get("user")
@@ -96,7 +102,7 @@ def login_body(
                 user.update(
                     _by_name(recorded_user if isinstance(recorded_user, dict) else {}, "user")
                 )
-        user["password"] = passwords[name]
+        user["password"] = WRONG_PASSWORD if refused else passwords[name or ""]
     if "token" in methods:
         recorded_user_id, _ = identity_of(response_body)
         token = user_tokens.get(recorded_user_id or "")

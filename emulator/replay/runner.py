@@ -209,6 +209,7 @@ class Replayer:
                 passwords=self.passwords,
                 ids=self.ids,
                 user_tokens=self.user_tokens,
+                refused=entry.status == 401,
             )
             headers.setdefault("content-type", "application/json")
             return headers, json.dumps(body).encode()

@@ -11,7 +11,7 @@ import pytest
 
 from emulator.replay.compare import compare_answers, differences, normalise
 from emulator.replay.ids import IdMap
-from emulator.replay.logins import CannotReplay, identity_of, login_body
+from emulator.replay.logins import WRONG_PASSWORD, CannotReplay, identity_of, login_body
 from emulator.replay.recording import RecordingError, load
 from emulator.replay.runner import Answer, Replayer, Target, summary
 
@@ -411,3 +411,34 @@ def test_an_endpoint_that_does_not_answer_is_a_difference() -> None:
     )
     assert outcome.outcome == "different"
     assert outcome.differences == ["no answer: refused"]
+
+
+def test_a_catalog_is_compared_as_a_list_only() -> None:
+    recorded = {"token": {"catalog": [{"type": "image"}], "roles": [{"name": "member"}]}}
+    bigger = {"token": {"catalog": [{"type": "image"}, {"type": "compute"}], "roles": []}}
+    assert differences(recorded, bigger) == ["$.token.roles: 1 items recorded, 0 replayed"]
+    assert differences(recorded, {"token": {"catalog": None, "roles": [{"name": "member"}]}}) == [
+        "$.token.catalog: array recorded, null replayed"
+    ]
+
+
+def test_a_refused_login_is_refused_again_without_a_password() -> None:
+    body = login_body(
+        _login({"name": "consumer"}),
+        {"error": {"code": 401}},
+        passwords={},
+        ids=IdMap(),
+        user_tokens={},
+        refused=True,
+    )
+    sent = body["auth"]["identity"]["password"]["user"]["password"]
+    assert sent == WRONG_PASSWORD
+    with_password = login_body(
+        _login({"name": "consumer"}),
+        None,
+        passwords={"consumer": "right"},
+        ids=IdMap(),
+        user_tokens={},
+        refused=True,
+    )
+    assert with_password["auth"]["identity"]["password"]["user"]["password"] != "right"
