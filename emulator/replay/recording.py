@@ -11,10 +11,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from emulator.core.body_capture import is_data_path
+
 #: Our own APIs: no other cloud has them, and replaying a reset would be harmful anyway.
 IGNORED_PREFIXES = ("/_emulator/", "/panel")
 
-_DATA_PATH = re.compile(r"^/v2(\.\d+)?/images/[^/]+/(file|stage)/?$")
 _LOGIN_PATH = re.compile(r"^/identity(/v3)?/auth/tokens/?$")
 
 
@@ -45,7 +46,7 @@ class Recorded:
     @property
     def is_data(self) -> bool:
         """Image data going up (upload, stage) or down (download)."""
-        return _DATA_PATH.match(self.path) is not None
+        return is_data_path(self.path)
 
     @property
     def is_login(self) -> bool:
