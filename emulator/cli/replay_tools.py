@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,12 @@ def add_commands(commands: Any) -> None:
         action="store_true",
         help="requests that cannot be sent again do not make the exit status 1",
     )
+    sub.add_argument(
+        "--keep-timing",
+        action="store_true",
+        help="send each request as long after the first as it came in the recording (for "
+        "clients that polled until a server was built or an import done)",
+    )
     sub.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
     sub.add_argument("--quiet", "-q", action="store_true", help="print only what differs")
     sub.set_defaults(handler=replay_command)
@@ -114,7 +121,7 @@ def _line(outcome: Any) -> str:
 
 def replay_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from emulator.cli.tools import ToolError
-    from emulator.replay.recording import RecordingError, load
+    from emulator.replay.recording import RecordingError, load, offsets
     from emulator.replay.runner import Replayer, Target, http_send, summary
 
     passwords = _passwords(args.password, parser)
@@ -128,7 +135,10 @@ def replay_command(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
         target, passwords=passwords, send=http_send(args.timeout), mode=args.compare
     )
     outcomes = []
-    for entry in entries:
+    started = time.monotonic()
+    for entry, offset in zip(entries, offsets(entries), strict=True):
+        if args.keep_timing:
+            time.sleep(max(0.0, offset - (time.monotonic() - started)))
         outcome = replayer.replay(entry)
         outcomes.append(outcome)
         if not args.quiet or outcome.outcome in ("different", "skipped"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from emulator.core.body_capture import is_data_path
@@ -38,6 +39,8 @@ class Recorded:
     request_body: Any = None
     response_body: Any = None
     body_notes: tuple[str, ...] = ()
+    #: When the request arrived, in seconds since the epoch (None if not recorded).
+    at: float | None = None
 
     @property
     def target(self) -> str:
@@ -71,6 +74,29 @@ class Recorded:
         return None
 
 
+def _seconds(text: Any) -> float | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        return None
+
+
+def offsets(entries: list[Recorded]) -> list[float]:
+    """Seconds from the first request to each (``replay --keep-timing``): a client that
+    polled a server until it was built must poll as long again. An entry without a time
+    keeps the offset of the one before it; a clock that went back counts as no wait."""
+    found: list[float] = []
+    first = next((entry.at for entry in entries if entry.at is not None), None)
+    latest = 0.0
+    for entry in entries:
+        if first is not None and entry.at is not None:
+            latest = max(latest, entry.at - first)
+        found.append(latest)
+    return found
+
+
 def _entry(item: Any, line: int) -> Recorded:
     if not isinstance(item, dict):
         raise RecordingError(f"entry {line}: not a JSON object")
@@ -96,6 +122,7 @@ def _entry(item: Any, line: int) -> Recorded:
             request_body=item.get("request_body"),
             response_body=item.get("response_body"),
             body_notes=tuple(str(n) for n in item.get("body_notes") or ()),
+            at=_seconds(item.get("time")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise RecordingError(f"entry {line}: missing or bad field ({exc})") from None

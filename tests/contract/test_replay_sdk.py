@@ -29,7 +29,7 @@ def two_servers(tmp_path: Path) -> Iterator[tuple[ServerThread, ServerThread]]:
         yield first, second
 
 
-def _sdk(url: str, user: str) -> openstack.connection.Connection:
+def _sdk(url: str, user: str, **options: str) -> openstack.connection.Connection:
     return openstack.connect(
         auth_url=url + "/identity/v3",
         username=user,
@@ -38,6 +38,7 @@ def _sdk(url: str, user: str) -> openstack.connection.Connection:
         user_domain_id="default",
         project_domain_id="default",
         region_name="RegionOne",
+        **options,
     )
 
 
@@ -78,3 +79,47 @@ def test_an_sdk_sharing_story_replays_the_same(
     assert {o["outcome"] for o in outcomes} == {"same"}
     methods = {(o["method"], o["path"].split("?")[0].rsplit("/", 1)[-1]) for o in outcomes}
     assert ("PATCH", image.id) in methods and ("PUT", "replayed") in methods
+
+
+def test_a_compute_story_replays_the_same_when_its_timing_is_kept(
+    tmp_path: Path,
+) -> None:
+    """A server polled until ACTIVE, snapshotted, deleted: without the recorded pauses the
+    replay would ask before the build is done."""
+    recording = create_app(
+        Config(data_dir=tmp_path / "a", request_log_bodies=True, compute_build_seconds=0.2)
+    )
+    other = create_app(Config(data_dir=tmp_path / "b", compute_build_seconds=0.2))
+    with ServerThread(recording, threads=4) as first, ServerThread(other, threads=4) as second:
+        producer = _sdk(first.base_url, "producer", compute_api_version="2.60")
+        try:
+            image = producer.image.create_image(
+                name="boot", disk_format="raw", container_format="bare", data=b"\0" * 1024
+            )
+            flavor = next(producer.compute.flavors())
+            server = producer.compute.create_server(
+                name="vm", image_id=image.id, flavor_id=flavor.id, networks="none"
+            )
+            server = producer.compute.wait_for_server(server, wait=30, interval=0.5)
+            snapshot = producer.compute.create_server_image(server, name="snap", wait=True)
+            producer.compute.delete_server(server)
+        finally:
+            producer.close()
+        path = tmp_path / "compute.ndjson"
+        path.write_text(
+            requests.get(f"{first.base_url}/_emulator/requests?format=ndjson", timeout=10).text
+        )
+        report = tmp_path / "report.json"
+        result = subprocess.run(
+            [sys.executable, "-m", "emulator", "replay", str(path), "--url", second.base_url]
+            + ["--password", "producer=producer-pass", "--keep-timing", "--report", str(report)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    document = json.loads(report.read_text())
+    # The snapshot made on the other side stands for the recorded one.
+    assert snapshot.id in document["ids"]
+    assert any(o["path"] == f"/v2/images/{snapshot.id}" for o in document["requests"])

@@ -12,7 +12,7 @@ import pytest
 from emulator.replay.compare import compare_answers, differences, normalise
 from emulator.replay.ids import IdMap
 from emulator.replay.logins import WRONG_PASSWORD, CannotReplay, identity_of, login_body
-from emulator.replay.recording import RecordingError, load
+from emulator.replay.recording import RecordingError, load, offsets
 from emulator.replay.runner import Answer, Replayer, Target, summary
 
 OLD_IMAGE = "11111111-1111-1111-1111-111111111111"
@@ -442,3 +442,28 @@ def test_a_refused_login_is_refused_again_without_a_password() -> None:
         refused=True,
     )
     assert with_password["auth"]["identity"]["password"]["user"]["password"] != "right"
+
+
+def test_a_redacted_value_is_compared_by_type_only() -> None:
+    recorded = {"server": {"id": "s", "adminPass": "***"}}
+    assert differences(recorded, {"server": {"id": "s", "adminPass": "Xy12"}}, mode="values") == []
+    assert differences(recorded, {"server": {"id": "s", "adminPass": None}}, mode="values") == [
+        "$.server.adminPass: string recorded, null replayed"
+    ]
+
+
+def test_offsets_follow_the_recorded_times() -> None:
+    times = [
+        "2026-01-01T00:00:00.000+00:00",
+        "2026-01-01T00:00:00.500+00:00",
+        None,
+        "2026-01-01T00:00:02.000+00:00",
+        "2026-01-01T00:00:01.000+00:00",  # recorded out of order: no wait back
+    ]
+    entries = load(
+        "\n".join(
+            json.dumps(_entry(n, "GET", "/", 200, time=when)) for n, when in enumerate(times, 1)
+        )
+    )
+    assert offsets(entries) == [0.0, 0.5, 0.5, 2.0, 2.0]
+    assert offsets(load(json.dumps(_entry(1, "GET", "/", 200)))) == [0.0]
