@@ -128,7 +128,14 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     )
     app.wsgi_app = DecodeEncodedSlashes(app.wsgi_app)  # type: ignore[method-assign]
     # Outermost: the request log sees every request as the client sent it.
-    recording.register(app, RequestLog(config.request_log_size, _user_names(store)))
+    recording.register(
+        app,
+        RequestLog(
+            config.request_log_size,
+            _user_names(store),
+            record_bodies=config.request_log_bodies,
+        ),
+    )
     return app
 
 

@@ -57,6 +57,7 @@ SERVE_OPTIONS = (
     "--ready-file",
     "--json",
     "--pid-file",
+    "--record-bodies",
 )
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator import __version__
-from emulator.cli import ci, fault_tools, feature_flags, request_tools, startup
+from emulator.cli import ci, fault_tools, feature_flags, replay_tools, request_tools, startup
 from emulator.cli import tools as cli_tools
 from emulator.cli.settings import LOG_LEVELS, ServerSettings, Settings, SettingsError, build
 from emulator.core.config import SHARING_PROFILES, Config
@@ -48,6 +48,7 @@ CONFIG_FLAGS: dict[str, str] = {
     "inspect_image_format": "inspect_image_format",
     "upload_safety_checks": "upload_safety_checks",
     "public_endpoint": "public_endpoint",
+    "request_log_bodies": "request_log_bodies",
     **feature_flags.CONFIG_FLAGS,
 }
 SERVER_FLAGS = ("host", "port", "threads", "log_level")
@@ -208,6 +209,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scripts = serve.add_argument_group("for scripts and CI")
     scripts.add_argument(
+        "--record-bodies",
+        dest="request_log_bodies",
+        action="store_const",
+        const=True,
+        default=None,
+        help="keep the JSON bodies of requests and answers (not image data; passwords "
+        "redacted) in the request log, for 'glance-emulator replay' (default: off)",
+    )
+    scripts.add_argument(
         "--ready-file",
         metavar="PATH",
         type=Path,
@@ -225,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=serve_command, serve_parser=serve)
     cli_tools.add_commands(commands)
     request_tools.add_commands(commands)
+    replay_tools.add_commands(commands)
     fault_tools.add_commands(commands)
     ci.add_commands(commands)
     return parser

@@ -139,6 +139,9 @@ class Config:
     #: Requests kept in the request log (``/_emulator/requests``), newest replacing
     #: oldest; 0 keeps none.
     request_log_size: int = 1000
+    #: Keep the JSON bodies of non-data requests and answers in the request log, secrets
+    #: redacted (``--record-bodies``; for ``glance-emulator replay``).
+    request_log_bodies: bool = False
 
     @property
     def db_path(self) -> Path:

@@ -7,16 +7,27 @@ test's requests go into its report) and the web panel, which codes against
 Recording must cost next to nothing per request: an entry is a tuple appended to a
 ``collections.deque`` (its ``append`` is atomic, so serving threads need no lock of ours);
 dicts, ISO times and user names are only built when someone reads the log.
+
+With ``record_bodies`` (``--record-bodies``, off by default) each entry also keeps the JSON
+bodies of its request and answer (``emulator/core/body_capture.py`` decides what, and takes
+the secrets out). Bodies live beside the ring, keyed by ``seq``, under a byte budget: the
+oldest entries lose their bodies first, so the ring never holds more than ``body_budget``
+bytes of them whatever its size.
 """
 
 from __future__ import annotations
 
 import itertools
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
+
+from emulator.core.body_capture import Bodies, parse
+
+#: Most bytes of bodies kept in all (see the module docstring).
+BODY_BUDGET = 32 * 1024 * 1024
 
 
 class Entry(NamedTuple):
@@ -41,8 +52,21 @@ NameResolver = Callable[[str], str | None]
 class RequestLog:
     """The last ``size`` requests, oldest dropped first."""
 
-    def __init__(self, size: int = 1000, resolve_name: NameResolver | None = None):
+    def __init__(
+        self,
+        size: int = 1000,
+        resolve_name: NameResolver | None = None,
+        *,
+        record_bodies: bool = False,
+        body_budget: int = BODY_BUDGET,
+    ):
         self.size = size
+        self.record_bodies = record_bodies and size > 0
+        self.body_budget = body_budget
+        # Only touched when recording bodies: the default path stays lock-free.
+        self._bodies: OrderedDict[int, Bodies] = OrderedDict()
+        self._body_bytes = 0
+        self._bodies_lock = threading.Lock()
         self._ring: deque[Entry] = deque(maxlen=size)
         self._seq = itertools.count(1)
         self._resolve_name = resolve_name
@@ -65,12 +89,16 @@ class RequestLog:
         duration_ms: float,
         sent: int,
         fault: str | None,
+        bodies: Bodies | None = None,
     ) -> None:
         if not self.size:
             return
+        seq = next(self._seq)
+        if bodies is not None and self.record_bodies:
+            self._keep_bodies(seq, bodies)
         self._ring.append(
             Entry(
-                next(self._seq),
+                seq,
                 started,
                 request_id,
                 user_id,
@@ -85,6 +113,39 @@ class RequestLog:
             )
         )
 
+    def _keep_bodies(self, seq: int, bodies: Bodies) -> None:
+        with self._bodies_lock:
+            self._bodies[seq] = bodies
+            self._body_bytes += bodies.size
+            while self._bodies and (
+                self._body_bytes > self.body_budget or len(self._bodies) > self.size
+            ):
+                _, dropped = self._bodies.popitem(last=False)
+                self._body_bytes -= dropped.size
+
+    @property
+    def body_bytes(self) -> int:
+        """Bytes of bodies kept now (at most ``body_budget``)."""
+        return self._body_bytes
+
+    def bodies_of(self, seq: int) -> dict[str, Any]:
+        """The body keys of an entry (only when recording bodies)."""
+        with self._bodies_lock:
+            bodies = self._bodies.get(seq)
+        if bodies is None:
+            return {
+                "request_headers": {},
+                "request_body": None,
+                "response_body": None,
+                "body_notes": [f"bodies dropped: the log keeps {self.body_budget} bytes of them"],
+            }
+        return {
+            "request_headers": dict(bodies.request_headers),
+            "request_body": parse(bodies.request_body),
+            "response_body": parse(bodies.response_body),
+            "body_notes": list(bodies.notes),
+        }
+
     @property
     def last_seq(self) -> int:
         """The sequence number of the newest entry (0 if none): read it, then ask for
@@ -94,6 +155,9 @@ class RequestLog:
 
     def clear(self) -> None:
         self._ring.clear()
+        with self._bodies_lock:
+            self._bodies.clear()
+            self._body_bytes = 0
 
     def user_name(self, user_id: str | None) -> str | None:
         if user_id is None or self._resolve_name is None:
@@ -138,7 +202,10 @@ class RequestLog:
             name = self.user_name(entry.user_id)
             if user is not None and user not in (entry.user_id, name):
                 continue
-            found.append(as_dict(entry, name))
+            item = as_dict(entry, name)
+            if self.record_bodies:
+                item.update(self.bodies_of(entry.seq))
+            found.append(item)
         return found
 
 

@@ -7,6 +7,11 @@ hook: a teardown hook writes it into a small dict the middleware left in the env
 
 Reading the log itself (``GET /_emulator/requests``) is not recorded, or a
 ``requests --follow`` poll would fill the ring with itself.
+
+With bodies on (``RequestLog.record_bodies``), the request's ``wsgi.input`` is wrapped so that
+the bytes the app reads are copied as it reads them (nothing is read ahead: a body the app
+refuses to read, or a fault rule cuts, is kept as far as it went), and the answer's chunks
+are copied as they pass; image data requests are left alone.
 """
 
 from __future__ import annotations
@@ -17,6 +22,15 @@ from typing import Any
 
 from flask import Flask, g, request
 
+from emulator.core.body_capture import (
+    Bodies,
+    CapturingInput,
+    ResponseCopy,
+    is_data_path,
+    is_json_type,
+    keep_body,
+    kept_headers,
+)
 from emulator.core.request_log import RequestLog
 
 NOTE_KEY = "emulator.request_note"
@@ -47,6 +61,17 @@ class RequestRecorder:
         clock = time.perf_counter()
         seen: dict[str, Any] = {"status": 500, "request_id": None}
         environ[NOTE_KEY] = seen
+        capturing = self.log.record_bodies and not is_data_path(path)
+        request_copy: CapturingInput | None = None
+        response_copy: ResponseCopy | None = None
+        headers_kept: dict[str, str] = {}
+        if self.log.record_bodies:
+            headers_kept = kept_headers(environ)
+        if capturing:
+            response_copy = ResponseCopy()
+            if is_json_type(environ.get("CONTENT_TYPE")) and "wsgi.input" in environ:
+                request_copy = CapturingInput(environ["wsgi.input"])
+                environ["wsgi.input"] = request_copy
 
         def recording_start_response(
             status: str, headers: list[tuple[str, str]], exc_info: Any = None
@@ -58,6 +83,8 @@ class RequestRecorder:
                     seen["request_id"] = value
                 elif lowered == "content-length" and value.isdigit():
                     seen["length"] = int(value)
+                elif lowered == "content-type":
+                    seen["json"] = is_json_type(value)
             if exc_info is not None:
                 return start_response(status, headers, exc_info)
             return start_response(status, headers)
@@ -75,14 +102,30 @@ class RequestRecorder:
                 duration_ms=(time.perf_counter() - clock) * 1000,
                 sent=sent,
                 fault=seen.get("fault"),
+                bodies=None if not self.log.record_bodies else _bodies(),
             )
+
+        def _bodies() -> Bodies:
+            notes: list[str] = []
+            request_body = response_body = None
+            if request_copy is not None:
+                request_body, note = keep_body(
+                    request_copy.captured, not request_copy.overflowed, "request"
+                )
+                notes += [note] if note else []
+            if response_copy is not None and seen.get("json"):
+                response_body, note = keep_body(
+                    response_copy.captured, not response_copy.overflowed, "response"
+                )
+                notes += [note] if note else []
+            return Bodies(headers_kept, request_body, response_body, tuple(notes))
 
         try:
             body = self.app(environ, recording_start_response)
         except BaseException:
             finish(0)
             raise
-        return _CountingBody(body, finish, seen)
+        return _CountingBody(body, finish, seen, response_copy)
 
 
 class _CountingBody:
@@ -90,9 +133,14 @@ class _CountingBody:
     when the server closes the body early: a client gone mid-download)."""
 
     def __init__(
-        self, body: Iterable[bytes], on_close: Callable[[int], None], seen: dict[str, Any]
+        self,
+        body: Iterable[bytes],
+        on_close: Callable[[int], None],
+        seen: dict[str, Any],
+        copy: ResponseCopy | None = None,
     ):
         self._body = body
+        self._copy = copy
         self._on_close = on_close
         self._seen = seen
         self._sent = 0
@@ -104,8 +152,12 @@ class _CountingBody:
         # that has its whole answer always finds its request in the log. Answers without
         # a length are recorded when their body ends.
         length = self._seen.get("length")
+        copy = self._copy
         for chunk in self._body:
             self._sent += len(chunk)
+            # Asked per chunk: an app may call start_response only as its body starts.
+            if copy is not None and self._seen.get("json"):
+                copy.add(chunk)
             if length is not None and self._sent >= length:
                 self._finish()
             yield chunk
