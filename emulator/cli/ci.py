@@ -130,6 +130,36 @@ def remove_quietly(path: Path | None) -> None:
 # --- glance-emulator wait ------------------------------------------------------------------
 
 
+def add_serve_options(serve: argparse.ArgumentParser) -> None:
+    """``serve``'s options for scripts and CI: where to say it is ready, its pid, and the
+    request bodies kept for ``replay``."""
+    scripts = serve.add_argument_group("for scripts and CI")
+    scripts.add_argument(
+        "--record-bodies",
+        dest="request_log_bodies",
+        action="store_const",
+        const=True,
+        default=None,
+        help="keep the JSON bodies of requests and answers (not image data; passwords "
+        "redacted) in the request log, for 'glance-emulator replay' (default: off)",
+    )
+    scripts.add_argument(
+        "--ready-file",
+        metavar="PATH",
+        type=Path,
+        help="once listening, write a JSON document here (url, auth_url, port, data_dir, "
+        "pid, ...); removed on exit",
+    )
+    scripts.add_argument(
+        "--json",
+        action="store_true",
+        help="print that JSON document as one line on stdout instead of the banner",
+    )
+    scripts.add_argument(
+        "--pid-file", metavar="PATH", type=Path, help="write the process id here; removed on exit"
+    )
+
+
 def add_commands(commands: Any) -> None:
     wait = commands.add_parser(
         "wait",

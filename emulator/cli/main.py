@@ -207,31 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="load this scenario (a packaged name, see 'scenarios', or a YAML file) into a "
         "new data dir; a data dir that already has state keeps it",
     )
-    scripts = serve.add_argument_group("for scripts and CI")
-    scripts.add_argument(
-        "--record-bodies",
-        dest="request_log_bodies",
-        action="store_const",
-        const=True,
-        default=None,
-        help="keep the JSON bodies of requests and answers (not image data; passwords "
-        "redacted) in the request log, for 'glance-emulator replay' (default: off)",
-    )
-    scripts.add_argument(
-        "--ready-file",
-        metavar="PATH",
-        type=Path,
-        help="once listening, write a JSON document here (url, auth_url, port, data_dir, "
-        "pid, ...); removed on exit",
-    )
-    scripts.add_argument(
-        "--json",
-        action="store_true",
-        help="print that JSON document as one line on stdout instead of the banner",
-    )
-    scripts.add_argument(
-        "--pid-file", metavar="PATH", type=Path, help="write the process id here; removed on exit"
-    )
+    ci.add_serve_options(serve)
     serve.set_defaults(handler=serve_command, serve_parser=serve)
     cli_tools.add_commands(commands)
     request_tools.add_commands(commands)
