@@ -28,7 +28,7 @@ from typing import Any, cast
 from flask import Flask, Response, current_app, g, request
 
 from emulator.control.domain.faults import Asking, FaultRule, FaultTable
-from emulator.core.http import recording
+from emulator.core.http import cpu_gate, recording
 from emulator.core.http.errors import render
 from emulator.core.http.request_scope import unit_of_work
 from emulator.identity.services import accounts
@@ -133,7 +133,8 @@ def _before() -> Response | None:
     if note is not None:
         note["fault"] = rule.label
     if rule.latency_ms:
-        time.sleep(rule.latency_ms / 1000)
+        with cpu_gate.released(request.environ):  # a sleep needs no slot
+            time.sleep(rule.latency_ms / 1000)
     if rule.cut == "upload":
         _read_then_stop(rule.cut_after_bytes)
         request.environ[CUT_UPLOAD] = True

@@ -21,6 +21,7 @@ from typing import Any
 from cheroot import wsgi
 from flask import Flask
 
+from emulator.core.http.cpu_gate import CpuGate
 from emulator.server.guard import GuardedServer
 from emulator.server.process import limit_malloc_arenas
 from emulator.server.request_head import HeadLimits
@@ -64,7 +65,7 @@ def make_server(
     limit_malloc_arenas()
     server = GuardedServer(
         (host, port),
-        app,
+        CpuGate(app),  # few requests run Python at once (core/http/cpu_gate.py)
         # Starts with a few workers and grows on demand up to `threads` (guard.py).
         numthreads=min(threads, STARTING_THREADS),
         max=threads,

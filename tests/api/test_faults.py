@@ -7,11 +7,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import flask
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from emulator.control import fault_injection
 from emulator.control.domain.faults import Asking, FaultTable
+from emulator.core.http import cpu_gate
+from emulator.core.http.cpu_gate import CpuGate
 from tests.conftest import Users
 
 
@@ -243,3 +247,19 @@ def test_a_bad_rule_in_a_scenario_is_a_400_and_changes_nothing(
     assert "faults.0: status must be one of" in answer.json["error"]["message"]
     assert [r["name"] for r in client.get("/_emulator/faults").json["faults"]] == ["mine"]
     assert client.get("/v2/images", headers=users.headers("producer")).status_code == 200
+
+
+def test_a_latency_fault_sleeps_without_a_cpu_slot(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other requests run while a latency rule holds one back (core/http/cpu_gate.py)."""
+    app.wsgi_app = CpuGate(app.wsgi_app, slots=1)  # type: ignore[method-assign]
+    held_while_sleeping: list[bool] = []
+
+    def sleep(seconds: float) -> None:
+        held_while_sleeping.append(flask.request.environ[cpu_gate.ENVIRON_KEY].held)
+
+    monkeypatch.setattr(fault_injection.time, "sleep", sleep)
+    add(client, latency_ms=200, path="/versions")
+    assert client.get("/versions").status_code == 200
+    assert held_while_sleeping == [False]
