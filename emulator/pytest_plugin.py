@@ -173,11 +173,10 @@ class Emulator:
         ``latency_ms``, ``status``, ``cut`` ("download"/"upload"), ``cut_after_bytes``,
         ``pass_through``. Gives the rule: ``rule.fired`` counts how often it fired."""
         from emulator.app import operator_unit_of_work
-        from emulator.control.faults_api import checked_rule
+        from emulator.control.services import faults
 
         with operator_unit_of_work(self.app) as uow:
-            body = checked_rule(uow.db, rule)
-        added = self._faults().add(body)
+            added = faults.add(uow.db, self._faults(), rule)
         try:
             yield added
         finally:

@@ -3,7 +3,8 @@
 ``POST`` takes one rule (see ``control/domain/faults.py`` and ``api-ref/control.md``) and
 answers it with its id; a malformed rule, an unknown status, or a rule that could never
 fire (a user or project that does not exist, a download cut on PUT) is a 400 saying why, and
-nothing is added. Same access rules as reset (``api._require_operator``).
+nothing is added (``control/services/faults.py``, which the pytest helper and the panel
+call too). Same access rules as reset (``api._require_operator``).
 """
 
 from __future__ import annotations
@@ -13,36 +14,13 @@ from typing import Any
 from flask import Blueprint, Response
 
 from emulator.control.api import _body, _require_operator
-from emulator.control.domain.faults import FaultRule, RuleError, parse_rule
+from emulator.control.domain.faults import FaultRule
 from emulator.control.fault_injection import table
-from emulator.core import errors
+from emulator.control.services import faults
 from emulator.core.http.render import json_response
 from emulator.core.http.request_scope import unit_of_work
-from emulator.identity.services import accounts
 
 bp = Blueprint("control_faults", __name__, url_prefix="/_emulator")
-
-
-def _exists(db: Any, kind: str, wanted: str) -> None:
-    if kind == "user":
-        names = {u.name: u.id for u in accounts.list_users(db)}
-    else:
-        names = {p.name: p.id for p in accounts.list_projects(db)}
-    if wanted not in names and wanted not in names.values():
-        raise RuleError(
-            f"No {kind} {wanted!r} (by name or id): this rule would never fire. "
-            f"The {kind}s are: {', '.join(sorted(names))}."
-        )
-
-
-def checked_rule(db: Any, body: Any) -> dict[str, Any]:
-    """``body`` if it is a rule that can fire here, else :class:`RuleError`."""
-    parse_rule(body, "check")  # the shape first: a 400 before any lookup
-    for kind in ("user", "project"):
-        if body.get(kind) is not None:
-            _exists(db, kind, body[kind])
-    checked: dict[str, Any] = body
-    return checked
 
 
 def _rule(rule: FaultRule) -> dict[str, Any]:
@@ -52,26 +30,25 @@ def _rule(rule: FaultRule) -> dict[str, Any]:
 @bp.get("/faults")
 def list_faults() -> Response:
     _require_operator()
-    return json_response({"faults": [_rule(r) for r in table().list()]})
+    return json_response({"faults": [_rule(r) for r in faults.listed(table())]})
 
 
 @bp.post("/faults")
 def add_fault() -> Response:
     _require_operator()
-    rule = table().add(checked_rule(unit_of_work().db, _body(required=True)))
+    rule = faults.add(unit_of_work().db, table(), _body(required=True))
     return json_response({"fault": _rule(rule)}, status=201)
 
 
 @bp.delete("/faults/<rule_id>")
 def delete_fault(rule_id: str) -> Response:
     _require_operator()
-    if not table().delete(rule_id):
-        raise errors.NotFound(f"No fault rule {rule_id!r}.")
+    faults.delete(table(), rule_id)
     return Response(status=204)
 
 
 @bp.delete("/faults")
 def clear_faults() -> Response:
     _require_operator()
-    table().clear()
+    faults.clear(table())
     return Response(status=204)
