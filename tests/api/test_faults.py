@@ -78,6 +78,7 @@ def test_add_list_delete_clear(client: FlaskClient) -> None:
         ({"status": 503, "method": []}, "method must be"),
         ({"status": 503, "path": "v2/images"}, "path must be a pattern"),
         ({"status": 503, "path": "/_emulator/faults"}, "never faulted"),
+        ({"status": 503, "path": "/panel/trainer/faults"}, "never faulted"),
         ({"cut": "download", "method": "PUT"}, "never fire"),
         ({"cut": "upload", "method": "GET"}, "never fire"),
         ({"latency_ms": 5, "pass_through": True}, "pass_through goes with status"),
@@ -174,9 +175,10 @@ def test_latency(client: FlaskClient) -> None:
     assert time.perf_counter() - started < 0.3
 
 
-def test_the_control_api_is_never_faulted(client: FlaskClient) -> None:
+def test_the_control_api_and_the_panel_are_never_faulted(client: FlaskClient) -> None:
     add(client, status=503)
     assert client.get("/_emulator/faults").status_code == 200
+    assert client.get("/panel/login").status_code == 200  # the trainer can still log in
     assert client.delete("/_emulator/faults").status_code == 204
     assert client.get("/versions").status_code == 200
 

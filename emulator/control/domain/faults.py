@@ -44,8 +44,9 @@ FIELDS = (
     "pass_through",
 )
 MAX_LATENCY_MS = 600_000
-#: Where a rule never applies: the control API must stay reachable to remove rules.
-EXEMPT_PREFIX = "/_emulator"
+#: Where a rule never applies: the control API and the panel (whose trainer view manages
+#: rules) must stay reachable to remove rules; neither is an OpenStack API to emulate.
+EXEMPT_PREFIXES = ("/_emulator", "/panel")
 
 
 def _error_classes() -> dict[int, type[errors.EmulatorError]]:
@@ -195,8 +196,11 @@ def parse_rule(body: Any, rule_id: str) -> FaultRule:
         raise RuleError("A download cut applies to GET: this rule would never fire.")
     if cut == "upload" and methods and not set(methods) & {"PUT", "POST", "PATCH"}:
         raise RuleError("An upload cut applies to PUT, POST or PATCH: it would never fire.")
-    if path is not None and path.startswith(EXEMPT_PREFIX):
-        raise RuleError(f"{EXEMPT_PREFIX}/ is never faulted (rules must stay removable).")
+    if path is not None and path.startswith(EXEMPT_PREFIXES):
+        raise RuleError(
+            f"{' and '.join(p + '/' for p in EXEMPT_PREFIXES)} are never faulted "
+            "(rules must stay removable)."
+        )
     probability = _number(body, "probability", 0, 1)
     if probability == 0:
         raise RuleError("probability must be above 0: this rule would never fire.")
@@ -291,7 +295,7 @@ class FaultTable:
 
     def fire(self, asking: Asking) -> FaultRule | None:
         """The rule that fires for this request (its count taken), or None."""
-        if asking.path.startswith(EXEMPT_PREFIX):
+        if asking.path.startswith(EXEMPT_PREFIXES):
             return None
         for rule in self.list():
             if rule.count is not None and rule.fired >= rule.count:
