@@ -15,7 +15,7 @@ def register(app: Flask) -> None:
     """Mount the panel on ``app``: session cookie settings, its secret, its blueprint."""
     from emulator.panel import session
     from emulator.panel.blueprint import bp
-    from emulator.panel.views import actions, auth, images, trainer  # noqa: F401 (routes)
+    from emulator.panel.views import actions, auth, faults, images, trainer  # noqa: F401
 
     session.configure(app)
     app.register_blueprint(bp)

@@ -1,4 +1,5 @@
-"""The ``openstack`` command that does what a panel action does, with the real IDs in it.
+"""The ``openstack`` command that does what a panel action does, with the real IDs in it
+(and for the trainer's fault rules, the ``glance-emulator faults`` command and a curl).
 
 The commands assume a cloud per user (``glance-emulator clouds-yaml``) and ``OS_CLOUD`` set
 to the logged-in user, as the README's walkthrough does. Every word is shell-quoted.
@@ -6,7 +7,12 @@ to the logged-in user, as the README's walkthrough does. Every word is shell-quo
 
 from __future__ import annotations
 
+import json
 import shlex
+from collections.abc import Mapping
+from typing import Any
+
+from emulator.control.domain.faults import FIELDS as RULE_FIELDS
 
 VISIBILITY_FLAGS = {
     "public": "--public",
@@ -105,3 +111,74 @@ def reset(scenario: str | None) -> str:
 
 def load(scenario: str) -> str:
     return _cmd("glance-emulator", "load", scenario, "--url", "URL")
+
+
+def _flag_value(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 500.0 ms is typed as 500
+    return str(value)
+
+
+#: What a listed rule has without being told; left out of the command that recreates it.
+RULE_DEFAULTS: dict[str, Any] = {"probability": 1.0, "latency_ms": 0.0, "pass_through": False}
+
+
+def as_typed(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """A listed rule (``FaultRule.as_dict()``) as one would type it: its fields only, no
+    defaults, no ``cut_after_bytes`` without a cut."""
+    typed = {}
+    for field in RULE_FIELDS:
+        value = rule.get(field)
+        if value is None or (field in RULE_DEFAULTS and value == RULE_DEFAULTS[field]):
+            continue
+        if field == "cut_after_bytes" and rule.get("cut") is None:
+            continue
+        typed[field] = value
+    return typed
+
+
+def rule_flags(rule: Mapping[str, Any]) -> list[str]:
+    """``glance-emulator faults add``'s options for a rule in its JSON form."""
+    words: list[str] = []
+    for field in RULE_FIELDS:
+        value = rule.get(field)
+        if value is None or value is False:
+            continue
+        if field == "method":
+            for method in value if isinstance(value, list | tuple) else [value]:
+                words += ["--method", str(method)]
+        elif field == "pass_through":
+            words.append("--pass-through")
+        else:
+            words += ["--" + field.replace("_", "-"), _flag_value(value)]
+    return words
+
+
+def faults_add(rule: Mapping[str, Any]) -> str:
+    return _cmd("glance-emulator", "faults", "add", *rule_flags(rule), "--url", "URL")
+
+
+def faults_add_curl(rule: Mapping[str, Any]) -> str:
+    body = {k: v for k, v in rule.items() if k in RULE_FIELDS}
+    return _cmd(
+        "curl",
+        "-X",
+        "POST",
+        "URL/_emulator/faults",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        json.dumps(body),
+    )
+
+
+def faults_delete(rule_id: str) -> str:
+    return _cmd("glance-emulator", "faults", "delete", rule_id, "--url", "URL")
+
+
+def faults_clear() -> str:
+    return _cmd("glance-emulator", "faults", "clear", "--url", "URL")
+
+
+def faults_list() -> str:
+    return _cmd("glance-emulator", "faults", "list", "--url", "URL")
