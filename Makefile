@@ -50,7 +50,7 @@ test: $(STAMP)
 
 # Retake the README's panel screenshots (docs/panel-*.png) with the browser tests.
 screenshots: $(STAMP)
-	GLANCE_EMULATOR_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/panel/test_sharing_story.py
+	GLANCE_EMULATOR_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/panel/test_sharing_story.py tests/panel/test_faults_page.py
 
 # The edit-run loop: unit and API tests only (no live server, no real clients, no fuzz).
 test-fast: $(STAMP)

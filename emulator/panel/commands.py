@@ -113,7 +113,7 @@ def load(scenario: str) -> str:
     return _cmd("glance-emulator", "load", scenario, "--url", "URL")
 
 
-def _flag_value(value: object) -> str:
+def flag_value(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # 500.0 ms is typed as 500
     return str(value)
@@ -150,7 +150,7 @@ def rule_flags(rule: Mapping[str, Any]) -> list[str]:
         elif field == "pass_through":
             words.append("--pass-through")
         else:
-            words += ["--" + field.replace("_", "-"), _flag_value(value)]
+            words += ["--" + field.replace("_", "-"), flag_value(value)]
     return words
 
 

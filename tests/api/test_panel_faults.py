@@ -68,6 +68,8 @@ def test_add_list_delete_and_clear(client: FlaskClient, users: Users) -> None:
     assert {**first, "id": "x"} == {**second, "id": "x"}
     assert second == same
     assert "glance-emulator faults add --name flaky --method GET --path /v2/images" in page
+    assert "CLI: <code>glance-emulator faults clear --url URL</code>" in page
+    assert "glance-emulator faults delete fault-1 --url URL" in page
 
     deleted = client.post(f"{PAGE}/fault-1/delete", data={"csrf_token": csrf})
     assert deleted.status_code == 303

@@ -90,10 +90,16 @@ def _page(
             "add": commands.faults_add(shown),
             "curl": commands.faults_add_curl(shown),
             "list": commands.faults_list(),
-            "clear": commands.faults_clear(),
+            "clear_all": commands.faults_clear(),
         },
         example=typed is None,
     )
+
+
+@bp.app_template_filter("panel_number")
+def _plain_number(value: float) -> str:
+    """A rule's number as typed: 500, not 500.0; 0.25 and 1234567.5 in full."""
+    return commands.flag_value(value)
 
 
 @bp.get("/trainer/faults")
