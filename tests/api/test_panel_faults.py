@@ -240,3 +240,17 @@ def test_hostile_values_get_an_answer_not_a_crash(client: FlaskClient, value: st
     answer = client.post(f"{PAGE}/{segment}/delete", data={"csrf_token": csrf})
     assert answer.status_code < 500
     client.delete("/_emulator/faults")
+
+
+def test_a_reset_from_the_panel_ends_the_rules_as_the_apis_does(client: FlaskClient) -> None:
+    client.post("/_emulator/faults", json={"status": 503, "path": "/v2/x"})
+    csrf = _login(client, "admin")
+    loaded = client.post(
+        "/panel/trainer/reset",
+        data={"mode": "load", "scenario": "sharing-101", "confirm": "yes", "csrf_token": csrf},
+    )
+    assert loaded.status_code == 303 and len(rules(client)) == 1  # a load adds, keeps
+    client.post(
+        "/panel/trainer/reset", data={"mode": "reset", "confirm": "yes", "csrf_token": csrf}
+    )
+    assert rules(client) == []

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.control.domain.faults import FaultRule, FaultTable, RuleError, parse_rule
+from emulator.control.domain.faults import (
+    FaultRule,
+    FaultTable,
+    RuleError,
+    parse_rule,
+    put_in_force,
+)
 from emulator.core import errors
 from emulator.identity.services import accounts
 
@@ -52,3 +58,9 @@ def delete(table: FaultTable, rule_id: str) -> None:
 
 def clear(table: FaultTable) -> None:
     table.clear()
+
+
+def follow_scenario(table: FaultTable, scenario: dict[str, Any] | None, *, reset: bool) -> None:
+    """After a reset, the target scenario's rules instead of those in force (none for the
+    demo accounts); after a load, its rules beside them."""
+    put_in_force(table, scenario, replace=reset)

@@ -82,7 +82,8 @@ def trainer() -> str:
 def reset() -> BaseResponse | str:
     """Reset to the demo accounts or a packaged scenario, or load one on top: the first
     POST asks for confirmation, the confirmed one does it."""
-    from emulator.control.services import scenario_files, scenarios, state
+    from emulator.control import fault_injection
+    from emulator.control.services import faults, scenario_files, scenarios, state
 
     mode = request.form.get("mode", "reset")
     name = request.form.get("scenario", "")
@@ -108,6 +109,8 @@ def reset() -> BaseResponse | str:
         else:
             assert document is not None
             scenarios.load(uow, document)
+        # As POST /_emulator/reset and /scenario do: a reset leaves no rule behind.
+        faults.follow_scenario(fault_injection.table(), document, reset=mode == "reset")
 
     what = name or "the demo accounts"
     attempt(run, f"Reset to {what}." if mode == "reset" else f"Loaded {what}.")
