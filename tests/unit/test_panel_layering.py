@@ -20,6 +20,10 @@ BANNED = (
         for layer in ("store", "api")
     ),
     "emulator.control.api",
+    # The control API's other view modules: the Faults page calls control/services/faults.py.
+    "emulator.control.faults_api",
+    "emulator.control.requests_api",
+    "emulator.control.accounts_api",
 )
 
 
