@@ -297,4 +297,14 @@ EXPECTED: tuple[Expected, ...] = (
         emulator=404,
         wrong="neither",
     ),
+    Expected(
+        "identity-at-the-image-url",
+        r"^\w+ /v3/images",
+        "status",
+        "Under /v3 on the image URL (the image URL given as the auth URL) the emulator "
+        "answers a 404 naming its auth URL; Glance answers any unknown version with 300.",
+        real=300,
+        emulator=404,
+        wrong="neither",
+    ),
 )
