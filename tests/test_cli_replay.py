@@ -16,6 +16,7 @@ import requests
 from emulator.app import create_app
 from emulator.core.config import Config
 from emulator.server import ServerThread
+from tests.keystone_bodies import password_login, project_scope
 from tests.test_cli_tools import Server
 
 PASSWORDS = ["--password", "producer=producer-pass", "--password", "consumer=consumer-pass"]
@@ -31,21 +32,7 @@ def login(url: str, user: str) -> tuple[str, str]:
 def _login(url: str, user: str, password: str) -> requests.Response:
     return requests.post(
         f"{url}/identity/v3/auth/tokens",
-        json={
-            "auth": {
-                "identity": {
-                    "methods": ["password"],
-                    "password": {
-                        "user": {
-                            "name": user,
-                            "domain": {"id": "default"},
-                            "password": password,
-                        }
-                    },
-                },
-                "scope": {"project": {"name": user, "domain": {"id": "default"}}},
-            }
-        },
+        json=password_login(user, password, project_scope(user)),
         timeout=10,
     )
 

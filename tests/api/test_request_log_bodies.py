@@ -14,6 +14,7 @@ from emulator.core.body_capture import BODY_LIMIT
 from emulator.core.config import Config
 from tests.api.test_request_log import BufferedClient
 from tests.conftest import Users
+from tests.keystone_bodies import password_login, project_scope
 
 BODY_KEYS = {"request_headers", "request_body", "response_body", "body_notes"}
 
@@ -37,21 +38,7 @@ def _newest(client: FlaskClient, **filters: str) -> dict[str, object]:
 
 
 def test_a_login_is_kept_without_its_password(client: FlaskClient) -> None:
-    login = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {
-                    "user": {
-                        "name": "producer",
-                        "domain": {"id": "default"},
-                        "password": "producer-pass",
-                    }
-                },
-            },
-            "scope": {"project": {"name": "producer", "domain": {"id": "default"}}},
-        }
-    }
+    login = password_login("producer", "producer-pass", project_scope("producer"))
     answer = client.post("/identity/v3/auth/tokens", json=login)
     assert answer.status_code == 201
     token = answer.headers["X-Subject-Token"]

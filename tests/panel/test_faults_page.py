@@ -10,6 +10,7 @@ from typing import Any
 
 import requests
 
+from tests.keystone_bodies import password_login, project_scope
 from tests.panel.conftest import Panel, screenshot_dir
 
 
@@ -17,21 +18,7 @@ def _token(panel: Panel, user: str) -> str:
     account = panel.emulator.users[user]
     answer = requests.post(
         panel.emulator.auth_url + "/auth/tokens",
-        json={
-            "auth": {
-                "identity": {
-                    "methods": ["password"],
-                    "password": {
-                        "user": {
-                            "name": user,
-                            "domain": {"id": "default"},
-                            "password": account.password,
-                        }
-                    },
-                },
-                "scope": {"project": {"id": account.project_id}},
-            }
-        },
+        json=password_login(user, account.password, project_scope(project_id=account.project_id)),
         timeout=30,
     )
     assert answer.status_code == 201, answer.text
