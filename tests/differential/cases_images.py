@@ -56,6 +56,19 @@ CASES: dict[str, list[Call]] = {
         ),
         Call(None, "POST", "/versions"),
     ],
+    "discovery and tasks": [
+        Call("producer", "GET", "/v2/info/import"),
+        Call(None, "GET", "/v2/info/import"),
+        Call("producer", "GET", "/v2/info/stores"),
+        Call("producer", "GET", "/v2/info/stores/detail"),
+        Call("admin", "GET", "/v2/info/stores/detail"),
+        Call("producer", "GET", "/v2/info/usage"),
+        Call("producer", "GET", "/v2/tasks"),
+        Call("admin", "GET", "/v2/tasks?limit=1"),
+        Call("admin", "POST", "/v2/tasks", json={"type": "import"}),
+        Call("admin", "POST", "/v2/tasks", json=[]),
+        Call("admin", "GET", "/v2/tasks/00000000-0000-4000-8000-000000000000"),
+    ],
     "schemas": [Call("producer", "GET", f"/v2/schemas/{name}") for name in SCHEMAS]
     + [Call("producer", "GET", "/v2/schemas/nothing"), Call(None, "GET", "/v2/schemas/image")],
     "auth on the image API": [
