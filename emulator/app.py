@@ -5,6 +5,7 @@ Nothing happens at import time; tests build apps with their own config and temp 
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +20,30 @@ from emulator.core.http import recording
 from emulator.core.http.paths import DecodeEncodedSlashes, MergeSlashes
 from emulator.core.request_log import RequestLog
 from emulator.core.unit_of_work import UnitOfWork
+
+
+class EmulatorFlask(Flask):
+    """Flask without a check it makes on every hook and view of every request.
+
+    ``ensure_sync`` asks, for each before/after/teardown function and the view, whether it
+    is a coroutine function (nine asks for a small request). The emulator has none: the
+    factory refuses one (``_refuse_coroutines``), so each is called as it is."""
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        return func
+
+
+def _refuse_coroutines(app: Flask) -> None:
+    hooks = [
+        *app.view_functions.values(),
+        *(f for fs in app.before_request_funcs.values() for f in fs),
+        *(f for fs in app.after_request_funcs.values() for f in fs),
+        *(f for fs in app.teardown_request_funcs.values() for f in fs),
+        *app.teardown_appcontext_funcs,
+    ]
+    for func in hooks:
+        if inspect.iscoroutinefunction(func):
+            raise TypeError(f"{func.__qualname__}: async views and hooks are not supported")
 
 
 def create_app(config: Config | None = None, **overrides: Any) -> Flask:
@@ -59,7 +84,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     compute_bp = _compute_blueprint()
 
     config = (config or Config()).replace(**overrides) if overrides else (config or Config())
-    app = Flask("emulator")
+    app = EmulatorFlask("emulator")
     app.config["EMULATOR"] = config
     # Request bodies are read by our own helpers (JSON capped by max_request_body_size,
     # image data streamed and capped by image_size_cap), so Flask's global cap stays off.
@@ -116,6 +141,7 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     from emulator.panel import register as register_panel
 
     register_panel(app)  # /panel/: the web panel for labs
+    _refuse_coroutines(app)
 
     app.wsgi_app = versions.VersionNegotiation(  # type: ignore[method-assign]
         app.wsgi_app,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, Response
@@ -64,20 +65,27 @@ VND_MIME_PREFIX = "application/vnd.openstack.images-"
 PASSTHROUGH_PREFIXES = ("/identity", "/_emulator", "/panel", "/compute", "/v3")
 
 
-def versions_document() -> dict[str, Any]:
-    href = base_url() + "/v2/"
-    settings = config()
-    listed = version_list(settings.image_cache_enabled, bool(settings.enabled_backends))
-    return {
-        "versions": [
-            {"id": f"v{version}", "status": status, "links": [{"rel": "self", "href": href}]}
-            for version, status in listed
-        ]
-    }
+@lru_cache(maxsize=64)
+def versions_body(href: str, cache: bool, multistore: bool) -> str:
+    """The version document, as JSON, for one base URL and configuration: made once for
+    each (a client sends the same Host on every request)."""
+    listed = version_list(cache, multistore)
+    return json.dumps(
+        {
+            "versions": [
+                {"id": f"v{version}", "status": status, "links": [{"rel": "self", "href": href}]}
+                for version, status in listed
+            ]
+        }
+    )
 
 
 def _render(status: int) -> Response:
-    return Response(json.dumps(versions_document()), status=status, content_type="application/json")
+    settings = config()
+    body = versions_body(
+        base_url() + "/v2/", settings.image_cache_enabled, bool(settings.enabled_backends)
+    )
+    return Response(body, status=status, content_type="application/json")
 
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
