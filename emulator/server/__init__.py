@@ -21,7 +21,7 @@ from typing import Any
 from cheroot import wsgi
 from flask import Flask
 
-from emulator.core.http.cpu_gate import CpuGate
+from emulator.core.http.cpu_gate import CpuGate, Slots
 from emulator.server.guard import GuardedServer
 from emulator.server.process import limit_malloc_arenas
 from emulator.server.request_head import HeadLimits
@@ -63,9 +63,11 @@ def make_server(
 ) -> GuardedServer:
     """A cheroot server bound to ``host:port`` (0 = a free port), not yet serving."""
     limit_malloc_arenas()
+    slots = Slots()  # one request runs Python at a time (core/http/cpu_gate.py)
     server = GuardedServer(
         (host, port),
-        CpuGate(app),  # few requests run Python at once (core/http/cpu_gate.py)
+        CpuGate(app, slots),
+        slots=slots,
         # Starts with a few workers and grows on demand up to `threads` (guard.py).
         numthreads=min(threads, STARTING_THREADS),
         max=threads,

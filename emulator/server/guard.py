@@ -11,7 +11,7 @@ the hooks it does offer (``ConnectionClass``, ``process_conn``, ``put_conn``, an
 * a new connection waits in the selector, as an idle keep-alive one does;
 * the selector thread reads a request head as it arrives, never waiting for a byte, and hands
   the connection to a worker only once the head is complete; the worker then parses the
-  bytes already read (``_HeadFirstReader``) as if they came from the socket;
+  bytes already read (``HeadFirstReader``) as if they came from the socket;
 * a head must be complete within ``head_timeout`` seconds of its first byte (else ``408``)
   and keep Glance's size limits (``emulator/server/request_head.py``); a refused head gets its
   answer, then the connection lingers up to ``LINGER_SECONDS`` discarding what the client
@@ -20,10 +20,10 @@ the hooks it does offer (``ConnectionClass``, ``process_conn``, ``put_conn``, an
   has waited longest in the selector (idle, or a head still arriving), as nginx reuses idle
   keep-alive connections; if none is waiting, every connection is in a worker and the new one
   gets ``503`` with ``Retry-After``;
-* the worker pool starts small and grows by a thread for each complete request queued
-  beyond the idle workers, up to ``max``; threads beyond the starting size retire again once
-  more than ``SPARE_THREADS`` stand idle (each thread holds its own SQLite connection and
-  allocator arena, so 32 standing threads cost ~20 MiB more than 8);
+* requests run one at a time in a CPU slot, from the parse of the head to the end of the
+  answer (``emulator/core/http/cpu_gate.py``), giving it up while they wait for their
+  client; the worker pool (``emulator/server/worker_pool.py``) hands them out in turns,
+  starts small and grows when a request has waited too long, up to ``max``;
 * request bodies are read by the worker, each read waiting at most ``timeout`` seconds (the
   same bound cheroot applies to idle keep-alive connections); what the app leaves unread is
   read in pieces before the answer, up to a limit, else the connection closes; a chunked
@@ -34,18 +34,22 @@ Plain TCP only: TLS would need the selector thread to read through the TLS layer
 
 from __future__ import annotations
 
-import _pyio
 import enum
 import socket
 import threading
 import time
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from cheroot import makefile, wsgi
 from cheroot import server as cheroot_server
+from cheroot import wsgi
 
+from emulator.core.http import cpu_gate
+from emulator.core.http.cpu_gate import BODY_IN_MEMORY, Holding, Slots
 from emulator.server.request_body import GuardedRequest
 from emulator.server.request_head import HeadLimits, HeadReader, single_leading_slash
+from emulator.server.socket_files import CoalescingWriter, HeadFirstReader
+from emulator.server.worker_pool import TurnPool
 
 #: How long a refused connection may keep sending before it is closed, and how much of it
 #: is read and thrown away meanwhile.
@@ -53,8 +57,6 @@ LINGER_SECONDS = 2.0
 LINGER_BYTES = 4 << 20
 #: The most bytes the selector thread reads from one connection at a time.
 READ_SIZE = 64 << 10
-#: Idle workers beyond the pool's starting size kept for the next burst.
-SPARE_THREADS = 4
 
 # cheroot's own answer when a request times out (HTTPConnection.communicate).
 REQUEST_TIMEOUT = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
@@ -74,74 +76,9 @@ class Stage(enum.Enum):
     WORKING = "with a worker thread, or queued for one"
 
 
-class _HeadFirstSocketIO(socket.SocketIO):
-    """The raw reader of a connection: first the bytes the selector thread already read,
-    then the socket."""
-
-    def __init__(self, sock: socket.socket):
-        super().__init__(sock, "rb")
-        self._pending = memoryview(b"")
-        self.timed_out = False
-
-    def push(self, data: bytes) -> None:
-        self._pending = memoryview(data)
-
-    def readinto(self, buffer: Any) -> int | None:
-        if self._pending:
-            count = min(len(buffer), len(self._pending))
-            buffer[:count] = self._pending[:count]
-            self._pending = self._pending[count:]
-            return count
-        try:
-            return super().readinto(buffer)
-        except TimeoutError:
-            self.timed_out = True  # SocketIO refuses every later read (request_body.py)
-            raise
-
-
-class _HeadFirstReader(makefile.StreamReader):
-    """cheroot's buffered socket reader (byte counting, ``has_data``) over the raw reader
-    above; StreamReader's own ``__init__`` would wrap a plain SocketIO."""
-
-    def __init__(self, sock: socket.socket, bufsize: int):
-        self.head_first = _HeadFirstSocketIO(sock)
-        _pyio.BufferedReader.__init__(self, self.head_first, bufsize)
-        self.bytes_read = 0
-
-
-class _CoalescingWriter(makefile.StreamWriter):
-    """cheroot's socket writer, able to hold a response head back until the first piece of
-    the body (or the end of the response), so that a small answer leaves in one ``send``
-    instead of two: a syscall and a lone TCP segment less per request."""
-
-    def __init__(self, sock: socket.socket, mode: str, bufsize: int):
-        super().__init__(sock, mode, bufsize)
-        self.hold_next = False
-        self._held = b""
-
-    def write(self, b: Any) -> Any:
-        if self.hold_next:
-            self.hold_next = False
-            self._held = bytes(b)
-            self.bytes_written += len(self._held)
-            return len(self._held)
-        if not self._held:
-            return super().write(b)
-        held, self._held = self._held, b""
-        makefile.BufferedWriter.write(self, held + bytes(b))
-        self.bytes_written += len(b)
-        return len(b)
-
-    def release(self) -> None:
-        """Send a head still held (a response without a body)."""
-        if self._held:
-            held, self._held = self._held, b""
-            makefile.BufferedWriter.write(self, held)
-
-
 class GuardedConnection(cheroot_server.HTTPConnection):
     server: GuardedServer
-    rfile: _HeadFirstReader
+    rfile: HeadFirstReader
     RequestHandlerClass = GuardedRequest
 
     def __init__(self, server: GuardedServer, sock: socket.socket, makefile: Any = None):
@@ -149,12 +86,15 @@ class GuardedConnection(cheroot_server.HTTPConnection):
 
         def files(sock: socket.socket, mode: str, bufsize: int) -> Any:
             if "r" in mode:
-                return _HeadFirstReader(sock, bufsize)
+                return HeadFirstReader(sock, bufsize)
             if plain_files is cheroot_server.MakeFile:
-                return _CoalescingWriter(sock, mode, bufsize)
+                return CoalescingWriter(sock, mode, bufsize)
             return plain_files(sock, mode, bufsize)
 
         super().__init__(server, sock, files)
+        if isinstance(self.wfile, CoalescingWriter):
+            self.wfile.waiting = self.waiting
+        self.holding: Holding | None = None  # the CPU slot, while a worker has it
         self.stage: Stage | None = None  # None until the server has admitted it
         self.head: HeadReader | None = None
         self.deadline = 0.0
@@ -173,6 +113,24 @@ class GuardedConnection(cheroot_server.HTTPConnection):
     def last_used(self, now: float) -> None:
         if self.stage is Stage.WAITING:
             self.deadline = now + self.server.timeout
+
+    def communicate(self) -> bool:
+        """One request, from its head to the end of its answer, in a CPU slot
+        (``emulator/core/http/cpu_gate.py``): the parse of the head and the writing of the
+        answer are Python work too, and eight threads doing them at once cost a third
+        more CPU per request than one."""
+        pool = self.server.requests
+        holding = pool.carried() or self.server.slots.hold()
+        self.holding = holding
+        try:
+            return bool(super().communicate())
+        finally:
+            self.holding = None
+            pool.carry(holding)  # for the worker's next request (worker_pool.py)
+
+    def waiting(self) -> AbstractContextManager[None]:
+        """The slot given up while this connection waits for its client."""
+        return self.holding.waiting() if self.holding is not None else nullcontext()
 
     def send_now(self, data: bytes) -> bool:
         """Send a short answer without waiting: True if all of it went out."""
@@ -219,6 +177,21 @@ class GuardedConnection(cheroot_server.HTTPConnection):
                 self.server.count_closed(self)
 
 
+class GuardedGateway(wsgi.Gateway_10):  # type: ignore[misc]
+    """cheroot's WSGI 1.0 gateway; the environ also says whether the whole request body
+    is already in memory (then reading it never waits for the client: ``cpu_gate``)."""
+
+    def get_environ(self) -> dict[str, Any]:  # type: ignore[override]
+        environ: dict[str, Any] = super().get_environ()
+        req = self.req
+        remaining = getattr(req.rfile, "remaining", None)
+        if not req.chunked_read and remaining is not None:
+            environ[BODY_IN_MEMORY] = remaining <= req.conn.rfile.in_memory()
+        if req.conn.holding is not None:
+            environ[cpu_gate.ENVIRON_KEY] = req.conn.holding
+        return environ
+
+
 class GuardedServer(wsgi.Server):
     ConnectionClass = GuardedConnection
     # cheroot closes a connection after its response once this many are parked; the
@@ -233,16 +206,20 @@ class GuardedServer(wsgi.Server):
         head_timeout: float,
         max_connections: int,
         head_limits: HeadLimits,
+        slots: Slots | None = None,
         **options: Any,
     ):
         super().__init__(bind_addr, wsgi_app, **options)
+        self.slots = slots or Slots()
+        # cheroot's pool, handing requests out in turns (worker_pool.py).
+        self.requests = TurnPool(self, self.slots, min=self.requests.min, max=self.requests.max)
+        self.gateway = GuardedGateway
         self.head_timeout = head_timeout
         self.max_connections = max_connections
         self.head_limits = head_limits
         # Only a backstop: workers get heads the selector thread has already checked.
         self.max_request_header_size = head_limits.largest_head + 256
         self._lock = threading.Lock()
-        self._pool_lock = threading.Lock()
         self._open = 0
         # Parked connections, longest-waiting first: the ones to close when full.
         self._parked: dict[GuardedConnection, None] = {}
@@ -283,24 +260,7 @@ class GuardedServer(wsgi.Server):
             self._park(conn, Stage.WAITING)
         else:
             conn.close()
-        self._retire_spare_worker()
-
-    # cheroot's ThreadPool.grow waits for each new thread in steps of 0.1 s, too long for
-    # the selector thread; a new worker takes requests as soon as it runs, so it is only
-    # started here. Both touch the pool's thread list (cheroot < 12, pinned).
-    def _grow_if_all_busy(self) -> None:
-        """A worker more for each request queued beyond the idle workers."""
-        pool = self.requests
-        with self._pool_lock:
-            wanted = min(pool.qsize - pool.idle, pool.max - len(pool._threads))
-            for _ in range(wanted):
-                pool._threads.append(pool._spawn_worker())
-
-    def _retire_spare_worker(self) -> None:
-        pool = self.requests
-        with self._pool_lock:
-            if len(pool._threads) > pool.min and pool.idle > SPARE_THREADS:
-                pool.shrink(1)
+        self.requests.retire_spare()
 
     def _admit(self, conn: GuardedConnection) -> None:
         victim = None
@@ -367,7 +327,6 @@ class GuardedServer(wsgi.Server):
             self._parked.pop(conn, None)
         conn.socket.settimeout(self.timeout)  # each body read waits at most this long
         super().process_conn(conn)
-        self._grow_if_all_busy()
 
     def _refuse(self, conn: GuardedConnection, answer: bytes) -> None:
         conn.head = None

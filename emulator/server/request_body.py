@@ -141,12 +141,15 @@ class GuardedRequest(cheroot_server.HTTPRequest):
         remaining = getattr(self.rfile, "remaining", 0)
         if remaining > UNREAD_BODY_LIMIT:
             return False
+        if remaining == 0:
+            return True
         try:
-            while remaining > 0:
-                piece = self.rfile.read(min(READ_SIZE, remaining))
-                if not piece:
-                    return False
-                remaining -= len(piece)
+            with self.conn.waiting():  # the client's pace, not work of ours
+                while remaining > 0:
+                    piece = self.rfile.read(min(READ_SIZE, remaining))
+                    if not piece:
+                        return False
+                    remaining -= len(piece)
         except OSError:
             return False
         return True

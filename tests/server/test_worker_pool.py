@@ -15,7 +15,7 @@ from typing import Any
 import requests
 
 from emulator.server import STARTING_THREADS, ServerThread
-from emulator.server.guard import SPARE_THREADS
+from emulator.server.worker_pool import SPARE_THREADS
 
 TOGETHER = STARTING_THREADS + 4
 

@@ -1,0 +1,116 @@
+"""The byte streams of a connection's socket, as the guarded server reads and writes them.
+
+* The reader gives a worker first the bytes the selector thread already read (the request
+  head, and whatever of the body came with it), then the socket; it can say how much of
+  the body is already in memory.
+* The writer holds a response head back until the first piece of the body, so a small
+  answer leaves in one ``send``; a large piece goes out from the caller's buffer, with the
+  request's CPU slot given up while the client takes it.
+"""
+
+from __future__ import annotations
+
+import _pyio
+import socket
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+from cheroot import makefile
+
+#: Pieces of an answer this large are sent without a copy, the CPU slot given up.
+DIRECT_WRITE = 64 << 10
+
+
+class HeadFirstSocketIO(socket.SocketIO):
+    """The raw reader of a connection: first the bytes the selector thread already read,
+    then the socket."""
+
+    def __init__(self, sock: socket.socket):
+        super().__init__(sock, "rb")
+        self._pending = memoryview(b"")
+        self.timed_out = False
+
+    @property
+    def pending(self) -> memoryview:
+        return self._pending
+
+    def push(self, data: bytes) -> None:
+        self._pending = memoryview(data)
+
+    def readinto(self, buffer: Any) -> int | None:
+        if self._pending:
+            count = min(len(buffer), len(self._pending))
+            buffer[:count] = self._pending[:count]
+            self._pending = self._pending[count:]
+            return count
+        try:
+            return super().readinto(buffer)
+        except TimeoutError:
+            self.timed_out = True  # SocketIO refuses every later read (request_body.py)
+            raise
+
+
+class HeadFirstReader(makefile.StreamReader):
+    """cheroot's buffered socket reader (byte counting, ``has_data``) over the raw reader
+    above; StreamReader's own ``__init__`` would wrap a plain SocketIO."""
+
+    def __init__(self, sock: socket.socket, bufsize: int):
+        self.head_first = HeadFirstSocketIO(sock)
+        _pyio.BufferedReader.__init__(self, self.head_first, bufsize)
+        self.bytes_read = 0
+
+    def in_memory(self) -> int:
+        """Bytes that reads will get without waiting for the socket: what the buffer holds
+        and what the selector thread read past the head."""
+        buffered = len(self._read_buf) - self._read_pos  # type: ignore[attr-defined]
+        return buffered + len(self.head_first.pending)
+
+
+class CoalescingWriter(makefile.StreamWriter):
+    """cheroot's socket writer, able to hold a response head back until the first piece of
+    the body (or the end of the response), so that a small answer leaves in one ``send``
+    instead of two: a syscall and a lone TCP segment less per request.
+
+    A large piece (image data) is sent straight from the caller's buffer, where cheroot's
+    writer copied it into its own buffer and out again for each ``send``; and the request's
+    CPU slot is given up meanwhile (``waiting``), since a client reading slowly is no work
+    of ours."""
+
+    def __init__(self, sock: socket.socket, mode: str, bufsize: int):
+        super().__init__(sock, mode, bufsize)
+        self.hold_next = False
+        self._held = b""
+        self._socket = sock
+        self.waiting: Callable[[], AbstractContextManager[None]] = nullcontext
+
+    def write(self, b: Any) -> Any:
+        if self.hold_next:
+            self.hold_next = False
+            self._held = bytes(b)
+            self.bytes_written += len(self._held)
+            return len(self._held)
+        if len(b) >= DIRECT_WRITE:
+            return self._write_direct(b)
+        if not self._held:
+            return super().write(b)
+        held, self._held = self._held, b""
+        makefile.BufferedWriter.write(self, held + bytes(b))
+        self.bytes_written += len(b)
+        return len(b)
+
+    def _write_direct(self, b: Any) -> int:
+        held, self._held = self._held, b""
+        with self.waiting():
+            for piece in (held, b):
+                view = memoryview(piece)
+                while view:  # each send waits at most the socket's timeout, as cheroot's
+                    view = view[self._socket.send(view) :]
+        self.bytes_written += len(b)
+        return len(b)
+
+    def release(self) -> None:
+        """Send a head still held (a response without a body)."""
+        if self._held:
+            held, self._held = self._held, b""
+            makefile.BufferedWriter.write(self, held)
