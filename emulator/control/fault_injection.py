@@ -28,6 +28,7 @@ from typing import Any, cast
 from flask import Flask, Response, current_app, g, request
 
 from emulator.control.domain.faults import Asking, FaultRule, FaultTable
+from emulator.core.blobs import FILE_SPANS
 from emulator.core.http import cpu_gate, recording
 from emulator.core.http.errors import render
 from emulator.core.http.request_scope import unit_of_work
@@ -132,6 +133,9 @@ def _before() -> Response | None:
     note = recording.note()
     if note is not None:
         note["fault"] = rule.label
+    if rule.cut in ("download", "truncate"):
+        # The cut counts the bytes of the body as they pass: none may go out of band.
+        request.environ.pop(FILE_SPANS, None)
     if rule.latency_ms:
         with cpu_gate.released(request.environ):  # a sleep needs no slot
             time.sleep(rule.latency_ms / 1000)

@@ -54,17 +54,56 @@ class PendingBlob:
         self.path.unlink(missing_ok=True)
 
 
+#: The WSGI environ key by which a server says it sends :class:`FileSpan` pieces itself.
+FILE_SPANS = "emulator.file_spans"
+
+
+class FileSpan(bytes):
+    """``size`` bytes of an open file from ``offset``, as one piece of a WSGI body, for a
+    server that sends them itself with ``os.sendfile`` (``emulator/server/socket_files.py``):
+    the kernel copies the file to the socket, where reading it into memory and writing it
+    out again made two copies more. The bytes object itself is empty; ``len`` is the
+    span's, so what counts the bytes of an answer (the request log) counts these."""
+
+    file: BinaryIO
+    offset: int
+    size: int
+
+    def __new__(cls, file: BinaryIO, offset: int, size: int) -> FileSpan:
+        span = super().__new__(cls)
+        span.file, span.offset, span.size = file, offset, size
+        return span
+
+    def __len__(self) -> int:
+        return self.size
+
+
 class FileChunks:
-    """``length`` bytes of an open file from ``offset``, a chunk at a time.
+    """``length`` bytes of an open file from ``offset``, a chunk at a time, or as one
+    :class:`FileSpan` when ``spans`` (the server sends files itself).
 
     A WSGI server calls ``close`` when the response ends, sent or not, so the file is closed
     even if iteration never started.
     """
 
-    def __init__(self, handle: BinaryIO, offset: int, length: int, chunk_size: int = READ_CHUNK):
+    def __init__(
+        self,
+        handle: BinaryIO,
+        offset: int,
+        length: int,
+        chunk_size: int = READ_CHUNK,
+        spans: bool = False,
+    ):
         self.handle, self.offset, self.length, self.chunk_size = handle, offset, length, chunk_size
+        self.spans = spans
 
     def __iter__(self) -> Iterator[bytes]:
+        if self.spans and self.length > 0:
+            try:
+                yield FileSpan(self.handle, self.offset, self.length)
+            finally:
+                self.close()
+            return
         try:
             self.handle.seek(self.offset)
             remaining = self.length

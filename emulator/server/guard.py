@@ -44,6 +44,7 @@ from typing import Any
 from cheroot import server as cheroot_server
 from cheroot import wsgi
 
+from emulator.core.blobs import FILE_SPANS
 from emulator.core.http import cpu_gate
 from emulator.core.http.cpu_gate import BODY_IN_MEMORY, Holding, Slots
 from emulator.server.request_body import GuardedRequest
@@ -189,6 +190,8 @@ class GuardedGateway(wsgi.Gateway_10):  # type: ignore[misc]
             environ[BODY_IN_MEMORY] = remaining <= req.conn.rfile.in_memory()
         if req.conn.holding is not None:
             environ[cpu_gate.ENVIRON_KEY] = req.conn.holding
+        if isinstance(req.conn.wfile, CoalescingWriter):
+            environ[FILE_SPANS] = True  # it sends core/blobs.FileSpan pieces itself
         return environ
 
 

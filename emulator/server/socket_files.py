@@ -4,8 +4,10 @@
   head, and whatever of the body came with it), then the socket; it can say how much of
   the body is already in memory.
 * The writer holds a response head back until the first piece of the body, so a small
-  answer leaves in one ``send``; a large piece goes out from the caller's buffer, with the
-  request's CPU slot given up while the client takes it.
+  answer leaves in one ``send``; a large piece goes out from the caller's buffer, and a
+  file span (``core/blobs.FileSpan``: image data) with ``os.sendfile``, the request's CPU
+  slot given up while the client takes them. The gateway tells the app it may send spans
+  (``FILE_SPANS`` in the environ).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from cheroot import makefile
+
+from emulator.core.blobs import FileSpan
 
 #: Pieces of an answer this large are sent without a copy, the CPU slot given up.
 DIRECT_WRITE = 64 << 10
@@ -90,6 +94,8 @@ class CoalescingWriter(makefile.StreamWriter):
             self._held = bytes(b)
             self.bytes_written += len(self._held)
             return len(self._held)
+        if isinstance(b, FileSpan):
+            return self._send_file(b)
         if len(b) >= DIRECT_WRITE:
             return self._write_direct(b)
         if not self._held:
@@ -108,6 +114,18 @@ class CoalescingWriter(makefile.StreamWriter):
                     view = view[self._socket.send(view) :]
         self.bytes_written += len(b)
         return len(b)
+
+    def _send_file(self, span: FileSpan) -> int:
+        """A file span, copied by the kernel from the file to the socket."""
+        held, self._held = self._held, b""
+        with self.waiting():
+            if held:
+                self._socket.sendall(held)
+            sent = self._socket.sendfile(span.file, span.offset, span.size) if span.size else 0
+        self.bytes_written += sent
+        if sent != span.size:  # the file is shorter than the length announced
+            raise ConnectionAbortedError(f"sent {sent} of {span.size} bytes of a file")
+        return sent
 
     def release(self) -> None:
         """Send a head still held (a response without a body)."""

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, request
 from werkzeug.exceptions import ClientDisconnected
 
 from emulator.core import errors
-from emulator.core.blobs import READ_CHUNK
+from emulator.core.blobs import FILE_SPANS, READ_CHUNK
 from emulator.core.http import bodies
 from emulator.core.http.render import no_content
 from emulator.core.http.request_scope import unit_of_work
@@ -116,7 +116,8 @@ def download(image_id: str) -> Response:
         # Hex, not the base64 RFC 1864 asks for: Glance sends the image's checksum as is.
         headers["Content-MD5"] = result.image.checksum
     response = Response(
-        result.chunks(),  # exactly the slice asked for, a chunk at a time
+        # Exactly the slice asked for, a chunk at a time, or sent by the server from the file.
+        result.chunks(spans=bool(request.environ.get(FILE_SPANS))),
         status=200 if result.part is None else 206,
         headers=headers,
         content_type="application/octet-stream",

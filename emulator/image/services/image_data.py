@@ -277,11 +277,13 @@ class Download:
             return self.part.length
         return self.image.size or 0
 
-    def chunks(self) -> Iterable[bytes]:
+    def chunks(self, spans: bool = False) -> Iterable[bytes]:
+        """The bytes to send; ``spans``: as a file span for a server that sends files
+        itself (``core/blobs.FileSpan``)."""
         if self.handle is None:
             return ()
         offset = self.part.offset if self.part is not None else 0
-        return FileChunks(self.handle, offset, self.length)
+        return FileChunks(self.handle, offset, self.length, spans=spans)
 
     def close(self) -> None:
         if self.handle is not None:
