@@ -124,10 +124,14 @@ class GuardedConnection(cheroot_server.HTTPConnection):
         holding = pool.carried() or self.server.slots.hold()
         self.holding = holding
         try:
-            return bool(super().communicate())
-        finally:
+            kept = bool(super().communicate())
+        except BaseException:
             self.holding = None
-            pool.carry(holding)  # for the worker's next request (worker_pool.py)
+            holding.give_up()  # the worker may be on its way out (a stop, an interrupt)
+            raise
+        self.holding = None
+        pool.carry(holding)  # for the worker's next request (worker_pool.py)
+        return kept
 
     def waiting(self) -> AbstractContextManager[None]:
         """The slot given up while this connection waits for its client."""

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import _pyio
+import select
 import socket
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -87,6 +88,20 @@ class CoalescingWriter(makefile.StreamWriter):
         self._held = b""
         self._socket = sock
         self.waiting: Callable[[], AbstractContextManager[None]] = nullcontext
+        self._writable = select.poll()
+        self._writable.register(sock, select.POLLOUT)
+
+    def _flush_unlocked(self) -> None:
+        """cheroot's flush, with the slot given up when the socket has no room: a client
+        that stops reading must not hold every other request back."""
+        self._checkClosed()
+        while self._write_buf:
+            if self._writable.poll(0):  # some room: send takes what fits, at once
+                sent = self._socket.send(bytes(self._write_buf))
+            else:
+                with self.waiting():
+                    sent = self._socket.send(bytes(self._write_buf))
+            del self._write_buf[:sent]
 
     def write(self, b: Any) -> Any:
         if self.hold_next:

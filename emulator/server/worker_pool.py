@@ -69,6 +69,9 @@ class TurnQueue:
         with self._lock:
             if self._sleepers and (item is SHUTDOWN or self._slots.free()):
                 sleeper = self._sleepers.pop()
+                if self._items:  # the oldest waiting goes first; the new one waits
+                    self._items.append((time.monotonic(), item))
+                    item = self._items.popleft()[1]
             else:
                 self._items.append((time.monotonic(), item))
                 self.queued.set()
@@ -120,7 +123,11 @@ class TurnQueue:
         with self._lock:
             while self._items and self._sleepers and now - self._items[0][0] >= older_than:
                 handed.append((self._sleepers.pop(), self._items.popleft()[1]))
-            left = sum(1 for queued_at, _ in self._items if now - queued_at >= older_than)
+            left = sum(
+                1
+                for queued_at, item in self._items
+                if now - queued_at >= older_than and item is not SHUTDOWN
+            )
             if not self._items:
                 self.queued.clear()
         for sleeper, item in handed:
@@ -146,7 +153,10 @@ class TurnPool(threadpool.ThreadPool):
         watcher.start()
 
     def stop(self, timeout: int = 5) -> None:
-        self._stopped.set()
+        # No worker may start once cheroot has counted the ones to stop: a new one would
+        # take another's stop marker, and that one would sleep forever (stop never ends).
+        with self._grow_lock:
+            self._stopped.set()
         self._queue.queued.set()  # wakes the watcher
         super().stop(timeout)
 
@@ -170,14 +180,21 @@ class TurnPool(threadpool.ThreadPool):
         # worker takes requests as soon as it runs, so it is only started here.
         pool: Any = self  # cheroot's stubs leave its thread list out
         with self._grow_lock:
+            if self._stopped.is_set():
+                return
             for _ in range(min(count, self.max - len(pool._threads))):
-                pool._threads.append(pool._spawn_worker())
+                try:
+                    pool._threads.append(pool._spawn_worker())
+                except RuntimeError:  # no thread to be had: the workers there are go on
+                    return
 
     def retire_spare(self) -> None:
         """One idle worker fewer when more than SPARE_THREADS beyond ``min`` stand idle
         (each holds its own SQLite connection and allocator arena)."""
         pool: Any = self
         with self._grow_lock:
+            if self._stopped.is_set():
+                return
             if len(pool._threads) > self.min and self.idle > SPARE_THREADS:
                 self.shrink(1)
 
@@ -185,6 +202,8 @@ class TurnPool(threadpool.ThreadPool):
         while not self._stopped.is_set():
             self._queue.queued.wait()
             time.sleep(self._patience / 2)
+            if self._stopped.is_set():
+                return
             stalled = self._queue.hand_over(older_than=self._patience)
             if stalled:
                 self.grow_by(stalled)

@@ -162,3 +162,20 @@ def test_a_slot_is_given_back_when_the_app_fails() -> None:
             _call(gate)
     # The one slot is free: a call with no patience at all gets it.
     assert gate.slots.free()
+
+
+def test_reading_the_body_tells_the_server_the_slot_is_free() -> None:
+    """The server's pool then hands a request queued meanwhile to an idle worker at once
+    (server/worker_pool.py), instead of after the slot's patience."""
+    told: list[bool] = []
+    slots = cpu_gate.Slots(1, patience=LONG)
+
+    def work(environ: dict[str, Any]) -> None:
+        environ["wsgi.input"].read(10)
+
+    gate = CpuGate(_Counting(work), slots)
+    slots.on_wait = lambda: told.append(slots.free())
+    body = _SlowBody()
+    body.arrived.set()
+    _call(gate, "/upload", body)
+    assert told == [True]

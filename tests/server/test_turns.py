@@ -8,7 +8,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -158,3 +158,81 @@ def test_a_request_behind_an_upload_waiting_for_its_body_is_not_held_up() -> Non
             assert upload.recv(4096).startswith(b"HTTP/1.1 200")
     # Waiting for its client, the upload holds no slot: no request waited out a patience.
     assert sorted(timings)[10] < Slots().patience
+
+
+def test_a_client_that_stops_reading_holds_no_one_else_up() -> None:
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ["PATH_INFO"] == "/stream":  # small pieces: the buffered writer's path
+            start_response("200 OK", [("Content-Length", str(4000 * 16384))])
+            return (b"s" * 16384 for _ in range(4000))
+        start_response("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+
+    with ServerThread(app) as server:  # type: ignore[arg-type]
+        port = int(server.base_url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port)) as stalled:
+            stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            stalled.sendall(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")  # and never reads
+            time.sleep(0.3)  # its worker is stuck in a send
+            timings = []
+            with requests.Session() as http:
+                for _ in range(20):
+                    started = time.monotonic()
+                    assert http.get(f"{server.base_url}/quick", timeout=LONG).status_code == 200
+                    timings.append(time.monotonic() - started)
+    assert sorted(timings)[10] < Slots().patience
+
+
+def test_the_server_stops_while_an_answer_is_still_being_written() -> None:
+    """A request that gives its slot up after stop() began (a large piece of its answer)
+    must not start a worker that takes another's stop marker: stop() would never end."""
+    first_piece_out, go_on = threading.Event(), threading.Event()
+    piece = 70_000  # a large piece: sent with the slot given up
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        start_response("200 OK", [("Content-Length", str(2 * piece))])
+
+        def body() -> Iterator[bytes]:
+            yield b"a" * piece
+            first_piece_out.set()
+            go_on.wait(LONG)
+            yield b"b" * piece
+
+        return body()
+
+    server = ServerThread(app).start()  # type: ignore[arg-type]
+    port = int(server.base_url.rsplit(":", 1)[1])
+
+    def client() -> None:
+        with socket.create_connection(("127.0.0.1", port)) as connection:
+            connection.sendall(b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n")
+            while connection.recv(1 << 16):
+                pass
+
+    reader = threading.Thread(target=client, daemon=True)
+    reader.start()
+    assert first_piece_out.wait(LONG)
+    stopped = threading.Event()
+    stopper = threading.Thread(target=lambda: (server.stop(), stopped.set()), daemon=True)
+    stopper.start()
+    pool = server.server.requests
+    deadline = time.monotonic() + LONG
+    while pool._queue.qsize() == 0 and time.monotonic() < deadline:  # stop markers queued
+        time.sleep(0.001)
+    go_on.set()
+    assert stopped.wait(LONG)
+    reader.join(LONG)
+
+
+def test_a_worker_woken_for_a_new_item_takes_the_oldest_first() -> None:
+    slots = Slots(patience=LONG)
+    queue = TurnQueue(slots)
+    got: list[Any] = []
+    worker = _getter(queue, got)
+    _wait_sleeping(queue, 1)
+    holding = slots.hold()
+    queue.put("waiting")  # queued: the slot is taken
+    holding.give_up()  # given up without a word to the pool (its request ended)
+    queue.put("newest")  # the slot is free: the sleeper is woken, with the older item
+    worker.join(LONG)
+    assert got[0][1] == "waiting" and queue.qsize() == 1

@@ -120,13 +120,8 @@ class _YieldingInput:
         self._holding = holding
 
     def _waiting(self, call: Callable[..., Any], *args: Any) -> Any:
-        if not self._holding.held:
+        with self._holding.waiting():  # tells the server's pool the slot is free
             return call(*args)
-        self._holding.give_up()
-        try:
-            return call(*args)
-        finally:
-            self._holding.take()
 
     def read(self, *args: Any) -> bytes:
         return self._waiting(self._stream.read, *args)  # type: ignore[no-any-return]
