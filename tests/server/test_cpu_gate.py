@@ -179,3 +179,31 @@ def test_reading_the_body_tells_the_server_the_slot_is_free() -> None:
     body.arrived.set()
     _call(gate, "/upload", body)
     assert told == [True]
+
+
+@pytest.mark.parametrize("arrived", [True, False])
+def test_a_body_that_has_arrived_is_read_in_the_slot(arrived: bool) -> None:
+    """The server says whether the bytes are there (cpu_gate.BODY_ARRIVED): then the read
+    cannot wait, and giving the slot up would only hand the next request to another
+    thread."""
+    told: list[int] = []
+    asked: list[int] = []
+    slots = cpu_gate.Slots(1, patience=LONG)
+    slots.on_wait = lambda: told.append(1)
+
+    def work(environ: dict[str, Any]) -> None:
+        assert environ["wsgi.input"].read(10) == b"0123456789"
+
+    def check(size: int) -> bool:
+        asked.append(size)
+        return arrived
+
+    environ: dict[str, Any] = {
+        "PATH_INFO": "/v2/images",
+        "REQUEST_METHOD": "POST",
+        "wsgi.input": io.BytesIO(b"0123456789"),
+        cpu_gate.BODY_ARRIVED: check,
+    }
+    CpuGate(_Counting(work), slots)(environ, _start_response)
+    assert asked == [10]
+    assert told == ([] if arrived else [1])

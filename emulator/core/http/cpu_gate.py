@@ -35,6 +35,9 @@ ENVIRON_KEY = "emulator.cpu_gate"
 #: Set by the server (``emulator/server/guard.py``) when the whole request body has
 #: arrived: reading it then keeps the slot.
 BODY_IN_MEMORY = "emulator.body_in_memory"
+#: Set by the server: ``arrived(size)`` says whether reading ``size`` more bytes of the
+#: body (-1: all of it) would find them already there (in memory or in the socket).
+BODY_ARRIVED = "emulator.body_arrived"
 #: Requests that run the app at once.
 SLOTS = 1
 #: Longest wait for a slot before a request runs without one.
@@ -113,18 +116,25 @@ class Slots:
 
 
 class _YieldingInput:
-    """``wsgi.input`` that gives the slot up while it waits for the client's bytes."""
+    """``wsgi.input`` that gives the slot up while it waits for the client's bytes.
 
-    def __init__(self, stream: Any, holding: Holding):
+    With the server's ``arrived`` (``BODY_ARRIVED``), a read whose bytes have all come
+    keeps the slot: giving it up would hand the next request to another thread (a small
+    JSON body often comes a moment after its head, in a segment of its own)."""
+
+    def __init__(self, stream: Any, holding: Holding, arrived: Callable[[int], bool] | None):
         self._stream = stream
         self._holding = holding
+        self._arrived = arrived
 
     def _waiting(self, call: Callable[..., Any], *args: Any) -> Any:
         with self._holding.waiting():  # tells the server's pool the slot is free
             return call(*args)
 
-    def read(self, *args: Any) -> bytes:
-        return self._waiting(self._stream.read, *args)  # type: ignore[no-any-return]
+    def read(self, size: int | None = -1) -> bytes:
+        if self._arrived is not None and self._arrived(-1 if size is None else size):
+            return self._stream.read(size)  # type: ignore[no-any-return]
+        return self._waiting(self._stream.read, size)  # type: ignore[no-any-return]
 
     def readline(self, *args: Any) -> bytes:
         return self._waiting(self._stream.readline, *args)  # type: ignore[no-any-return]
@@ -134,6 +144,8 @@ class _YieldingInput:
 
     def readinto(self, buffer: Any) -> int:
         if hasattr(self._stream, "readinto"):
+            if self._arrived is not None and self._arrived(len(buffer)):
+                return self._stream.readinto(buffer)  # type: ignore[no-any-return]
             return self._waiting(self._stream.readinto, buffer)  # type: ignore[no-any-return]
         data = self.read(len(buffer))
         buffer[: len(data)] = data
@@ -166,7 +178,9 @@ class CpuGate:
         holding = from_server if isinstance(from_server, Holding) else self.slots.hold()
         environ[ENVIRON_KEY] = holding
         if "wsgi.input" in environ and not environ.get(BODY_IN_MEMORY):
-            environ["wsgi.input"] = _YieldingInput(environ["wsgi.input"], holding)
+            environ["wsgi.input"] = _YieldingInput(
+                environ["wsgi.input"], holding, environ.get(BODY_ARRIVED)
+            )
         try:
             return self.app(environ, start_response)
         finally:
