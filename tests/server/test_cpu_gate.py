@@ -207,3 +207,40 @@ def test_a_body_that_has_arrived_is_read_in_the_slot(arrived: bool) -> None:
     CpuGate(_Counting(work), slots)(environ, _start_response)
     assert asked == [10]
     assert told == ([] if arrived else [1])
+
+
+class _RecordingStream:
+    """A body that notes how each read was called."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+
+    def read(self, *args: Any) -> bytes:
+        self.calls.append(args)
+        return b"x"
+
+
+@pytest.mark.parametrize("arrived", [True, False])
+@pytest.mark.parametrize("args", [(), (None,), (5,)])
+def test_reads_reach_the_body_as_the_app_made_them(arrived: bool, args: tuple[Any, ...]) -> None:
+    """werkzeug's form parser calls read() with no size; cheroot's body reads the rest for
+    that, but to the end of the connection for -1: the call must pass on unchanged."""
+    stream = _RecordingStream()
+    asked: list[int] = []
+
+    def work(environ: dict[str, Any]) -> None:
+        environ["wsgi.input"].read(*args)
+
+    def check(size: int) -> bool:
+        asked.append(size)
+        return arrived
+
+    environ: dict[str, Any] = {
+        "PATH_INFO": "/panel/images",
+        "REQUEST_METHOD": "POST",
+        "wsgi.input": stream,
+        cpu_gate.BODY_ARRIVED: check,
+    }
+    CpuGate(_Counting(work), cpu_gate.Slots(1, patience=LONG))(environ, _start_response)
+    assert stream.calls == [args]
+    assert asked == [5 if args == (5,) else -1]

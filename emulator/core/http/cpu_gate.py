@@ -131,10 +131,13 @@ class _YieldingInput:
         with self._holding.waiting():  # tells the server's pool the slot is free
             return call(*args)
 
-    def read(self, size: int | None = -1) -> bytes:
-        if self._arrived is not None and self._arrived(-1 if size is None else size):
-            return self._stream.read(size)  # type: ignore[no-any-return]
-        return self._waiting(self._stream.read, size)  # type: ignore[no-any-return]
+    def read(self, *args: Any) -> bytes:
+        # Passed on as given: cheroot's body reads the rest for no size, but to the end of
+        # the connection for -1.
+        size = args[0] if args and args[0] is not None else -1
+        if self._arrived is not None and self._arrived(size):
+            return self._stream.read(*args)  # type: ignore[no-any-return]
+        return self._waiting(self._stream.read, *args)  # type: ignore[no-any-return]
 
     def readline(self, *args: Any) -> bytes:
         return self._waiting(self._stream.readline, *args)  # type: ignore[no-any-return]
