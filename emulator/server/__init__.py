@@ -68,7 +68,7 @@ def make_server(
         (host, port),
         CpuGate(app, slots),
         slots=slots,
-        # Starts with a few workers and grows on demand up to `threads` (guard.py).
+        # Starts with a few workers and grows on demand up to `threads` (worker_pool.py).
         numthreads=min(threads, STARTING_THREADS),
         max=threads,
         server_name=SERVER_NAME,
