@@ -28,6 +28,17 @@ def _call(gate: CpuGate, path: str = "/v2/images", body: Any = None) -> Iterable
     return gate(environ, _start_response)
 
 
+def _post(gate: CpuGate, body: Any, arrived: Callable[[int], bool]) -> None:
+    """A POST whose body the server says has (or has not) arrived (BODY_ARRIVED)."""
+    environ: dict[str, Any] = {
+        "PATH_INFO": "/v2/images",
+        "REQUEST_METHOD": "POST",
+        "wsgi.input": body,
+        cpu_gate.BODY_ARRIVED: arrived,
+    }
+    gate(environ, _start_response)
+
+
 def _in_threads(count: int, target: Callable[[], object]) -> list[threading.Thread]:
     threads = [threading.Thread(target=target) for _ in range(count)]
     for thread in threads:
@@ -198,13 +209,7 @@ def test_a_body_that_has_arrived_is_read_in_the_slot(arrived: bool) -> None:
         asked.append(size)
         return arrived
 
-    environ: dict[str, Any] = {
-        "PATH_INFO": "/v2/images",
-        "REQUEST_METHOD": "POST",
-        "wsgi.input": io.BytesIO(b"0123456789"),
-        cpu_gate.BODY_ARRIVED: check,
-    }
-    CpuGate(_Counting(work), slots)(environ, _start_response)
+    _post(CpuGate(_Counting(work), slots), io.BytesIO(b"0123456789"), check)
     assert asked == [10]
     assert told == ([] if arrived else [1])
 
@@ -235,12 +240,6 @@ def test_reads_reach_the_body_as_the_app_made_them(arrived: bool, args: tuple[An
         asked.append(size)
         return arrived
 
-    environ: dict[str, Any] = {
-        "PATH_INFO": "/panel/images",
-        "REQUEST_METHOD": "POST",
-        "wsgi.input": stream,
-        cpu_gate.BODY_ARRIVED: check,
-    }
-    CpuGate(_Counting(work), cpu_gate.Slots(1, patience=LONG))(environ, _start_response)
+    _post(CpuGate(_Counting(work), cpu_gate.Slots(1, patience=LONG)), stream, check)
     assert stream.calls == [args]
     assert asked == [5 if args == (5,) else -1]

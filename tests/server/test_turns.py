@@ -113,6 +113,17 @@ def test_a_queued_item_with_the_slot_free_and_no_worker_asks_for_one() -> None:
     assert queue.put("request") is True
 
 
+def _quick_request_times(base_url: str, count: int = 20) -> list[float]:
+    """Seconds each of ``count`` small requests took, one after another."""
+    timings = []
+    with requests.Session() as http:
+        for _ in range(count):
+            started = time.monotonic()
+            assert http.get(f"{base_url}/quick", timeout=LONG).status_code == 200
+            timings.append(time.monotonic() - started)
+    return timings
+
+
 def _blocking_app(release: threading.Event) -> Callable[..., Iterable[bytes]]:
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ["PATH_INFO"] == "/hold":
@@ -148,12 +159,7 @@ def test_a_request_behind_an_upload_waiting_for_its_body_is_not_held_up() -> Non
         with socket.create_connection(("127.0.0.1", port)) as upload:
             upload.sendall(b"PUT /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
             time.sleep(0.2)  # the upload's worker waits for the other 7 bytes
-            timings = []
-            with requests.Session() as http:
-                for _ in range(20):
-                    started = time.monotonic()
-                    assert http.get(f"{server.base_url}/quick", timeout=LONG).status_code == 200
-                    timings.append(time.monotonic() - started)
+            timings = _quick_request_times(server.base_url)
             upload.sendall(b"defghij")
             assert upload.recv(4096).startswith(b"HTTP/1.1 200")
     # Waiting for its client, the upload holds no slot: no request waited out a patience.
@@ -174,12 +180,7 @@ def test_a_client_that_stops_reading_holds_no_one_else_up() -> None:
             stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
             stalled.sendall(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")  # and never reads
             time.sleep(0.3)  # its worker is stuck in a send
-            timings = []
-            with requests.Session() as http:
-                for _ in range(20):
-                    started = time.monotonic()
-                    assert http.get(f"{server.base_url}/quick", timeout=LONG).status_code == 200
-                    timings.append(time.monotonic() - started)
+            timings = _quick_request_times(server.base_url)
     assert sorted(timings)[10] < Slots().patience
 
 
