@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -37,8 +37,9 @@ log = logging.getLogger(__name__)
 #: also decides the "got N bytes" of a "Size exceeds" refusal.
 WRITE_CHUNK_SIZE = 64 * 1024
 #: Bytes hashed and written per step: large enough that handing md5 to another thread
-#: costs little next to the hashing itself.
-HASH_BATCH_SIZE = 1 << 20
+#: costs little next to the hashing itself, small enough that the batch is still in the
+#: core's cache when sha512 and the write read it again (1 MiB measured ~40% slower).
+HASH_BATCH_SIZE = 256 * 1024
 #: glance's ``[DEFAULT] hashing_algorithm``.
 HASHING_ALGORITHM = "sha512"
 
@@ -173,39 +174,47 @@ def write_hashed(
     """Append ``chunks`` while hashing; ``expected`` 0 means the size was not declared.
 
     Size checks run per received chunk (so refusals report Glance's byte counts); hashing
-    and writing run per ~1 MiB batch, md5 on a helper thread while sha512 and the write run
-    here: hashlib releases the GIL on large buffers, so the two digests use two cores.
+    and writing run per batch. hashlib releases the GIL on large buffers, so md5 runs on a
+    helper thread while sha512 and the write run here, and the helper's md5 of one batch
+    overlaps the reading of the next: the upload then runs at about the rate of the slower
+    digest, not of the two digests plus the socket.
     """
     md5 = hashlib.md5(usedforsecurity=False)
     sha = hashlib.new(HASHING_ALGORITHM)
     batch = bytearray()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="md5") as helper:
+        md5_running: Future[None] | None = None
 
         def flush() -> None:
-            nonlocal batch
+            nonlocal batch, md5_running
             if not batch:
                 return
-            block, batch = batch, bytearray()  # handed over, not copied
-            pending_md5 = helper.submit(md5.update, block)
+            block, batch = batch, bytearray()  # handed over, not copied or changed again
+            if md5_running is not None:
+                md5_running.result()  # one batch at most waits for md5: memory stays flat
+            md5_running = helper.submit(md5.update, block)
             sha.update(block)
             pending.write(block)
-            pending_md5.result()
 
         received = 0
-        for chunk in chunks:
-            if not chunk:
-                continue
-            received += len(chunk)
-            if received > cap:  # LimitingReader wraps the data before the store sees it
-                raise errors.RequestEntityTooLarge(TOO_LARGE)
-            if expected and received > expected:
-                raise errors.BadRequest(
-                    f"Size exceeds: expected {expected} bytes, got {received} bytes"
-                )
-            batch += chunk
-            if len(batch) >= HASH_BATCH_SIZE:
-                flush()
-        flush()
+        try:
+            for chunk in chunks:
+                if not chunk:
+                    continue
+                received += len(chunk)
+                if received > cap:  # LimitingReader wraps the data before the store sees it
+                    raise errors.RequestEntityTooLarge(TOO_LARGE)
+                if expected and received > expected:
+                    raise errors.BadRequest(
+                        f"Size exceeds: expected {expected} bytes, got {received} bytes"
+                    )
+                batch += chunk
+                if len(batch) >= HASH_BATCH_SIZE:
+                    flush()
+            flush()
+        finally:
+            if md5_running is not None:
+                md5_running.result()
     if expected and pending.size != expected:
         raise errors.BadRequest(
             f"Size mismatch: expected {expected} bytes, got {pending.size} bytes"
