@@ -347,3 +347,33 @@ MIGRATIONS.append(
         )""",
     ]
 )
+# 12: Glance keeps deleted images' rows (soft delete), and every list and filter asks for
+# ``deleted = 0``. Indexes over all rows made a walk in sort order step over every deleted
+# image newer than the page: after a test suite made and deleted 1,000 images, a project's
+# list cost 1.4x as much. Each listing index now holds live rows only (a partial index,
+# which SQLite uses when the query says ``deleted = 0``); lookups by id keep the primary key.
+_LIVE_INDEXES = {
+    "idx_images_name": "name",
+    "idx_images_status": "status",
+    "idx_images_created_at": "created_at, id",
+    "idx_images_updated_at": "updated_at, id",
+    "idx_images_size": "size",
+    "idx_images_disk_format": "disk_format",
+    "idx_images_container_format": "container_format",
+    "idx_images_checksum": "checksum",
+    "idx_images_os_hash_value": "os_hash_value",
+    "idx_images_protected": "protected",
+    "idx_images_visibility_created": "visibility, created_at, id",
+    "idx_images_owner_created": "owner, created_at, id",
+    "idx_images_owner_visibility": "owner, visibility, created_at, id",
+}
+MIGRATIONS.append(
+    [
+        statement
+        for name, columns in _LIVE_INDEXES.items()
+        for statement in (
+            f"DROP INDEX {name}",
+            f"CREATE INDEX {name} ON images ({columns}) WHERE deleted = 0",
+        )
+    ]
+)

@@ -28,21 +28,23 @@ ME, FRIEND = "my-project", "friend-project"
 
 
 def catalog(data_dir: Path, others: int, mine_first: bool) -> Any:
-    """``others`` images (1 in 10 public, 1 in 20 mine, the rest private images of 50 other
-    projects), and a block of 30 of mine, 30 shared with me (accepted) and 30 public ones,
+    """``others`` images (1 in 10 public, 1 in 20 mine, 1 in 10 shared with projects other
+    than mine, 1 in 10 of mine deleted, the rest private images of 50 other projects), and a
+    block of 30 of mine, 30 shared with me (accepted) and 30 public ones,
     either all older or all newer than the others."""
     app = create_app(Config(data_dir=data_dir))
     store = app.extensions["emulator.store"]
     rows, members = [], []
 
-    def add(owner: str, visibility: str, second: int) -> str:
+    def add(owner: str, visibility: str, second: int, deleted: bool = False) -> str:
         image_id = str(uuid.uuid4())
         stamp = f"2026-01-01T00:00:00.{second:06d}"
         rows.append(
             {
                 "id": image_id,
                 "name": f"image-{second}",
-                "status": "active",
+                "status": "deleted" if deleted else "active",
+                "deleted": int(deleted),
                 "visibility": visibility,
                 "owner": owner,
                 "created_at": stamp,
@@ -50,6 +52,15 @@ def catalog(data_dir: Path, others: int, mine_first: bool) -> Any:
             }
         )
         return image_id
+
+    def member(image_id: str, project: str, status: str) -> dict[str, str]:
+        return {
+            "image_id": image_id,
+            "member": project,
+            "status": status,
+            "created_at": "2026-01-01T00:00:00",
+            "updated_at": "2026-01-01T00:00:00",
+        }
 
     second = 0
     visible_first = not mine_first
@@ -60,6 +71,11 @@ def catalog(data_dir: Path, others: int, mine_first: bool) -> Any:
                     add(f"other-{n % 50}", "public", second)
                 elif n % 20 == 5:
                     add(ME, "private", second)
+                elif n % 10 == 3:
+                    offered = add(f"other-{n % 50}", "shared", second)
+                    members.append(member(offered, f"other-{(n + 1) % 50}", "pending"))
+                elif n % 10 == 7:
+                    add(ME, "shared", second, deleted=True)
                 else:
                     add(f"other-{n % 50}", "private", second)
                 second += 1
@@ -67,15 +83,7 @@ def catalog(data_dir: Path, others: int, mine_first: bool) -> Any:
         for _ in range(30):
             add(ME, "private", second)
             shared = add(FRIEND, "shared", second + 1)
-            members.append(
-                {
-                    "image_id": shared,
-                    "member": ME,
-                    "status": "accepted",
-                    "created_at": "2026-01-01T00:00:00",
-                    "updated_at": "2026-01-01T00:00:00",
-                }
-            )
+            members.append(member(shared, ME, "accepted"))
             add(FRIEND, "public", second + 2)
             second += 3
     with store.session() as db:
@@ -113,7 +121,13 @@ def test_a_page_costs_no_more_in_a_bigger_catalog(tmp_path: Path, mine_first: bo
     small = catalog(tmp_path / "small", 500, mine_first)
     large = catalog(tmp_path / "large", 10_000, mine_first)
     for who, context in CALLERS.items():
-        for query in ("", "visibility=shared", "visibility=public", "visibility=private"):
+        for query in (
+            "",
+            "visibility=shared",
+            "visibility=shared&member_status=all",
+            "visibility=public",
+            "visibility=private",
+        ):
             small_steps, small_rows = steps(small, query, context)
             large_steps, large_rows = steps(large, query, context)
             assert small_rows == large_rows > 0 or (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils
@@ -43,12 +44,13 @@ def _sort_expression(key: str) -> str:
 # the bare column (NULLs first when ascending, in SQLite as in MySQL).
 _KEYSET_EXPRESSION = {key: _sort_expression(key) for key in list_query.SORT_KEYS}
 _NOT_NULL_SORT_KEYS = frozenset(k for k, d in list_query.SORT_NULL_DEFAULTS.items() if d is None)
-# Glance lists deleted=False, which its DB layer widens to "and not killed". The unary ``+``
-# keeps SQLite (which has no statistics here) from choosing idx_images_visibility for these
-# near-constant columns and then sorting every row: without it, it walks the sort index
-# (created_at, id) and stops at LIMIT, or seeks a selective filter's index (name, owner,
-# size, protected...). 20,000 images: ~0.1 ms a page instead of ~25 ms.
-_BASE = "+i.deleted = 0 AND i.status != 'killed' AND +i.os_hidden = ?"
+# Glance lists deleted=False, which its DB layer widens to "and not killed". The listing
+# indexes hold live rows only (migration 12), and SQLite uses such a partial index when the
+# query says ``deleted = 0`` as written here. The unary ``+`` on os_hidden, nearly constant,
+# keeps SQLite (which has no statistics here) from preferring a filter on it: it walks a
+# sort index ((created_at, id) by default) and stops at LIMIT, or seeks a selective filter's
+# index (name, owner, size, protected...).
+_BASE = "i.deleted = 0 AND i.status != 'killed' AND +i.os_hidden = ?"
 _SHARED_WITH = "SELECT 1 FROM image_members AS m WHERE m.image_id = i.id"
 _HAS_PROPERTY = (
     "EXISTS (SELECT 1 FROM image_properties AS p "
@@ -113,50 +115,62 @@ def build_select(
     for tag in query.tags:
         common.append(_HAS_TAG)
         common_params.append(tag)
-    _add_visibility_limits(scope, common, common_params)
     if marker is not None:
         common.append(_keyset(query.sort, marker, common_params))
     order = ", ".join(f"{key} {direction.upper()}" for key, direction in query.sort)
-    branches = _scope_branches(scope)
-    if len(branches) == 1:
-        branch, branch_params = branches[0]
-        where = " AND ".join([_BASE, *branch, *common])
+    selects = []
+    for branch in _scope_branches(scope):
+        where, params = [_BASE, *branch.clauses], [int(query.os_hidden), *branch.params]
+        if not branch.fixes_visibility:
+            _add_visibility_limits(scope, where, params)
+        selects.append((" AND ".join([*where, *common]), [*params, *common_params]))
+    if len(selects) == 1:
+        where, params = selects[0]
         sql = f"SELECT i.id FROM images AS i WHERE {where} ORDER BY {_prefixed(order)} LIMIT ?"
-        return sql, [int(query.os_hidden), *branch_params, *common_params, query.limit]
+        return sql, [*params, query.limit]
     columns = ", ".join(["i.id", *(f"i.{key}" for key, _ in query.sort if key != "id")])
-    parts, params = [], []
-    for branch, branch_params in branches:
-        where = " AND ".join([_BASE, *branch, *common])
+    parts, all_params = [], []
+    for where, params in selects:
         parts.append(
             f"SELECT * FROM (SELECT {columns} FROM images AS i WHERE {where} "
             f"ORDER BY {_prefixed(order)} LIMIT ?)"
         )
-        params += [int(query.os_hidden), *branch_params, *common_params, query.limit]
+        all_params += [*params, query.limit]
     sql = f"SELECT id FROM ({' UNION '.join(parts)}) ORDER BY {order} LIMIT ?"
-    return sql, [*params, query.limit]
+    return sql, [*all_params, query.limit]
 
 
 def _prefixed(order: str) -> str:
     return ", ".join(f"i.{term}" for term in order.split(", "))
 
 
-Branch = tuple[list[str], list[Any]]
+@dataclass(frozen=True)
+class Branch:
+    """One kind of image a scope admits: its conditions, and whether they fix the visibility
+    (public, community, shared), which makes the scope's own visibility limits redundant.
+    Repeating them is not harmless: ``i.visibility = 'shared'`` written again without the
+    unary ``+`` let SQLite walk every shared image of the catalog and probe each for the
+    member, instead of starting from the member's own rows."""
+
+    clauses: list[str]
+    params: list[Any] = field(default_factory=list)
+    fixes_visibility: bool = False
 
 
 def _scope_branches(scope: Scope) -> list[Branch]:
     """The kinds of images a scope admits, each as conditions of its own."""
     if scope.everything:
-        return [([], [])]
+        return [Branch([])]
     branches: list[Branch] = []
     only = scope.only_visibility
     if scope.public_and_community:
         if only in (None, "public"):
-            branches.append((["i.visibility = 'public'"], []))
+            branches.append(Branch(["i.visibility = 'public'"], fixes_visibility=True))
         # Without community images, or only the owner's (which the owner's walk finds).
         if only == "community" or (only is None and not scope.drop_community):
-            branches.append((["i.visibility = 'community'"], []))
+            branches.append(Branch(["i.visibility = 'community'"], fixes_visibility=True))
     if scope.owner is not None:
-        branches.append((["i.owner = ?"], [scope.owner]))
+        branches.append(Branch(["i.owner = ?"], [scope.owner]))
     if scope.member is not None and only in (None, "shared"):
         statuses, params = "", []
         if scope.member_statuses is not None:
@@ -173,8 +187,8 @@ def _scope_branches(scope: Scope) -> list[Branch]:
                 f"i.id IN (SELECT m.image_id FROM image_members AS m WHERE m.member = ?{statuses})"
             )
             params = [scope.member, *params]
-        branches.append(([visibility, shared], params))
-    return branches or [(["0"], [])]
+        branches.append(Branch([visibility, shared], params, fixes_visibility=True))
+    return branches or [Branch(["0"])]
 
 
 def _add_visibility_limits(scope: Scope, clauses: list[str], params: list[Any]) -> None:
