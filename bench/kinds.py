@@ -169,8 +169,18 @@ def prepare(target: Target) -> tuple[list[Kind], Callable[[], list[str]]]:
     ]
 
     def created() -> list[str]:
-        listed = _call(target, "producer", "GET", f"/v2/images?tag={TAG}-new&limit=1000").json()
-        return [image["id"] for image in listed["images"]]
+        """Every image the create runs made (all pages: a run makes more than one page's
+        worth, and those left over would make the eight-client runs list a bigger catalog
+        than the one-client runs did)."""
+        found: list[str] = []
+        path = f"/v2/images?tag={TAG}-new&limit=1000"
+        while True:
+            listed = _call(target, "producer", "GET", path).json()["images"]
+            page = [image["id"] for image in listed]
+            found += page
+            if len(page) < 1000:
+                return found
+            path = f"/v2/images?tag={TAG}-new&limit=1000&marker={page[-1]}"
 
     return kinds, created
 
