@@ -118,12 +118,12 @@ def build_select(
     if marker is not None:
         common.append(_keyset(query.sort, marker, common_params))
     order = ", ".join(f"{key} {direction.upper()}" for key, direction in query.sort)
-    selects = []
+    selects: list[tuple[str, list[Any]]] = []  # (WHERE, its parameters) per branch
     for branch in _scope_branches(scope):
-        where, params = [_BASE, *branch.clauses], [int(query.os_hidden), *branch.params]
+        clauses, params = [_BASE, *branch.clauses], [int(query.os_hidden), *branch.params]
         if not branch.fixes_visibility:
-            _add_visibility_limits(scope, where, params)
-        selects.append((" AND ".join([*where, *common]), [*params, *common_params]))
+            _add_visibility_limits(scope, clauses, params)
+        selects.append((" AND ".join([*clauses, *common]), [*params, *common_params]))
     if len(selects) == 1:
         where, params = selects[0]
         sql = f"SELECT i.id FROM images AS i WHERE {where} ORDER BY {_prefixed(order)} LIMIT ?"
