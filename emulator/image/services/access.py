@@ -34,9 +34,12 @@ class ImageAccess:
         return access.visibility_for(self.image.owner, self.image.visibility)
 
 
-def relate(uow: UnitOfWork, image_id: str, hide: Hide = access.hidden) -> ImageAccess:
-    """The live image and the caller's relation to it; ``hide`` (404) if there is none."""
-    image = image_store.get(uow.db, image_id)
+def relate(
+    uow: UnitOfWork, image_id: str, hide: Hide = access.hidden, whole: bool = True
+) -> ImageAccess:
+    """The live image and the caller's relation to it; ``hide`` (404) if there is none.
+    With ``whole`` False the image has its own row only (``image_store.get``)."""
+    image = image_store.get(uow.db, image_id, whole)
     if image is None:
         raise hide(image_id)
     status = image_store.member_status(uow.db, image.id, uow.context.project_id)
@@ -50,9 +53,10 @@ def reach(
     *,
     own_membership: bool = False,
     hide: Hide = access.hidden,
+    whole: bool = True,
 ) -> ImageAccess:
     """``relate``, then ``hide`` unless the caller gets as far as ``action``'s own check."""
-    found = relate(uow, image_id, hide)
+    found = relate(uow, image_id, hide, whole)
     if not access.can_reach(
         action, found.relation, found.visibility, uow.config.sharing_profile, own_membership
     ):

@@ -30,7 +30,10 @@ def _lookup_image(
     has not accepted reaches only its own row (``access.OWN_MEMBERSHIP_ACTIONS``).
     """
     own = member_id is not None and member_id == uow.context.project_id
-    return access.reach(uow, image_id, action, own_membership=own, hide=rules.image_not_found)
+    # Member actions read the image's id, owner and visibility only: its row is enough.
+    return access.reach(
+        uow, image_id, action, own_membership=own, hide=rules.image_not_found, whole=False
+    )
 
 
 def _authorize(
