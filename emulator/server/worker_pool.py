@@ -16,12 +16,18 @@ cost 0.82 ms of CPU at eight clients against 0.55 at one). Here:
   or starts one (up to the pool's ``max``), as the slot itself lets a request run
   without it after that long.
 
+A worker that waits for its own client's next request (``guard.py``'s follow-up) stands
+in the idle stack too, on an eventfd its poll also watches, so it can still be handed work.
+
 The queue keeps the calls cheroot's pool and workers make (``put``, ``get``, ``qsize``);
 the rest is cheroot's ``ThreadPool``.
 """
 
 from __future__ import annotations
 
+import os
+import select
+import socket
 import threading
 import time
 from collections import deque
@@ -52,6 +58,24 @@ class _Sleeper:
         self.wake.release()
 
 
+class _Watcher:
+    """A worker waiting for its own client's next request that can also be handed one:
+    the hand-over wakes its poll through an eventfd."""
+
+    __slots__ = ("fd", "item")
+
+    def __init__(self) -> None:
+        self.fd = os.eventfd(0)
+        self.item: Any = None
+
+    def hand(self, item: Any) -> None:
+        self.item = item
+        os.eventfd_write(self.fd, 1)
+
+    def __del__(self) -> None:  # with its worker's thread-local data, when the worker ends
+        os.close(self.fd)
+
+
 class TurnQueue:
     """Requests for the workers, given out as the module describes."""
 
@@ -59,7 +83,7 @@ class TurnQueue:
         self._slots = slots
         self._lock = threading.Lock()
         self._items: deque[tuple[float, Any]] = deque()  # (queued at, item), oldest first
-        self._sleepers: list[_Sleeper] = []  # a stack: the last to sleep is woken first
+        self._sleepers: list[_Sleeper | _Watcher] = []  # a stack: the last to sleep is woken first
         self._own = threading.local()
         self.queued = threading.Event()  # set while items wait
 
@@ -91,6 +115,10 @@ class TurnQueue:
         return holding if holding is not None and holding.held else None
 
     def get(self) -> Any:
+        own_next = getattr(self._own, "next", None)
+        if own_next is not None:
+            self._own.next = None
+            return own_next
         carried: Holding | None = getattr(self._own, "holding", None)
         with self._lock:
             if self._items:
@@ -111,6 +139,36 @@ class TurnQueue:
         sleeper.wake.acquire()  # released by the put that hands an item over
         item, sleeper.item = sleeper.item, None
         return item
+
+    def put_next(self, item: Any) -> None:
+        """``item`` is what the worker calling this takes at its next ``get``."""
+        self._own.next = item
+
+    def wait_for(self, sock: socket.socket, seconds: float) -> bool:
+        """Wait up to ``seconds`` for ``sock`` to be readable, as an idle worker that can be
+        handed a request meanwhile (first of all, as the last to go idle). True when the
+        socket is readable and nothing was handed; a handed request is this worker's next
+        ``get``. Called with no slot held and nothing queued."""
+        watcher: _Watcher | None = getattr(self._own, "watcher", None)
+        if watcher is None:
+            watcher = self._own.watcher = _Watcher()
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        poller.register(watcher.fd, select.POLLIN)
+        with self._lock:
+            if self._items:
+                return False
+            self._sleepers.append(watcher)
+        events = poller.poll(seconds * 1000)
+        with self._lock:
+            handed = watcher not in self._sleepers
+            if not handed:
+                self._sleepers.remove(watcher)
+        if handed:  # popped by a put or hand_over: its item is on its way, if not here yet
+            os.eventfd_read(watcher.fd)
+            self._own.next, watcher.item = watcher.item, None
+            return False
+        return any(fd != watcher.fd for fd, _ in events)
 
     def qsize(self) -> int:
         return len(self._items)
@@ -163,6 +221,12 @@ class TurnPool(threadpool.ThreadPool):
     def put(self, obj: Any) -> None:
         if self._queue.put(obj):
             self.grow_by(1)
+
+    def put_next(self, obj: Any) -> None:
+        self._queue.put_next(obj)
+
+    def wait_for(self, sock: Any, seconds: float) -> bool:
+        return self._queue.wait_for(sock, seconds)
 
     def carry(self, holding: Holding) -> None:
         self._queue.carry(holding)
