@@ -1,4 +1,4 @@
-"""A worker that has answered a request, with no other connection busy, waits a moment for
+"""A worker that has answered a request on the only connection open waits a moment for
 the same client's next request and reads it itself (server/guard.py ``_follow_up``): the
 selector thread never sees it. While it waits it is an idle worker like any other, so a
 request on another connection is handed to it at once, and a stop ends its wait."""
