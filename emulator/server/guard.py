@@ -27,7 +27,7 @@ the hooks it does offer (``ConnectionClass``, ``process_conn``, ``put_conn``, an
 * a worker that has answered a request on the only connection open waits up to
   ``FOLLOW_UP_SECONDS`` for the same client's next request (as an idle worker that can be
   handed another) and reads its head itself: one client asking again at once, as test
-  suites do, skips the selector thread and the handover (a fifth less CPU per request);
+  suites do, skips the selector thread and the handover (up to a fifth less CPU each);
 * request bodies are read by the worker, each read waiting at most ``timeout`` seconds (the
   same bound cheroot applies to idle keep-alive connections); what the app leaves unread is
   read in pieces before the answer, up to a limit, else the connection closes; a chunked
@@ -261,12 +261,11 @@ class GuardedServer(wsgi.Server):
 
     def _follow_up(self, conn: GuardedConnection) -> bool:
         """On the only connection open, wait up to FOLLOW_UP_SECONDS for this client's next
-        request, as an idle worker
-        (so a request on another connection can still be handed to it), and read its
-        head here: a client that asks again at once (most do) is then answered by the same
-        warm thread, without the round trip through the selector thread and a handover to
-        a worker. True when the connection is taken care of (its next request is this
-        worker's, or it is parked or closed)."""
+        request, as an idle worker (so a request on a new connection can still be handed
+        to it), and read its head here: a client that asks again at once (most do) is then
+        answered by the same warm thread, without the round trip through the selector
+        thread and a handover to a worker. True when the connection is taken care of (its
+        next request is this worker's, or it is parked or closed)."""
         if FOLLOW_UP_SECONDS <= 0 or conn.rfile.has_data():
             return False
         if self._open > 1:
