@@ -350,7 +350,7 @@ MIGRATIONS.append(
 # 12: Glance keeps deleted images' rows (soft delete), and every list and filter asks for
 # ``deleted = 0``. Indexes over all rows made a walk in sort order step over every deleted
 # image newer than the page: after a test suite made and deleted 1,000 images, a project's
-# list cost 1.4x as much. Each listing index now holds live rows only (a partial index,
+# list cost 1.3x the CPU. Each listing index now holds live rows only (a partial index,
 # which SQLite uses when the query says ``deleted = 0``); lookups by id keep the primary key.
 _LIVE_INDEXES = {
     "idx_images_name": "name",
