@@ -16,6 +16,9 @@ cost 0.82 ms of CPU at eight clients against 0.55 at one). Here:
   or starts one (up to the pool's ``max``), as the slot itself lets a request run
   without it after that long.
 
+Once no request has been taken for IDLE_SECONDS, the watcher gives the memory malloc holds
+free back to the system (``process.release_freed_memory``), once per idle spell.
+
 A worker that waits for its own client's next request (``guard.py``'s follow-up) stands
 in the idle stack too, on an eventfd its poll also watches, so it can still be handed work.
 
@@ -36,11 +39,14 @@ from typing import Any
 from cheroot.workers import threadpool
 
 from emulator.core.http.cpu_gate import Holding, Slots
+from emulator.server.process import release_freed_memory
 
 #: What cheroot's pool puts in the queue to end a worker.
 SHUTDOWN = getattr(threadpool, "_SHUTDOWNREQUEST")  # noqa: B009 (private, not in the stubs)
 #: Idle workers beyond the pool's starting size kept for the next burst.
 SPARE_THREADS = 4
+#: Seconds without a request before the freed memory is given back.
+IDLE_SECONDS = 1.0
 
 
 class _Sleeper:
@@ -86,6 +92,7 @@ class TurnQueue:
         self._sleepers: list[_Sleeper | _Watcher] = []  # a stack: the last to sleep is woken first
         self._own = threading.local()
         self.queued = threading.Event()  # set while items wait
+        self.taken = 0  # items taken by workers so far (a sign of life: races may lose counts)
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> bool:
         """Queue or hand over ``item``; True when it waits with the slot free and no worker
@@ -115,6 +122,7 @@ class TurnQueue:
         return holding if holding is not None and holding.held else None
 
     def get(self) -> Any:
+        self.taken += 1
         own_next = getattr(self._own, "next", None)
         if own_next is not None:
             self._own.next = None
@@ -204,6 +212,7 @@ class TurnPool(threadpool.ThreadPool):
         self._grow_lock = threading.Lock()
         self._stopped = threading.Event()
         slots.on_wait = self.slot_given_up
+        self.trims = 0  # idle spells that ended in release_freed_memory
 
     def start(self) -> None:
         super().start()
@@ -263,8 +272,16 @@ class TurnPool(threadpool.ThreadPool):
                 self.shrink(1)
 
     def _watch(self) -> None:
+        seen, trimmed = -1, False
         while not self._stopped.is_set():
-            self._queue.queued.wait()
+            if not self._queue.queued.wait(IDLE_SECONDS):
+                if self._queue.taken != seen:
+                    seen, trimmed = self._queue.taken, False
+                elif not trimmed and not self._stopped.is_set():
+                    trimmed = True
+                    self.trims += 1
+                    release_freed_memory()
+                continue
             time.sleep(self._patience / 2)
             if self._stopped.is_set():
                 return

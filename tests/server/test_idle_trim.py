@@ -1,0 +1,87 @@
+"""Once the server has been idle a moment, the worker pool's watcher gives the memory malloc
+holds free back to the system (server/process.py ``release_freed_memory``), once per idle
+spell and never while requests keep coming."""
+
+from __future__ import annotations
+
+import http.client
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pytest
+
+from emulator.server import ServerThread, process, worker_pool
+
+
+def _app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    start_response("200 OK", [("Content-Length", "2")])
+    return [b"ok"]
+
+
+def _wait_until(check: Callable[[], bool], seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.01)
+    return check()
+
+
+@pytest.mark.skipif(not process.release_freed_memory(), reason="C library has no malloc_trim")
+def test_freed_heap_memory_goes_back_to_the_system() -> None:
+    """Freed blocks in the middle of the heap stay resident until trimmed."""
+    script = textwrap.dedent(
+        """
+        from emulator.server.process import release_freed_memory
+
+        def rss():
+            with open("/proc/self/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) // 1024
+
+        blocks = [bytearray(2000) for _ in range(40_000)]  # ~80 MiB of heap, not mmap
+        kept = blocks[::64]  # live blocks all along the heap: free() cannot shrink it
+        del blocks
+        before = rss()
+        release_freed_memory()
+        print(before, rss(), len(kept))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.split()
+    before, after = int(out[0]), int(out[1])
+    assert before - after >= 40, (before, after)
+
+
+def test_the_pool_trims_once_per_idle_spell(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(worker_pool, "IDLE_SECONDS", 0.05)
+    calls: list[float] = []
+    monkeypatch.setattr(worker_pool, "release_freed_memory", lambda: calls.append(0.0) or True)
+    server = ServerThread(_app).start()  # type: ignore[arg-type]
+    try:
+        pool = server.server.requests
+        assert _wait_until(lambda: pool.trims >= 1)  # the start-up's own idle spell
+        time.sleep(0.3)  # still idle: no second pass
+        assert pool.trims == len(calls) == 1
+
+        port = int(server.base_url.rsplit(":", 1)[1])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        busy_until = time.monotonic() + 0.5  # ten idle periods' worth of steady requests
+        while time.monotonic() < busy_until:
+            connection.request("GET", "/")
+            assert connection.getresponse().read() == b"ok"
+            time.sleep(0.005)
+        assert pool.trims == 1  # never while requests keep coming
+        connection.close()
+
+        assert _wait_until(lambda: pool.trims == 2)  # the next idle spell
+        time.sleep(0.3)
+        assert pool.trims == len(calls) == 2
+    finally:
+        server.stop()
