@@ -35,7 +35,7 @@ class Body:
         return digest.hexdigest()
 
 
-def upload(base_url: str, token: str, body: Body) -> tuple[str, float]:
+def upload(base_url: str, token: str, body: Body, md5: str) -> tuple[str, float]:
     """Create an image and upload ``body``; return its id and MiB/s. The stored size and
     checksum must be the body's."""
     headers = {"X-Auth-Token": token}
@@ -56,7 +56,7 @@ def upload(base_url: str, token: str, body: Body) -> tuple[str, float]:
     if response.status_code != 204:
         raise SystemExit(f"upload: {response.status_code} {response.text[:200]}")
     stored = requests.get(f"{base_url}/v2/images/{image['id']}", headers=headers, timeout=60)
-    if (stored.json()["size"], stored.json()["checksum"]) != (len(body), body.md5()):
+    if (stored.json()["size"], stored.json()["checksum"]) != (len(body), md5):
         raise SystemExit(f"uploaded image is wrong: {stored.text[:300]}")
     return image["id"], len(body) / MiB / seconds
 
@@ -83,3 +83,12 @@ def download(base_url: str, token: str, image_id: str, expected_md5: str) -> flo
     if received != length or md5_header != expected_md5:
         raise SystemExit(f"download: {received} of {length} bytes, Content-MD5 {md5_header}")
     return received / MiB / seconds
+
+
+def delete(base_url: str, token: str, image_id: str) -> None:
+    """Delete an image the bench made (its data would otherwise fill the temp data dir)."""
+    response = requests.delete(
+        f"{base_url}/v2/images/{image_id}", headers={"X-Auth-Token": token}, timeout=60
+    )
+    if response.status_code != 204:
+        raise SystemExit(f"delete {image_id}: {response.status_code}")
