@@ -8,7 +8,8 @@ data dirs) and measures, on this machine, in one run:
 * start-up to the first 200 on ``/versions``, on an empty and on an existing data dir;
 * every request kind in ``kinds.py`` with 1 and with 8 concurrent clients (requests/s and the
   server's CPU per request), against the same kinds measured on a real Glance 33 + Keystone 30
-  (``bench/real-glance.json``, written by ``--real``);
+  (``bench/real-glance.json``, written by ``--real``), and the request ceiling: what the same
+  load generator gets from a server that does no work (a target above it is marked so);
 * idle memory; a 1 GiB upload and download (MiB/s; peak RSS must not grow with the size),
   three rounds, each next to its bound, the median of each reported;
 * the producer's and the consumer's 25-image list at 1,000 and at 100,000 images;
@@ -251,7 +252,15 @@ def main() -> int:
 
         target = kinds.Target(base_url, f"{base_url}/identity/v3")
         results = measure_kinds(target, args.seconds, process.pid)
-        report.request_kinds(results, real)
+        ceilings = {f"c{n}": bounds.request_ceiling(n, args.seconds) for n in (1, 8)}
+        print(
+            "  request ceiling (a server doing no work): "
+            + ", ".join(f"{level} {rate:,.0f} req/s" for level, rate in ceilings.items()),
+            flush=True,
+        )
+        for level, rate in ceilings.items():
+            report.figure(f"request ceiling, {level} (req/s)", f"{rate:,.0f}")
+        report.request_kinds(results, real, ceilings)
         time.sleep(IDLE_WAIT)
         report.at_most(
             "idle RSS after the request runs",

@@ -3,15 +3,22 @@
 * the hash bound: md5 then sha512 over the same 1 MiB chunks on one core, which is what an
   upload must do (Glance's ``checksum`` and ``os_hash_value``);
 * the loopback bound: bytes a second one process can send another over a 127.0.0.1 TCP
-  connection, the receiver reading 1 MiB at a time into one buffer and keeping nothing.
+  connection, the receiver reading 1 MiB at a time into one buffer and keeping nothing;
+* the request ceiling: requests a second the bench's own load generator (``load.py``) gets
+  from a server that does no work at all (one thread answering every request head with the
+  same bytes), with 1 and with 8 clients. No server can be measured faster than this here,
+  so a target above it cannot be met on this machine whatever the emulator does.
 """
 
 from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import selectors
 import socket
 import time
+
+import load
 
 MiB = 1 << 20
 
@@ -54,3 +61,61 @@ def loopback_bound(total_mib: int = 1024) -> float:
         elapsed = time.perf_counter() - started
         sender.join()
     return received / MiB / elapsed
+
+
+_CANNED_BODY = b'{"versions": []}' * 40  # about the size of the emulator's version list
+CANNED_ANSWER = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    + f"Content-Length: {len(_CANNED_BODY)}\r\n\r\n".encode()
+    + _CANNED_BODY
+)
+
+
+def _answer_every_head(listener: socket.socket) -> None:
+    """Serve forever: one thread, one selector, each complete request head answered with
+    CANNED_ANSWER (the requests have no body)."""
+    selector = selectors.DefaultSelector()
+    listener.setblocking(False)
+    selector.register(listener, selectors.EVENT_READ)
+    pending: dict[socket.socket, bytes] = {}
+    while True:
+        for key, _ in selector.select():
+            sock = key.fileobj
+            assert isinstance(sock, socket.socket)
+            if sock is listener:
+                connection, _ = listener.accept()
+                connection.setblocking(False)
+                connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                selector.register(connection, selectors.EVENT_READ)
+                pending[connection] = b""
+                continue
+            try:
+                data = sock.recv(65536)
+            except BlockingIOError:
+                continue
+            if not data:
+                selector.unregister(sock)
+                sock.close()
+                continue
+            buffered = pending[sock] + data
+            while b"\r\n\r\n" in buffered:
+                buffered = buffered.partition(b"\r\n\r\n")[2]
+                sock.sendall(CANNED_ANSWER)
+            pending[sock] = buffered
+
+
+def request_ceiling(clients: int, seconds: float) -> float:
+    """Requests/s of ``load.run`` with ``clients`` clients against a server doing no work."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        context = multiprocessing.get_context("fork")
+        canned = context.Process(target=_answer_every_head, args=(listener,), daemon=True)
+        canned.start()
+        try:
+            result = load.run(
+                url, lambda _client, _n: ("GET", "/", {}, None), clients=clients, seconds=seconds
+            )
+        finally:
+            canned.kill()
+            canned.join()
+    return result.rate
