@@ -9,7 +9,7 @@ thread allocate at a time anyway). Other C libraries have no such knob; nothing 
 glibc also keeps freed memory inside its heaps for the next allocation, and gives back only
 what is free at a heap's very end: ``malloc_trim`` returns every free page to the system.
 The worker pool calls it once the server has been idle a while (``worker_pool.py``): 4 MiB
-of the start-up (the app factory's imports and migrations) and 1–3 MiB after a burst of
+of the start-up (the app factory's imports and migrations) and 1–4 MiB after a burst of
 requests, at the cost of one pass over the heaps while nothing else runs.
 """
 
