@@ -24,9 +24,14 @@ class Body:
     def __len__(self) -> int:
         return self.size_mib * MiB
 
-    def __iter__(self) -> Iterator[bytes]:
+    def __iter__(self) -> Iterator[bytearray]:
+        # One buffer, its first 8 bytes stamped with the MiB's number before each yield:
+        # each piece is sent (or hashed) before the next is made, and the sender copies
+        # nothing, so the client's CPU goes to sending, not to building the data.
+        chunk = bytearray(self._block)
         for index in range(self.size_mib):
-            yield index.to_bytes(8, "big") + self._block[8:]
+            chunk[:8] = index.to_bytes(8, "big")
+            yield chunk
 
     def md5(self) -> str:
         digest = hashlib.md5()
