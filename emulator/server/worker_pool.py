@@ -16,8 +16,9 @@ cost 0.82 ms of CPU at eight clients against 0.55 at one). Here:
   or starts one (up to the pool's ``max``), as the slot itself lets a request run
   without it after that long.
 
-Once no request has been taken for IDLE_SECONDS, the watcher gives the memory malloc holds
-free back to the system (``process.release_freed_memory``), once per idle spell.
+Once no request has run for IDLE_SECONDS, the watcher gives the memory malloc holds free
+back to the system (``process.release_freed_memory``), once per idle spell: never while a
+request runs (a long upload would fault its buffers' pages in again).
 
 A worker that waits for its own client's next request (``guard.py``'s follow-up) stands
 in the idle stack too, on an eventfd its poll also watches, so it can still be handed work.
@@ -271,11 +272,17 @@ class TurnPool(threadpool.ThreadPool):
             if len(pool._threads) > self.min and self.idle > SPARE_THREADS:
                 self.shrink(1)
 
+    def _serving(self) -> bool:
+        """A worker has a connection: a request runs (an upload, a slow client), or its
+        worker waits for the client's next one."""
+        pool: Any = self
+        return any(worker.conn is not None for worker in list(pool._threads))
+
     def _watch(self) -> None:
         seen, trimmed = -1, False
         while not self._stopped.is_set():
             if not self._queue.queued.wait(IDLE_SECONDS):
-                if self._queue.taken != seen:
+                if self._queue.taken != seen or self._serving():
                     seen, trimmed = self._queue.taken, False
                 elif not trimmed and not self._stopped.is_set():
                     trimmed = True

@@ -18,6 +18,8 @@ from emulator.server import ServerThread, process, worker_pool
 
 
 def _app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    if environ["PATH_INFO"] == "/slow":
+        time.sleep(0.6)  # a long request: a dozen idle periods
     start_response("200 OK", [("Content-Length", "2")])
     return [b"ok"]
 
@@ -60,19 +62,19 @@ def test_freed_heap_memory_goes_back_to_the_system() -> None:
 
 
 def test_the_pool_trims_once_per_idle_spell(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(worker_pool, "IDLE_SECONDS", 0.05)
+    monkeypatch.setattr(worker_pool, "IDLE_SECONDS", 0.1)
     calls: list[float] = []
     monkeypatch.setattr(worker_pool, "release_freed_memory", lambda: calls.append(0.0) or True)
     server = ServerThread(_app).start()  # type: ignore[arg-type]
     try:
         pool = server.server.requests
         assert _wait_until(lambda: pool.trims >= 1)  # the start-up's own idle spell
-        time.sleep(0.3)  # still idle: no second pass
+        time.sleep(0.5)  # still idle: no second pass
         assert pool.trims == len(calls) == 1
 
         port = int(server.base_url.rsplit(":", 1)[1])
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        busy_until = time.monotonic() + 0.5  # ten idle periods' worth of steady requests
+        busy_until = time.monotonic() + 1.0  # ten idle periods' worth of steady requests
         while time.monotonic() < busy_until:
             connection.request("GET", "/")
             assert connection.getresponse().read() == b"ok"
@@ -83,5 +85,26 @@ def test_the_pool_trims_once_per_idle_spell(monkeypatch: pytest.MonkeyPatch) -> 
         assert _wait_until(lambda: pool.trims == 2)  # the next idle spell
         time.sleep(0.3)
         assert pool.trims == len(calls) == 2
+    finally:
+        server.stop()
+
+
+def test_no_trim_while_a_request_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long request (an upload, a slow client) takes no new request for a while, but the
+    server is not idle: trimming then would make its buffers' pages fault in again."""
+    monkeypatch.setattr(worker_pool, "IDLE_SECONDS", 0.05)
+    monkeypatch.setattr(worker_pool, "release_freed_memory", lambda: True)
+    server = ServerThread(_app).start()  # type: ignore[arg-type]
+    try:
+        pool = server.server.requests
+        assert _wait_until(lambda: pool.trims >= 1)
+        port = int(server.base_url.rsplit(":", 1)[1])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        for path in ("/", "/slow"):  # a request ends the idle spell, then a long one runs
+            connection.request("GET", path)
+            assert connection.getresponse().read() == b"ok"
+        assert pool.trims == 1
+        connection.close()
+        assert _wait_until(lambda: pool.trims == 2)
     finally:
         server.stop()
