@@ -1,6 +1,6 @@
 """Once the server has been idle a moment, the worker pool's watcher gives the memory malloc
 holds free back to the system (server/process.py ``release_freed_memory``), once per idle
-spell and never while requests keep coming."""
+spell, never while requests keep coming and never while one runs."""
 
 from __future__ import annotations
 
