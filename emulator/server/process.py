@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 from typing import Any
 
 #: mallopt's parameter number for the arena limit (glibc's malloc.h).
@@ -24,9 +25,9 @@ M_ARENA_MAX = -8
 MALLOC_ARENAS = 2
 
 _done = False
-_trim: Any = None
 
 
+@functools.cache
 def _libc() -> ctypes.CDLL | None:
     name = ctypes.util.find_library("c")
     if name is None:
@@ -52,15 +53,19 @@ def limit_malloc_arenas() -> bool:
     return _done
 
 
+@functools.cache
+def _malloc_trim() -> Any:
+    trim = getattr(_libc(), "malloc_trim", None)
+    if trim is not None:
+        trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
+
+
 def release_freed_memory() -> bool:
     """Give the memory malloc holds free back to the system (glibc's ``malloc_trim(0)``);
     False where the C library has no such call."""
-    global _trim
-    if _trim is None:
-        _trim = getattr(_libc(), "malloc_trim", False)
-        if _trim:
-            _trim.argtypes, _trim.restype = [ctypes.c_size_t], ctypes.c_int
-    if not _trim:
+    trim = _malloc_trim()
+    if trim is None:
         return False
-    _trim(0)
+    trim(0)
     return True
