@@ -35,6 +35,7 @@ SERVE_OPTIONS = (
     "--host",
     "--allow-remote",
     "--port",
+    "--workers",
     "--data-dir",
     "--ephemeral",
     "--sharing-profile",
@@ -478,7 +479,9 @@ def test_settings_file_then_flags(tmp_path: Path) -> None:
     ("document", "message"),
     [
         ("image_quota = 3", "unknown key 'image_quota'"),
-        ("[server]\nworkers = 3", "unknown key server.workers"),
+        ("[server]\nprocesses = 3", "unknown key server.processes"),
+        ("[server]\nworkers = 0", "workers must be at least 1"),
+        ("[server]\nworkers = 'two'", "workers must be an integer"),
         ("server = 3", "[server] must be a table"),
         ("port = 3", "unknown key 'port'"),
         ("sharing_profile = 'lenient'", "sharing_profile must be one of glance, strict"),

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import errno
 import ipaddress
-import json
 import os
 import shutil
 import signal
@@ -28,7 +26,15 @@ from pathlib import Path
 from typing import Any
 
 from emulator import __version__
-from emulator.cli import ci, fault_tools, feature_flags, replay_tools, request_tools, startup
+from emulator.cli import (
+    ci,
+    fault_tools,
+    feature_flags,
+    replay_tools,
+    request_tools,
+    serving,
+    startup,
+)
 from emulator.cli import tools as cli_tools
 from emulator.cli.settings import LOG_LEVELS, ServerSettings, Settings, SettingsError, build
 from emulator.core.config import SHARING_PROFILES, Config
@@ -51,7 +57,7 @@ CONFIG_FLAGS: dict[str, str] = {
     "request_log_bodies": "request_log_bodies",
     **feature_flags.CONFIG_FLAGS,
 }
-SERVER_FLAGS = ("host", "port", "threads", "log_level")
+SERVER_FLAGS = ("host", "port", "threads", "workers", "log_level")
 
 
 def _integer(text: str) -> int:
@@ -100,6 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"most worker threads serving requests at once (default: {server.threads})",
     )
     net.add_argument(
+        "--workers",
+        metavar="N",
+        type=_integer,
+        help="server processes sharing the port and the data dir, like Glance's workers "
+        "option: more serve concurrent clients faster on several cores, but the request "
+        f"log and fault rules, kept per process, are off (default: {server.workers})",
+    )
+    net.add_argument(
         "--public-endpoint",
         metavar="URL",
         help="base URL to put in version documents, links and the Keystone "
@@ -120,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="TOML file of settings: Config field names at the top level "
         "(e.g. image_member_quota = 10) and a [server] table "
-        "(host, port, threads, log_level)",
+        "(host, port, threads, workers, log_level)",
     )
 
     state = serve.add_argument_group("state").add_mutually_exclusive_group()
@@ -273,13 +287,16 @@ def serve_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
             print(startup.remote_warning(settings.server.host, args.allow_remote), file=sys.stderr)
             if not args.allow_remote:
                 return 2
-        server = _start(settings, args, written)
+        if settings.server.workers > 1:
+            server = serving.start_workers(settings, args, written)
+            return 1 if server is None or not server.watch(stopping) else 0
+        server = serving.start(settings, args, written)
         if server is None:
             return 1
-        serving = threading.Thread(target=server.serve, name="glance-emulator", daemon=True)
-        serving.start()
+        loop = threading.Thread(target=server.serve, name="glance-emulator", daemon=True)
+        loop.start()
         while not stopping.wait(0.25):
-            if not serving.is_alive():
+            if not loop.is_alive():
                 return 1  # the server loop died on its own
         return 0
     finally:
@@ -292,81 +309,6 @@ def serve_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
             shutil.rmtree(ephemeral_dir, ignore_errors=True)
         for path in written:
             ci.remove_quietly(path)
-
-
-def _start(settings: Settings, args: argparse.Namespace, written: list[Path]) -> Any:
-    """Build the app, bind the port, print the banner (or the JSON line), write the ready
-    and pid files (noted in ``written``). None (after a message) on failure."""
-    from emulator.app import create_app
-    from emulator.cli import banner, logging_setup
-    from emulator.server import bound_port, bound_url, make_server
-
-    logging_setup.configure(settings.server.log_level)
-    config, net = settings.config, settings.server
-    fresh = not Path(config.db_path).exists()
-    try:
-        app = create_app(config)
-    except OSError as exc:
-        print(f"{PROG}: cannot use data dir {config.data_dir}: {exc}", file=sys.stderr)
-        return None
-    if not startup.recover(app, config):
-        return None
-    if settings.scenario is not None and not startup.load_scenario(app, settings.scenario, fresh):
-        return None
-    # A reset with no target goes back to this scenario (control API, 'reset').
-    app.extensions["emulator.start_scenario"] = startup.scenario_reference(settings.scenario)
-    logging_setup.install(app)
-    try:
-        server = make_server(app, host=net.host, port=net.port, threads=net.threads)
-    except OSError as exc:
-        hint = ""
-        # cheroot wraps the bind error in a message of its own, without an errno.
-        if exc.errno == errno.EADDRINUSE or os.strerror(errno.EADDRINUSE) in str(exc):
-            hint = " (another server has it: stop it, or let --port 0 pick a free port)"
-        print(
-            f"{PROG}: cannot listen on {net.host}:{net.port}: {exc.strerror or exc}{hint}",
-            file=sys.stderr,
-        )
-        return None
-    try:
-        listening = bound_url(server)
-        base_url = banner.client_base_url(
-            listening, net.host, bound_port(server), config.public_endpoint
-        )
-        data_dir = str(Path(config.data_dir).resolve())
-        ready = ci.ready_document(
-            base_url=base_url,
-            listening_url=listening,
-            host=net.host,
-            port=bound_port(server),
-            data_dir=data_dir,
-            ephemeral=settings.ephemeral,
-        )
-        if args.pid_file is not None:
-            ci.write_atomically(args.pid_file, f"{ready['pid']}\n")
-            written.append(args.pid_file)
-        if args.json:
-            print(json.dumps(ready), flush=True)
-        else:
-            text = banner.render(
-                version=__version__,
-                listening_url=listening,
-                base_url=base_url,
-                data_dir=data_dir,
-                ephemeral=settings.ephemeral,
-                sharing_profile=config.sharing_profile,
-                users=banner.read_accounts(app.extensions["emulator.store"]),
-            )
-            print(text, flush=True)
-        if args.ready_file is not None:
-            # Last: whoever waits for it may use the server at once.
-            ci.write_atomically(args.ready_file, json.dumps(ready, indent=2) + "\n")
-            written.append(args.ready_file)
-    except BaseException:
-        # The bound server's worker threads would otherwise keep the process alive.
-        server.stop()
-        raise
-    return server
 
 
 def main(argv: Sequence[str] | None = None) -> int:

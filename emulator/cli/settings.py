@@ -10,6 +10,7 @@ Later sources win: a flag beats the file, the file beats the defaults. The TOML 
     [server]
     host = "127.0.0.1"
     port = 9292
+    workers = 1
 
 No Flask import here: ``--help`` and bad-option errors must answer instantly.
 """
@@ -39,12 +40,14 @@ INT_MINIMUMS: dict[str, int] = {
     "max_request_body_size": 1,
     "port": 0,
     "threads": 1,
+    "workers": 1,
     "request_log_size": 0,
 }
 INT_MAXIMUMS: dict[str, int] = {
     # glance/common/config.py: image_size_cap max=9223372036854775808 (8 EiB).
     "image_size_cap": 9223372036854775808,
     "port": 65535,
+    "workers": 64,
 }
 
 
@@ -57,6 +60,9 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 9292
     threads: int = 32
+    #: Server processes over the one data dir (Glance's ``workers``); 1 = this process
+    #: serves. More lift concurrent reads on a multi-core machine (``cli/workers.py``).
+    workers: int = 1
     log_level: str = "info"
 
 
@@ -139,7 +145,7 @@ def _check_config_value(name: str, value: Any, where: str) -> Any:
 
 
 def _check_server_value(name: str, value: Any, where: str) -> Any:
-    if name in ("port", "threads"):
+    if name in ("port", "threads", "workers"):
         return _check_int(name, value, where)
     if name == "log_level":
         if not isinstance(value, str) or value.lower() not in LOG_LEVELS:
@@ -215,3 +221,34 @@ def build(
         server=ServerSettings(**server_changes),
         ephemeral=ephemeral_dir is not None,
     )
+
+
+def config_document(config: Config) -> dict[str, Any]:
+    """``config`` as JSON values, for a worker process (``workers.py``) to rebuild."""
+    document = {}
+    for name in config_field_names():
+        value = getattr(config, name)
+        document[name] = (
+            str(value)
+            if isinstance(value, Path)
+            else list(value)
+            if isinstance(value, tuple)
+            else value
+        )
+    return document
+
+
+def config_from_document(document: Mapping[str, Any]) -> Config:
+    """The inverse of :func:`config_document`."""
+    defaults = Config()
+    values: dict[str, Any] = {}
+    for name, value in document.items():
+        default = getattr(defaults, name)
+        values[name] = (
+            Path(value)
+            if isinstance(default, Path)
+            else tuple(value)
+            if isinstance(default, tuple)
+            else value
+        )
+    return Config(**values)

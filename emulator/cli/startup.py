@@ -15,13 +15,8 @@ def recover(app: Any, config: Any) -> bool:
     say so in the log. False (after a message) if another server holds the lock: two
     servers on one data dir would each take the other's live uploads for ones a crash cut
     short."""
-    import logging
-
-    from emulator.app import operator_unit_of_work
     from emulator.core import data_dir_lock
-    from emulator.image.services import maintenance
 
-    log = logging.getLogger("emulator.recovery")
     lock = data_dir_lock.try_lock(config.data_dir)
     if lock is None:
         holder = _lock_holder(Path(config.data_dir) / data_dir_lock.LOCK_NAME)
@@ -32,11 +27,22 @@ def recover(app: Any, config: Any) -> bool:
         )
         return False
     app.extensions["emulator.serve_lock"] = lock
+    recover_held(app)
+    return True
+
+
+def recover_held(app: Any) -> None:
+    """Finish or undo what a dead server process left in the data dir, and say so in the
+    log; the caller holds the lock (at start, or after a worker died: ``workers.py``)."""
+    import logging
+
+    from emulator.app import operator_unit_of_work
+    from emulator.image.services import maintenance
+
     with operator_unit_of_work(app) as uow:
         found = maintenance.recover(uow)
     for line in found.lines():
-        log.warning("recovery: %s", line)
-    return True
+        logging.getLogger("emulator.recovery").warning("recovery: %s", line)
 
 
 def _lock_holder(path: Path) -> str:

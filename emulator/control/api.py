@@ -12,6 +12,7 @@ another site could have made a browser send (``_check_addressed_to_us``).
 from __future__ import annotations
 
 import ipaddress
+import os
 import time
 from importlib import resources
 from pathlib import Path
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, request
 
 from emulator import __version__
+from emulator.control import per_process
 from emulator.control.domain import faults
 from emulator.core import errors
 from emulator.core.http import bodies
@@ -142,6 +144,9 @@ def health() -> Response:
             "images": count,
             "sharing_profile": config().sharing_profile,
             "uptime_seconds": round(time.time() - started, 3),
+            # Which process answered, of how many (serve --workers).
+            "pid": os.getpid(),
+            "workers": per_process.workers(current_app),
         }
     )
 
@@ -170,6 +175,7 @@ def reset() -> Response:
     from emulator.control.services import state
 
     scenario, base_dir, files_within = _reset_target(_body(required=False))
+    faults.check_can_take(current_app.extensions["emulator.faults"], scenario)
     summary = state.reset(unit_of_work(), scenario, base_dir, files_within=files_within)
     faults.put_in_force(current_app.extensions["emulator.faults"], scenario, replace=True)
     return _summary_response(summary)
@@ -183,6 +189,7 @@ def load_scenario() -> Response:
         raise errors.BadRequest('Give one of "scenario" (a packaged name) or "document".')
     from emulator.control.services import scenarios
 
+    faults.check_can_take(current_app.extensions["emulator.faults"], scenario)
     summary = scenarios.load(
         unit_of_work(),
         scenario,

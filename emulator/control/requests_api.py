@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
+from emulator.control import per_process
 from emulator.control.api import _require_operator
 from emulator.core import errors
 from emulator.core.http.render import json_response
@@ -26,6 +27,7 @@ FILTERS = ("limit", "user", "method", "path", "status", "fault", "after", "forma
 
 
 def _log() -> RequestLog:
+    per_process.check_request_log(current_app)
     log: RequestLog = current_app.extensions["emulator.request_log"]
     return log
 

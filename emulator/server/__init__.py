@@ -15,9 +15,11 @@ Glance's where it had one.
 from __future__ import annotations
 
 import resource
+import socket
 import threading
 from typing import Any
 
+from cheroot import server as cheroot_server
 from cheroot import wsgi
 from flask import Flask
 
@@ -34,6 +36,8 @@ IDLE_TIMEOUT = 30.0
 HEAD_TIMEOUT = 10.0
 #: Glance's eventlet server ran each worker with a pool of 1000 green threads.
 MAX_CONNECTIONS = 1000
+#: Glance's ``backlog``: connections the kernel holds for the server to accept.
+REQUEST_QUEUE = 4096
 #: Worker threads a server starts with; it grows up to its ``threads`` when all are busy.
 STARTING_THREADS = 8
 #: File descriptors kept for everything but client connections (database, image files).
@@ -59,9 +63,11 @@ def make_server(
     head_timeout: float = HEAD_TIMEOUT,
     max_connections: int | None = None,
     head_limits: HeadLimits | None = None,
+    listen_socket: socket.socket | None = None,
     **options: Any,
 ) -> GuardedServer:
-    """A cheroot server bound to ``host:port`` (0 = a free port), not yet serving."""
+    """A cheroot server bound to ``host:port`` (0 = a free port), not yet serving; or
+    accepting from ``listen_socket`` (see :func:`listening_socket`) instead."""
     limit_malloc_arenas()
     slots = Slots()  # one request runs Python at a time (core/http/cpu_gate.py)
     server = GuardedServer(
@@ -74,23 +80,45 @@ def make_server(
         server_name=SERVER_NAME,
         # Glance's `backlog` (4096): a burst of connections waits in the kernel's queue
         # until accepted, rather than being dropped for the client to retry a second later.
-        request_queue_size=4096,
+        request_queue_size=REQUEST_QUEUE,
         timeout=idle_timeout,
         head_timeout=head_timeout,
         max_connections=max_connections or default_max_connections(),
         head_limits=head_limits or HeadLimits(),
         shutdown_timeout=2,  # the graceful-stop wait
+        listen_socket=listen_socket,
         **options,
     )
     server.prepare()  # binds now, so the real port is known before serving
     return server
 
 
-def bound_url(server: wsgi.Server) -> str:
-    host, port = server.bind_addr[:2]
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host:port`` (0 = a free port) as cheroot's own would be,
+    for server processes to accept from together (``--workers``)."""
+    found = socket.getaddrinfo(
+        host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
+    )
+    family, kind, proto, _name, address = found[0]
+    made = cheroot_server.HTTPServer.prepare_socket(address, family, kind, proto, True, None, False)
+    try:
+        sock: socket.socket = cheroot_server.HTTPServer.bind_socket(made, address)  # type: ignore[no-untyped-call]
+        sock.listen(REQUEST_QUEUE)
+    except OSError:
+        made.close()
+        raise
+    return sock
+
+
+def address_url(address: tuple[Any, ...]) -> str:
+    host, port = address[:2]
     if ":" in str(host):
         host = f"[{host}]"
     return f"http://{host}:{port}"
+
+
+def bound_url(server: wsgi.Server) -> str:
+    return address_url(server.bind_addr)
 
 
 def bound_port(server: wsgi.Server) -> int:

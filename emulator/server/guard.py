@@ -203,9 +203,12 @@ class GuardedServer(wsgi.Server):
         max_connections: int,
         head_limits: HeadLimits,
         slots: Slots | None = None,
+        listen_socket: socket.socket | None = None,
         **options: Any,
     ):
         super().__init__(bind_addr, wsgi_app, **options)
+        # A listening socket another process made (``--workers``), shared with its siblings.
+        self._inherited = listen_socket
         self.slots = slots or Slots()
         # cheroot's pool, handing requests out in turns (worker_pool.py).
         self.requests = TurnPool(self, self.slots, min=self.requests.min, max=self.requests.max)
@@ -219,6 +222,21 @@ class GuardedServer(wsgi.Server):
         self._open = 0
         # Parked connections, longest-waiting first: the ones to close when full.
         self._parked: dict[GuardedConnection, None] = {}
+
+    def bind(self, family: int, type: int, proto: int = 0) -> socket.socket:
+        if self._inherited is None:
+            return super().bind(family, type, proto)  # type: ignore[no-any-return]
+        self.socket = self._inherited
+        self.bind_addr = self._inherited.getsockname()[:2]
+        return self._inherited
+
+    def prepare(self) -> None:
+        super().prepare()
+        if self._inherited is not None:
+            # Siblings accept from the same queue: each wakes for every new connection,
+            # and those that lose the race must get EAGAIN at once (cheroot then moves
+            # on), not wait out a timeout in the selector thread.
+            self.socket.settimeout(0)
 
     @property
     def open_connections(self) -> int:

@@ -268,11 +268,15 @@ class FaultTable:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._chance = chance
+        #: Why no rule may be added, if none may (``control/per_process.py``).
+        self.refusal: str | None = None
 
     def __bool__(self) -> bool:
         return bool(self._rules)
 
     def add(self, body: Any) -> FaultRule:
+        if self.refusal is not None:
+            raise errors.Conflict(self.refusal)
         with self._lock:
             rule = parse_rule(body, f"fault-{next(self._ids)}")
             self._rules.append(rule)
@@ -310,6 +314,13 @@ class FaultTable:
                 rule.fired += 1
             return rule
         return None
+
+
+def check_can_take(table: FaultTable, scenario: dict[str, Any] | None) -> None:
+    """Conflict if ``scenario`` has rules ``table`` may not take: before a reset or load
+    changes anything."""
+    if table.refusal is not None and (scenario or {}).get("faults"):
+        raise errors.Conflict(table.refusal)
 
 
 def put_in_force(table: FaultTable, scenario: dict[str, Any] | None, *, replace: bool) -> None:
