@@ -12,8 +12,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from emulator.control import fault_injection
-from emulator.control.domain.faults import Asking, FaultTable
+from emulator.control import fault_injection, per_process
+from emulator.control.domain.faults import Asking, FaultTable, check_can_take
+from emulator.core import errors
 from emulator.core.http import cpu_gate
 from emulator.core.http.cpu_gate import CpuGate
 from tests.conftest import Users
@@ -265,3 +266,30 @@ def test_a_latency_fault_sleeps_without_a_cpu_slot(
     add(client, latency_ms=200, path="/versions")
     assert client.get("/versions").status_code == 200
     assert held_while_sleeping == [False]
+
+
+def test_one_of_several_workers_refuses_rules_before_changing_anything(
+    app: Flask, client: FlaskClient
+) -> None:
+    """``serve --workers 2``: each process would count its own copy of a rule."""
+    per_process.serve_as_one_of(app, 2)
+    rule = client.post("/_emulator/faults", json={"status": 503})
+    assert rule.status_code == 409 and "--workers 2" in rule.json["error"]["message"]
+    lab = dict(FAULTY_LAB, projects=[{"name": "from-the-lab"}])
+    for path in ("/_emulator/reset", "/_emulator/scenario"):
+        answer = client.post(path, json={"document": lab})
+        assert answer.status_code == 409, path
+        assert "from-the-lab" not in str(client.get("/_emulator/export").json)
+    assert client.get("/_emulator/faults").json["faults"] == []
+    # A scenario without rules, and the table's other uses, are as with one process.
+    assert client.post("/_emulator/reset").status_code == 200
+    assert client.delete("/_emulator/faults").status_code == 204
+    check_can_take(fault_injection_table(app), {"faults": []})
+    with pytest.raises(errors.Conflict):
+        check_can_take(fault_injection_table(app), {"faults": [{"status": 503}]})
+    assert client.get("/_emulator/requests").status_code == 409
+
+
+def fault_injection_table(app: Flask) -> FaultTable:
+    table: FaultTable = app.extensions["emulator.faults"]
+    return table

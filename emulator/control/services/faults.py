@@ -13,11 +13,14 @@ from emulator.control.domain.faults import (
     FaultRule,
     FaultTable,
     RuleError,
+    check_can_take,
     parse_rule,
     put_in_force,
 )
 from emulator.core import errors
 from emulator.identity.services import accounts
+
+__all__ = ["add", "check_can_take", "checked_rule", "clear", "delete", "follow_scenario", "listed"]
 
 
 def _exists(db: Any, kind: str, wanted: str) -> None:

@@ -103,6 +103,7 @@ def reset() -> BaseResponse | str:
         if name:
             text, source = scenario_files.read_packaged(name)
             document = scenario_files.parse(text, source)
+        faults.check_can_take(fault_injection.table(), document)  # before any change
         uow = unit_of_work()
         if mode == "reset":
             state.reset(uow, document)
