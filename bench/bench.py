@@ -13,7 +13,10 @@ data dirs) and measures, on this machine, in one run:
 * idle memory; a 1 GiB upload and download (MiB/s; peak RSS must not grow with the size),
   three rounds, each as a share of its own round's bound, the median share reported;
 * the producer's and the consumer's 25-image list at 1,000 and at 100,000 images;
-* memory over a soak of mixed requests from 8 clients (``--soak-seconds``, 600 by default).
+* memory over a soak of mixed requests from 8 clients (``--soak-seconds``, 600 by default);
+* every request kind with 8 clients again, served by ``serve --workers 2`` (``--workers``),
+  against 10x real Glance and against one process's single client; and the memory of all
+  its processes at idle.
 
 Prints a table (figure, value, target, ok) and exits non-zero if a target is missed.
 ``--real`` instead measures the request kinds on a running ``make real-glance-up`` stack and
@@ -32,6 +35,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -53,12 +57,12 @@ IDLE_WAIT = 2.5
 
 
 def measure_kinds(
-    target: kinds.Target, seconds: float, server_pid: int | None
+    target: kinds.Target, seconds: float, server_pid: int | None, levels: tuple[int, ...] = (1, 8)
 ) -> dict[str, dict[str, load.Result]]:
-    """Each kind at c1 and c8, then DELETE of the images the create runs made."""
+    """Each kind at each level (c1 and c8), then DELETE of the images the create runs made."""
     results: dict[str, dict[str, load.Result]] = {}
     kind_list, created = kinds.prepare(target)
-    for clients in (1, 8):
+    for clients in levels:
         for kind in kind_list:
             result = load.run(
                 kind.url,
@@ -135,6 +139,31 @@ def scale_figures(work: Path, seconds: float, report: Report) -> None:
             2.0,
             "x",
         )
+
+
+def workers_figures(
+    work: Path,
+    args: argparse.Namespace,
+    one_process: dict[str, dict[str, load.Result]],
+    real: dict[str, Any] | None,
+    ceilings: dict[str, float],
+    report: Report,
+) -> None:
+    """Each kind at c8 with ``serve --workers N``, and the memory all its processes take."""
+    process, base_url = server.start_workers(work / "workers", args.workers)
+    try:
+        time.sleep(IDLE_WAIT)
+        idle = server.family_rss(process.pid) / MiB
+        target = kinds.Target(base_url, f"{base_url}/identity/v3")
+        print(f"  --workers {args.workers}:", flush=True)
+        results = measure_kinds(target, args.seconds, None, levels=(8,))
+    finally:
+        server.stop(process)
+    report.workers_kinds(args.workers, results, one_process, real, ceilings)
+    report.figure(
+        f"idle RSS with --workers {args.workers}, every process together",
+        f"{idle:,.1f} MiB",
+    )
 
 
 def transfer_figures(
@@ -225,6 +254,12 @@ def main() -> int:
     parser.add_argument("--soak-seconds", type=float, default=600.0)
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="also measure c8 with serve --workers N (default 2; 1: do not)",
+    )
+    parser.add_argument(
         "--real",
         action="store_true",
         help=f"measure the request kinds on the real stack and write {REAL_FIGURES.name}",
@@ -269,6 +304,8 @@ def main() -> int:
         )
 
         transfer_figures(base_url, target.tokens["producer"], process.pid, args, report)
+        if args.workers > 1:
+            workers_figures(work, args, results, real, ceilings, report)
 
         if args.soak_seconds > 0:
             soak(base_url, process.pid, args.soak_seconds, report)

@@ -31,32 +31,62 @@ class Report:
         """Per kind: c1 and c8 against 10x real Glance, and c8 at least c1. A target above
         the request ceiling (``bounds.request_ceiling``, by level) says so: no server
         could meet it on this machine."""
-        real_rates = (real or {}).get("requests_per_second", {})
         for name, by_level in results.items():
             for level in ("c1", "c8"):
                 result = by_level[level]
                 cpu = f", {result.server_cpu_ms:.2f} ms CPU" if result.server_cpu_ms else ""
-                reference = real_rates.get(name, {}).get(level)
-                figure = f"{name} {level} (req/s{cpu})"
-                if reference:
-                    ceiling = (ceilings or {}).get(level)
-                    beyond = (
-                        f"; above the ceiling, {ceiling:,.0f}"
-                        if ceiling and 10 * reference > ceiling
-                        else ""
-                    )
-                    self.rows.append(
-                        (
-                            figure,
-                            f"{result.rate:,.0f} ({result.rate / reference:.1f}x real)",
-                            f">= {10 * reference:,.0f} (10x {reference:,.0f}{beyond})",
-                            result.rate >= 10 * reference,
-                        )
-                    )
-                else:
-                    self.rows.append((figure, f"{result.rate:,.0f}", "no real figure", True))
+                self._against_real(
+                    f"{name} {level} (req/s{cpu})", name, level, result, real, ceilings
+                )
             ratio = by_level["c8"].rate / by_level["c1"].rate if by_level["c1"].rate else 0.0
             self.at_least_ratio(f"{name}: c8 / c1 throughput", ratio, 1.0)
+
+    def workers_kinds(
+        self,
+        workers: int,
+        results: dict[str, dict[str, Result]],
+        one_process: dict[str, dict[str, Result]],
+        real: dict[str, Any] | None,
+        ceilings: dict[str, float] | None = None,
+    ) -> None:
+        """Per kind, served by ``workers`` processes: c8 against 10x real Glance, and
+        against one process's c1 (one client is served by one worker either way)."""
+        for name, by_level in results.items():
+            result = by_level["c8"]
+            figure = f"{name} c8, --workers {workers} (req/s)"
+            self._against_real(figure, name, "c8", result, real, ceilings)
+            single = one_process[name]["c1"].rate
+            self.at_least_ratio(
+                f"{name}: c8 with --workers {workers} / c1",
+                result.rate / single if single else 0.0,
+                1.0,
+            )
+
+    def _against_real(
+        self,
+        figure: str,
+        name: str,
+        level: str,
+        result: Result,
+        real: dict[str, Any] | None,
+        ceilings: dict[str, float] | None,
+    ) -> None:
+        reference = (real or {}).get("requests_per_second", {}).get(name, {}).get(level)
+        if not reference:
+            self.rows.append((figure, f"{result.rate:,.0f}", "no real figure", True))
+            return
+        ceiling = (ceilings or {}).get(level)
+        beyond = (
+            f"; above the ceiling, {ceiling:,.0f}" if ceiling and 10 * reference > ceiling else ""
+        )
+        self.rows.append(
+            (
+                figure,
+                f"{result.rate:,.0f} ({result.rate / reference:.1f}x real)",
+                f">= {10 * reference:,.0f} (10x {reference:,.0f}{beyond})",
+                result.rate >= 10 * reference,
+            )
+        )
 
     def at_least_ratio(self, figure: str, value: float, floor: float) -> None:
         self.rows.append((figure, f"{value:.2f}", f">= {floor:.2f}", value >= floor))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -65,3 +66,25 @@ def stop(process: subprocess.Popen[str]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def start_workers(data_dir: Path, workers: int) -> tuple[subprocess.Popen[str], str]:
+    """``glance-emulator serve --workers N`` on ``data_dir``: the process and its URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "serve", "--workers", str(workers), "--port", "0"]
+        + ["--data-dir", str(data_dir), "--json", "--log-level", "warning"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line:
+        raise SystemExit("server with workers did not start")
+    return process, str(json.loads(line)["url"])
+
+
+def family_rss(pid: int) -> int:
+    """VmRSS of a process and its children, in bytes."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return sum(memory(int(each))["VmRSS"] for each in [pid, *children])
