@@ -5,6 +5,7 @@ Each served process gets a free port (``--port 0``) and is always stopped by its
 
 from __future__ import annotations
 
+import json
 import queue
 import re
 import signal
@@ -22,7 +23,7 @@ import requests
 
 from emulator.cli import banner
 from emulator.cli import main as cli
-from emulator.cli.settings import SettingsError, build
+from emulator.cli.settings import SettingsError, build, config_document, config_from_document
 from emulator.core.config import Config
 
 DEMO_USERS = ("admin", "producer", "consumer", "outsider")
@@ -505,3 +506,21 @@ def test_ephemeral_dir_beats_data_dir_from_file(tmp_path: Path) -> None:
     settings = build(config_file=config_file, ephemeral_dir=tmp_path / "tmp")
     assert settings.config.data_dir == tmp_path / "tmp"
     assert settings.ephemeral is True
+
+
+def test_a_config_reaches_workers_whole(tmp_path: Path) -> None:
+    """``--workers`` hands each worker its Config as JSON: every field type comes back."""
+    changed = Config(
+        data_dir=tmp_path / "lab",
+        public_endpoint="http://proxy:8080",
+        sharing_profile="strict",
+        image_member_quota=-1,
+        disk_formats=("raw", "qcow2"),
+        enabled_backends=("fast:file", "slow:file"),
+        default_backend="slow",
+        database_busy_timeout=2.5,
+        inspect_image_format=False,
+    )
+    for config in (Config(), changed):
+        document = json.loads(json.dumps(config_document(config)))
+        assert config_from_document(document) == config

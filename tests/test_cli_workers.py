@@ -5,8 +5,11 @@ by ``/_emulator/health``'s ``pid``; workers are killed by the pids the server re
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +20,7 @@ import openstack
 import pytest
 import requests
 
-from tests.test_cli_ci import Served, cli, serve, servers  # noqa: F401 (the fixture)
+from tests.test_cli_ci import Served, clean_env, cli, serve, servers  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.contract
 
@@ -241,3 +244,40 @@ def test_workers_from_the_config_file(tmp_path: Path, servers: list[Served]) -> 
     config.write_text("[server]\nworkers = 2\nport = 0\n")
     ready = serve(servers, "--config", str(config), "--ephemeral", "--json").json_line()
     assert fresh_get(ready["url"] + "/_emulator/health").json()["workers"] == 2
+
+
+def _group_server(*args: str) -> subprocess.Popen[str]:
+    """A server in a process group of its own, as a terminal's foreground job is."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "emulator", "serve", "--workers", "2", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_env(),
+        start_new_session=True,
+    )
+
+
+@pytest.mark.parametrize("when", ["serving", "starting"])
+def test_ctrl_c_to_the_whole_group_stops_it_cleanly(when: str) -> None:
+    """A terminal's Ctrl+C sends SIGINT to every process of the job: the parent and each
+    worker. The parent stops the workers; none of that is taken for a crash."""
+    process = _group_server("--ephemeral", "--json")
+    try:
+        pids: set[int] = set()
+        if when == "serving":
+            assert process.stdout is not None
+            pids = workers_seen(json.loads(process.stdout.readline())["url"])
+        else:
+            time.sleep(0.3)  # the parent builds its app, or starts the workers
+        os.killpg(process.pid, signal.SIGINT)  # the group we made, by its id
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate(timeout=10)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err and "killed by signal" not in err and "before it" not in err
+    assert not any(alive(pid) for pid in pids)
+    if when == "starting":
+        assert out == ""  # not announced: it was stopped before it served

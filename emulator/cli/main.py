@@ -23,7 +23,6 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from emulator import __version__
 from emulator.cli import (
@@ -260,20 +259,9 @@ def is_loopback(host: str) -> bool:
     return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
-def _install_signal_handlers(stopping: threading.Event) -> None:
-    """SIGINT/SIGTERM only set ``stopping``: raising from a handler could land inside the
-    server's own code (a bare ``except`` there would swallow it and the server run on)."""
-
-    def stop(signum: int, frame: Any) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-
-
 def serve_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     stopping = threading.Event()
-    _install_signal_handlers(stopping)
+    serving.stop_on_signals(stopping)
     ci.apply_environment(args, args.serve_parser, os.environ)
     ephemeral_dir = Path(tempfile.mkdtemp(prefix="glance-emulator-")) if args.ephemeral else None
     server = None
@@ -288,17 +276,12 @@ def serve_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> 
             if not args.allow_remote:
                 return 2
         if settings.server.workers > 1:
-            server = serving.start_workers(settings, args, written)
-            return 1 if server is None or not server.watch(stopping) else 0
+            server = serving.start_workers(settings, args, written, stopping)
+            return 1 if server is None or not server.watch() else 0
         server = serving.start(settings, args, written)
         if server is None:
             return 1
-        loop = threading.Thread(target=server.serve, name="glance-emulator", daemon=True)
-        loop.start()
-        while not stopping.wait(0.25):
-            if not loop.is_alive():
-                return 1  # the server loop died on its own
-        return 0
+        return serving.serve_until(server, stopping)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_IGN)

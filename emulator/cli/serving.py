@@ -8,7 +8,9 @@ import argparse
 import errno
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,27 @@ from emulator.cli import ci, startup
 from emulator.cli.settings import Settings
 
 PROG = "glance-emulator"
+
+
+def stop_on_signals(stopping: threading.Event) -> None:
+    """SIGINT/SIGTERM only set ``stopping``: raising from a handler could land inside the
+    server's own code (a bare ``except`` there would swallow it and the server run on)."""
+
+    def stop(signum: int, frame: Any) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
+def serve_until(server: Any, stopping: threading.Event) -> int:
+    """Serve in a thread until ``stopping`` is set (0) or the server loop dies (1)."""
+    loop = threading.Thread(target=server.serve, name="glance-emulator", daemon=True)
+    loop.start()
+    while not stopping.wait(0.25):
+        if not loop.is_alive():
+            return 1  # the server loop died on its own
+    return 0
 
 
 def _build_app(settings: Settings) -> Any:
@@ -79,9 +102,12 @@ def start(settings: Settings, args: argparse.Namespace, written: list[Path]) -> 
     return server
 
 
-def start_workers(settings: Settings, args: argparse.Namespace, written: list[Path]) -> Any:
+def start_workers(
+    settings: Settings, args: argparse.Namespace, written: list[Path], stopping: threading.Event
+) -> Any:
     """As :func:`start`, with ``--workers`` processes serving (``workers.py``): the
-    running Supervisor, or None (after a message)."""
+    running Supervisor, or None (after a message). Stopped while the workers start, it is
+    not announced."""
     from emulator.cli import workers
     from emulator.cli.settings import config_document
     from emulator.server import listening_socket
@@ -107,11 +133,13 @@ def start_workers(settings: Settings, args: argparse.Namespace, written: list[Pa
         sock,
         net.workers,
         lambda: startup.recover_held(app),
+        stopping,
         lock_fd=app.extensions["emulator.serve_lock"].fileno(),
     )
     try:
         supervisor.start()
-        _announce(settings, args, written, app, sock.getsockname())
+        if not stopping.is_set():
+            _announce(settings, args, written, app, sock.getsockname())
     except workers.WorkerError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         supervisor.stop()

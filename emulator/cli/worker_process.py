@@ -2,8 +2,8 @@
 
 Reads its settings as one JSON line on stdin, builds the app on the data dir the parent has
 already locked, recovered and loaded, accepts from the listening socket it was handed, and
-prints ``ready`` on stdout. It stops (finishing its requests) on SIGTERM or SIGINT, or when
-its stdin closes: the parent is gone.
+prints ``ready`` on stdout. It stops (finishing its requests) on SIGTERM, or when its stdin
+closes: the parent is gone. SIGINT is the parent's to act on.
 """
 
 from __future__ import annotations
@@ -15,14 +15,6 @@ import socket
 import sys
 import threading
 from typing import Any
-
-
-def _stop_on_signals(stopping: threading.Event) -> None:
-    def stop(signum: int, frame: Any) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
 
 
 def _read_spec() -> dict[str, Any]:
@@ -48,15 +40,19 @@ def _stop_when_orphaned(stopping: threading.Event) -> None:
 
 
 def main() -> int:
+    # Ctrl+C in a terminal reaches every process of the group: the parent stops the
+    # workers (SIGTERM), so a worker ignores it, from before the slow imports on.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
+
     from emulator.app import create_app
-    from emulator.cli import logging_setup
+    from emulator.cli import logging_setup, serving
     from emulator.cli.settings import config_from_document
     from emulator.cli.workers import READY_LINE
     from emulator.control import per_process
     from emulator.server import make_server
 
-    stopping = threading.Event()
-    _stop_on_signals(stopping)
     spec = _read_spec()
     _stop_when_orphaned(stopping)
     logging_setup.configure(spec["log_level"])
@@ -67,17 +63,15 @@ def main() -> int:
     sock = socket.socket(fileno=spec["fd"])
     server = make_server(app, threads=spec["threads"], listen_socket=sock)
     try:
-        serving = threading.Thread(target=server.serve, name="glance-emulator", daemon=True)
-        serving.start()
-        sys.stdout.buffer.write(READY_LINE)
-        sys.stdout.buffer.flush()
-        while not stopping.wait(0.25):
-            if not serving.is_alive():
-                return 1
-        return 0
+        os.write(1, READY_LINE)
+        # Nothing else goes to the parent's pipe (it no longer reads it): a full pipe
+        # would block whoever printed.
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
+        return serving.serve_until(server, stopping)
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         server.stop()
 
 

@@ -21,16 +21,22 @@ def _refusal(what: str, workers: int) -> str:
 def serve_as_one_of(app: Any, workers: int) -> None:
     """Note in ``app`` that it is one of ``workers`` processes serving its data dir."""
     app.extensions[WORKERS] = workers
-    if workers > 1:
-        app.extensions["emulator.faults"].refusal = _refusal("Fault rules are", workers)
+    refusal = _refusal("Fault rules are", workers) if workers > 1 else None
+    app.extensions["emulator.faults"].refusal = refusal
 
 
 def workers(app: Any) -> int:
     return int(app.extensions.get(WORKERS, 1))
 
 
+def request_log_refusal(app: Any) -> str | None:
+    """Why the request log is not shown, if it is one worker's share."""
+    count = workers(app)
+    return _refusal("The request log and its entries are", count) if count > 1 else None
+
+
 def check_request_log(app: Any) -> None:
     """Conflict if the request log is one worker's share."""
-    count = workers(app)
-    if count > 1:
-        raise errors.Conflict(_refusal("The request log and its entries are", count))
+    refusal = request_log_refusal(app)
+    if refusal is not None:
+        raise errors.Conflict(refusal)

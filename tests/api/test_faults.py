@@ -284,12 +284,8 @@ def test_one_of_several_workers_refuses_rules_before_changing_anything(
     # A scenario without rules, and the table's other uses, are as with one process.
     assert client.post("/_emulator/reset").status_code == 200
     assert client.delete("/_emulator/faults").status_code == 204
-    check_can_take(fault_injection_table(app), {"faults": []})
-    with pytest.raises(errors.Conflict):
-        check_can_take(fault_injection_table(app), {"faults": [{"status": 503}]})
+    with app.app_context():
+        check_can_take(fault_injection.table(), {"faults": []})
+        with pytest.raises(errors.Conflict):
+            check_can_take(fault_injection.table(), {"faults": [{"status": 503}]})
     assert client.get("/_emulator/requests").status_code == 409
-
-
-def fault_injection_table(app: Flask) -> FaultTable:
-    table: FaultTable = app.extensions["emulator.faults"]
-    return table

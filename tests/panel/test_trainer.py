@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from emulator.control import per_process
 from tests.panel.conftest import Panel
 
 LOG = "emulator.request_log"
@@ -124,6 +125,19 @@ def test_request_log_unavailable_without_the_extension(panel: Panel) -> None:
     finally:
         if before is not None:
             extensions[LOG] = before
+
+
+def test_request_log_page_says_why_with_several_workers(panel: Panel) -> None:
+    """``serve --workers 2``: the page would show one worker's share, so it says so."""
+    per_process.serve_as_one_of(panel.emulator.app, 2)
+    try:
+        page = panel.login("admin")
+        page.goto(panel.url + "/trainer/log")
+        said = page.locator("#log-unavailable").inner_text()
+        assert "--workers 2" in said and "--workers 1" in said
+        assert page.locator("#log-table").count() == 0
+    finally:
+        per_process.serve_as_one_of(panel.emulator.app, 1)
 
 
 def test_request_log_page_shows_the_servers_own_log(panel: Panel) -> None:

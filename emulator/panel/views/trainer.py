@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from flask import current_app, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
+from emulator.control import per_process
 from emulator.core import errors
 from emulator.core.http.request_scope import unit_of_work
 from emulator.identity.services import accounts
@@ -131,6 +132,11 @@ def _log_time(value: Any) -> str:
 @admin_required
 def request_log() -> str:
     log: RequestLog | None = current_app.extensions.get(LOG_EXTENSION)
+    refusal = per_process.request_log_refusal(current_app)
+    if refusal is not None:
+        log = None  # one worker's share (serve --workers)
     who = request.args.get("user", "").strip() or None
     entries = log.entries(limit=LOG_LIMIT, user=who) if log is not None else None
-    return render_template("panel/log.html", entries=entries, who=who or "", limit=LOG_LIMIT)
+    return render_template(
+        "panel/log.html", entries=entries, who=who or "", limit=LOG_LIMIT, refusal=refusal
+    )
