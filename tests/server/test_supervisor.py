@@ -28,11 +28,14 @@ if mode == "fail":
     sys.exit(3)
 if mode == "slow":
     time.sleep(60)
+if mode == "stubborn":  # takes its time to stop: only SIGKILL ends it
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+else:
+    signal.signal(signal.SIGTERM, lambda *args: sys.exit(0))
 os.write(1, b"ready\\n")
 if mode == "die":
     time.sleep(0.1)
     sys.exit(4)
-signal.signal(signal.SIGTERM, lambda *args: sys.exit(0))
 while os.read(0, 4096):  # until the supervisor's end of the pipe closes
     pass
 """
@@ -94,10 +97,12 @@ def test_stopping_while_workers_start_does_not_wait_for_them(sock: socket.socket
 
 
 def test_a_dead_worker_restarts_all_after_recovery(
-    sock: socket.socket, caplog: pytest.LogCaptureFixture
+    sock: socket.socket, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # Workers that would take STOP_SECONDS to stop if asked: the other is killed, not asked.
+    monkeypatch.setattr(workers, "STOP_SECONDS", 6.0)
     recovered: list[int] = []
-    running = supervisor(sock, "serve", recovered)
+    running = supervisor(sock, "stubborn", recovered)
     running.start()
     first = running.pids
     watcher = threading.Thread(target=running.watch)
@@ -105,9 +110,9 @@ def test_a_dead_worker_restarts_all_after_recovery(
     try:
         with caplog.at_level(logging.WARNING, logger="emulator.workers"):
             os.kill(first[0], 9)  # a stand-in of our own, by its pid
-            deadline = time.monotonic() + 20
-            while not (running.pids and set(running.pids).isdisjoint(first)):
-                assert time.monotonic() < deadline, "not restarted"
+            deadline = time.monotonic() + 3.0
+            while not (len(running.pids) == 2 and set(running.pids).isdisjoint(first)):
+                assert time.monotonic() < deadline, "not restarted at once"
                 time.sleep(0.02)
         # The other was killed too (not left serving before the recovery), then both anew.
         assert not alive(first[1]) and recovered == [1] and len(running.pids) == 2
@@ -115,6 +120,7 @@ def test_a_dead_worker_restarts_all_after_recovery(
     finally:
         running._stopping.set()
         watcher.join(timeout=10)
+        monkeypatch.setattr(workers, "STOP_SECONDS", 0.2)  # stubborn: killed after that
         running.stop()
 
 
