@@ -100,7 +100,9 @@ def listening_socket(host: str, port: int) -> socket.socket:
         host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
     )
     family, kind, proto, _name, address = found[0]
-    made = cheroot_server.HTTPServer.prepare_socket(address, family, kind, proto, True, None, False)
+    made = cheroot_server.HTTPServer.prepare_socket(
+        address, family, kind, proto, nodelay=True, ssl_adapter=None, reuse_port=False
+    )
     try:
         sock: socket.socket = cheroot_server.HTTPServer.bind_socket(made, address)  # type: ignore[no-untyped-call]
         sock.listen(REQUEST_QUEUE)
