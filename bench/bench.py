@@ -9,7 +9,9 @@ data dirs) and measures, on this machine, in one run:
 * every request kind in ``kinds.py`` with 1 and with 8 concurrent clients (requests/s and the
   server's CPU per request), against the same kinds measured on a real Glance 33 + Keystone 30
   (``bench/real-glance.json``, written by ``--real``), and the request ceiling: what the same
-  load generator gets from a server that does no work (a target above it is marked so);
+  load generator gets from a server that does no work, and the Flask floor: what it gets from
+  one Flask route that does nothing, on the emulator's server (a target above either is
+  marked so);
 * idle memory; a 1 GiB upload and download (MiB/s; peak RSS must not grow with the size),
   three rounds, each as a share of its own round's bound, the median share reported;
 * the producer's and the consumer's 25-image list at 1,000 and at 100,000 images;
@@ -146,7 +148,7 @@ def workers_figures(
     args: argparse.Namespace,
     one_process: dict[str, dict[str, load.Result]],
     real: dict[str, Any] | None,
-    ceilings: dict[str, float],
+    limits: bounds.RequestLimits,
     report: Report,
 ) -> None:
     """Each kind at c8 with ``serve --workers N``, and the memory all its processes take."""
@@ -159,7 +161,7 @@ def workers_figures(
         results = measure_kinds(target, args.seconds, None, levels=(8,))
     finally:
         server.stop(process)
-    report.workers_kinds(args.workers, results, one_process, real, ceilings)
+    report.workers_kinds(args.workers, results, one_process, real, limits)
     report.figure(
         f"idle RSS with --workers {args.workers}, every process together",
         f"{idle:,.1f} MiB",
@@ -286,15 +288,19 @@ def main() -> int:
 
         target = kinds.Target(base_url, f"{base_url}/identity/v3")
         results = measure_kinds(target, args.seconds, process.pid)
-        ceilings = {f"c{n}": bounds.request_ceiling(n, args.seconds) for n in (1, 8)}
-        print(
-            "  request ceiling (a server doing no work): "
-            + ", ".join(f"{level} {rate:,.0f} req/s" for level, rate in ceilings.items()),
-            flush=True,
-        )
-        for level, rate in ceilings.items():
-            report.figure(f"request ceiling, {level} (req/s)", f"{rate:,.0f}")
-        report.request_kinds(results, real, ceilings)
+        limits = bounds.RequestLimits.measure(args.seconds)
+        for title, by_level in (
+            ("request ceiling (a server doing no work)", limits.ceiling),
+            ("Flask floor (one route doing nothing, on the emulator's server)", limits.floor),
+        ):
+            print(
+                f"  {title}: "
+                + ", ".join(f"{level} {rate:,.0f} req/s" for level, rate in by_level.items()),
+                flush=True,
+            )
+            for level, rate in by_level.items():
+                report.figure(f"{title.partition(' (')[0]}, {level} (req/s)", f"{rate:,.0f}")
+        report.request_kinds(results, real, limits)
         time.sleep(IDLE_WAIT)
         report.at_most(
             "idle RSS after the request runs",
@@ -305,7 +311,7 @@ def main() -> int:
 
         transfer_figures(base_url, target.tokens["producer"], process.pid, args, report)
         if args.workers > 1:
-            workers_figures(work, args, results, real, ceilings, report)
+            workers_figures(work, args, results, real, limits, report)
 
         if args.soak_seconds > 0:
             soak(base_url, process.pid, args.soak_seconds, report)

@@ -7,7 +7,12 @@
 * the request ceiling: requests a second the bench's own load generator (``load.py``) gets
   from a server that does no work at all (one thread answering every request head with the
   same bytes), with 1 and with 8 clients. No server can be measured faster than this here,
-  so a target above it cannot be met on this machine whatever the emulator does.
+  so a target above it cannot be met on this machine whatever the emulator does;
+* the framework floor: requests a second from Flask with a single route that answers a small
+  JSON document at once, served by the emulator's own server (``emulator.server.make_server``:
+  cheroot, the connection guard and the CPU gate) in a process of its own. Every answer the
+  emulator gives costs at least this much, so a target above it cannot be met by any route
+  written with Flask on this server (the stack's base), however little the route does.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import multiprocessing
 import selectors
 import socket
 import time
+from dataclasses import dataclass
 
 import load
 
@@ -119,3 +125,64 @@ def request_ceiling(clients: int, seconds: float) -> float:
             canned.kill()
             canned.join()
     return result.rate
+
+
+def _serve_one_route(listener: socket.socket) -> None:
+    """Serve forever from ``listener``: Flask, one route, on the emulator's server."""
+    from flask import Flask
+
+    from emulator.server import make_server
+
+    app = Flask("framework-floor")
+
+    @app.get("/")
+    def answer() -> dict[str, list[str]]:
+        return {"versions": []}
+
+    make_server(app, listen_socket=listener).serve()
+
+
+def framework_floor(clients: int, seconds: float) -> float:
+    """Requests/s of ``load.run`` with ``clients`` clients against one Flask route that does
+    nothing, served as the emulator serves its app."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        context = multiprocessing.get_context("fork")
+        serving = context.Process(target=_serve_one_route, args=(listener,), daemon=True)
+        serving.start()
+        try:
+            load.run(url, lambda _client, _n: ("GET", "/", {}, None), clients=1, seconds=0.5)
+            result = load.run(
+                url, lambda _client, _n: ("GET", "/", {}, None), clients=clients, seconds=seconds
+            )
+        finally:
+            serving.kill()
+            serving.join()
+    return result.rate
+
+
+@dataclass(frozen=True)
+class RequestLimits:
+    """What this machine allows a request kind, by level ("c1", "c8")."""
+
+    ceiling: dict[str, float]
+    floor: dict[str, float]
+
+    @classmethod
+    def measure(cls, seconds: float) -> RequestLimits:
+        levels = ("c1", "c8")
+        return cls(
+            ceiling={level: request_ceiling(int(level[1:]), seconds) for level in levels},
+            floor={level: framework_floor(int(level[1:]), seconds) for level in levels},
+        )
+
+    def beyond(self, level: str, rate: float, *, processes: int = 1) -> str:
+        """Why ``rate`` cannot be reached at ``level``, or "". The floor is one process's:
+        it says nothing of several."""
+        ceiling = self.ceiling.get(level)
+        if ceiling and rate > ceiling:
+            return f"above the ceiling, {ceiling:,.0f}"
+        floor = self.floor.get(level)
+        if processes == 1 and floor and rate > floor:
+            return f"above the Flask floor, {floor:,.0f}"
+        return ""

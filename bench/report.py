@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bounds import RequestLimits
 from load import Result
 
 
@@ -26,17 +27,17 @@ class Report:
         self,
         results: dict[str, dict[str, Result]],
         real: dict[str, Any] | None,
-        ceilings: dict[str, float] | None = None,
+        limits: RequestLimits | None = None,
     ) -> None:
         """Per kind: c1 and c8 against 10x real Glance, and c8 at least c1. A target above
-        the request ceiling (``bounds.request_ceiling``, by level) says so: no server
-        could meet it on this machine."""
+        the request ceiling or the Flask floor (``bounds.RequestLimits``) says so: no server,
+        or no Flask route on this server, could meet it on this machine."""
         for name, by_level in results.items():
             for level in ("c1", "c8"):
                 result = by_level[level]
                 cpu = f", {result.server_cpu_ms:.2f} ms CPU" if result.server_cpu_ms else ""
                 self._against_real(
-                    f"{name} {level} (req/s{cpu})", name, level, result, real, ceilings
+                    f"{name} {level} (req/s{cpu})", name, level, result, real, limits
                 )
             ratio = by_level["c8"].rate / by_level["c1"].rate if by_level["c1"].rate else 0.0
             self.at_least_ratio(f"{name}: c8 / c1 throughput", ratio, 1.0)
@@ -47,14 +48,14 @@ class Report:
         results: dict[str, dict[str, Result]],
         one_process: dict[str, dict[str, Result]],
         real: dict[str, Any] | None,
-        ceilings: dict[str, float] | None = None,
+        limits: RequestLimits | None = None,
     ) -> None:
         """Per kind, served by ``workers`` processes: c8 against 10x real Glance, and
         against one process's c1 (one client is served by one worker either way)."""
         for name, by_level in results.items():
             result = by_level["c8"]
             figure = f"{name} c8, --workers {workers} (req/s)"
-            self._against_real(figure, name, "c8", result, real, ceilings)
+            self._against_real(figure, name, "c8", result, real, limits, processes=workers)
             single = one_process[name]["c1"].rate
             self.at_least_ratio(
                 f"{name}: c8 with --workers {workers} / c1",
@@ -69,16 +70,15 @@ class Report:
         level: str,
         result: Result,
         real: dict[str, Any] | None,
-        ceilings: dict[str, float] | None,
+        limits: RequestLimits | None,
+        processes: int = 1,
     ) -> None:
         reference = (real or {}).get("requests_per_second", {}).get(name, {}).get(level)
         if not reference:
             self.rows.append((figure, f"{result.rate:,.0f}", "no real figure", True))
             return
-        ceiling = (ceilings or {}).get(level)
-        beyond = (
-            f"; above the ceiling, {ceiling:,.0f}" if ceiling and 10 * reference > ceiling else ""
-        )
+        why = limits.beyond(level, 10 * reference, processes=processes) if limits else ""
+        beyond = f"; {why}" if why else ""
         self.rows.append(
             (
                 figure,
