@@ -142,9 +142,9 @@ def _serve_one_route(listener: socket.socket) -> None:
     make_server(app, listen_socket=listener).serve()
 
 
-def framework_floor(clients: int, seconds: float) -> float:
-    """Requests/s of ``load.run`` with ``clients`` clients against one Flask route that does
-    nothing, served as the emulator serves its app."""
+def framework_floor(clients: int, seconds: float) -> load.Result:
+    """``load.run`` with ``clients`` clients against one Flask route that does nothing,
+    served as the emulator serves its app (with the server's CPU per request)."""
     with socket.create_server(("127.0.0.1", 0)) as listener:
         url = f"http://127.0.0.1:{listener.getsockname()[1]}"
         context = multiprocessing.get_context("fork")
@@ -152,13 +152,16 @@ def framework_floor(clients: int, seconds: float) -> float:
         serving.start()
         try:
             load.run(url, lambda _client, _n: ("GET", "/", {}, None), clients=1, seconds=0.5)
-            result = load.run(
-                url, lambda _client, _n: ("GET", "/", {}, None), clients=clients, seconds=seconds
+            return load.run(
+                url,
+                lambda _client, _n: ("GET", "/", {}, None),
+                clients=clients,
+                seconds=seconds,
+                server_pid=serving.pid,
             )
         finally:
             serving.kill()
             serving.join()
-    return result.rate
 
 
 @dataclass(frozen=True)
@@ -166,7 +169,7 @@ class RequestLimits:
     """What this machine allows a request kind, by level ("c1", "c8")."""
 
     ceiling: dict[str, float]
-    floor: dict[str, float]
+    floor: dict[str, load.Result]
 
     @classmethod
     def measure(cls, seconds: float) -> RequestLimits:
@@ -183,6 +186,6 @@ class RequestLimits:
         if ceiling and rate > ceiling:
             return f"above the ceiling, {ceiling:,.0f}"
         floor = self.floor.get(level)
-        if processes == 1 and floor and rate > floor:
-            return f"above the Flask floor, {floor:,.0f}"
+        if processes == 1 and floor and rate > floor.rate:
+            return f"above the Flask floor, {floor.rate:,.0f}"
         return ""
