@@ -290,11 +290,17 @@ def main() -> int:
         results = measure_kinds(target, args.seconds, process.pid)
         limits = bounds.RequestLimits.measure(args.seconds)
         for level, rate in limits.ceiling.items():
-            print(f"  request ceiling (a server doing no work), {level}: {rate:,.0f} req/s")
+            print(
+                f"  request ceiling (a server doing no work), {level}: {rate:,.0f} req/s",
+                flush=True,
+            )
             report.figure(f"request ceiling, {level} (req/s)", f"{rate:,.0f}")
         for level, floor in limits.floor.items():
             cpu = f"{floor.server_cpu_ms or 0:.2f} ms CPU"
-            print(f"  Flask floor (one route doing nothing), {level}: {floor.rate:,.0f} req/s")
+            print(
+                f"  Flask floor (one route doing nothing), {level}: {floor.rate:,.0f} req/s",
+                flush=True,
+            )
             report.figure(f"Flask floor, {level} (req/s, {cpu})", f"{floor.rate:,.0f}")
         report.request_kinds(results, real, limits)
         time.sleep(IDLE_WAIT)

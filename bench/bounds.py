@@ -8,11 +8,12 @@
   from a server that does no work at all (one thread answering every request head with the
   same bytes), with 1 and with 8 clients. No server can be measured faster than this here,
   so a target above it cannot be met on this machine whatever the emulator does;
-* the framework floor: requests a second from Flask with a single route that answers a small
-  JSON document at once, served by the emulator's own server (``emulator.server.make_server``:
-  cheroot, the connection guard and the CPU gate) in a process of its own. Every answer the
-  emulator gives costs at least this much, so a target above it cannot be met by any route
-  written with Flask on this server (the stack's base), however little the route does.
+* the framework floor: requests a second from Flask (the emulator's own subclass) with a
+  single route that answers fixed bytes at once, served by the emulator's own server
+  (``emulator.server.make_server``: cheroot, the connection guard and the CPU gate) in a
+  process of its own. Every request the emulator's Flask app answers costs at least this
+  much, so a target above it cannot be met by any route written with Flask on this server
+  (the stack's base), however little the route does.
 """
 
 from __future__ import annotations
@@ -128,16 +129,19 @@ def request_ceiling(clients: int, seconds: float) -> float:
 
 
 def _serve_one_route(listener: socket.socket) -> None:
-    """Serve forever from ``listener``: Flask, one route, on the emulator's server."""
-    from flask import Flask
+    """Serve forever from ``listener``: the emulator's Flask class with one route answering
+    fixed bytes, on the emulator's server."""
+    from flask import Response
 
+    from emulator.app import EmulatorFlask
     from emulator.server import make_server
 
-    app = Flask("framework-floor")
+    app = EmulatorFlask("framework-floor")
+    body = b'{"versions": []}'
 
     @app.get("/")
-    def answer() -> dict[str, list[str]]:
-        return {"versions": []}
+    def answer() -> Response:
+        return Response(body, content_type="application/json")
 
     make_server(app, listen_socket=listener).serve()
 
