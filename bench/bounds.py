@@ -23,6 +23,7 @@ import multiprocessing
 import selectors
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import load
@@ -111,21 +112,34 @@ def _answer_every_head(listener: socket.socket) -> None:
             pending[sock] = buffered
 
 
-def request_ceiling(clients: int, seconds: float) -> float:
-    """Requests/s of ``load.run`` with ``clients`` clients against a server doing no work."""
+def _get_root(_client: int, _n: int) -> load.Request:
+    return ("GET", "/", {}, None)
+
+
+def _load_against(
+    serve: Callable[[socket.socket], None], clients: int, seconds: float
+) -> load.Result:
+    """``load.run`` of ``GET /`` from ``clients`` clients against ``serve``, run in a process
+    of its own on a fresh loopback listener, after a short warm-up (with that process's CPU
+    per request)."""
     with socket.create_server(("127.0.0.1", 0)) as listener:
         url = f"http://127.0.0.1:{listener.getsockname()[1]}"
         context = multiprocessing.get_context("fork")
-        canned = context.Process(target=_answer_every_head, args=(listener,), daemon=True)
-        canned.start()
+        serving = context.Process(target=serve, args=(listener,), daemon=True)
+        serving.start()
         try:
-            result = load.run(
-                url, lambda _client, _n: ("GET", "/", {}, None), clients=clients, seconds=seconds
+            load.run(url, _get_root, clients=1, seconds=0.5)
+            return load.run(
+                url, _get_root, clients=clients, seconds=seconds, server_pid=serving.pid
             )
         finally:
-            canned.kill()
-            canned.join()
-    return result.rate
+            serving.kill()
+            serving.join()
+
+
+def request_ceiling(clients: int, seconds: float) -> float:
+    """Requests/s of ``load.run`` with ``clients`` clients against a server doing no work."""
+    return _load_against(_answer_every_head, clients, seconds).rate
 
 
 def _serve_one_route(listener: socket.socket) -> None:
@@ -149,23 +163,7 @@ def _serve_one_route(listener: socket.socket) -> None:
 def framework_floor(clients: int, seconds: float) -> load.Result:
     """``load.run`` with ``clients`` clients against one Flask route that does nothing,
     served as the emulator serves its app (with the server's CPU per request)."""
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        context = multiprocessing.get_context("fork")
-        serving = context.Process(target=_serve_one_route, args=(listener,), daemon=True)
-        serving.start()
-        try:
-            load.run(url, lambda _client, _n: ("GET", "/", {}, None), clients=1, seconds=0.5)
-            return load.run(
-                url,
-                lambda _client, _n: ("GET", "/", {}, None),
-                clients=clients,
-                seconds=seconds,
-                server_pid=serving.pid,
-            )
-        finally:
-            serving.kill()
-            serving.join()
+    return _load_against(_serve_one_route, clients, seconds)
 
 
 @dataclass(frozen=True)
