@@ -37,6 +37,7 @@ SERVE_OPTIONS = (
     "--allow-remote",
     "--port",
     "--workers",
+    "--pin-cpu",
     "--data-dir",
     "--ephemeral",
     "--sharing-profile",
