@@ -18,9 +18,7 @@ data dirs) and measures, on this machine, in one run:
 * memory over a soak of mixed requests from 8 clients (``--soak-seconds``, 600 by default);
 * every request kind with 8 clients again, served by ``serve --workers 2`` (``--workers``),
   against 10x real Glance and against one process's single client; and the memory of all
-  its processes at idle;
-* every request kind with 1 and 8 clients again, served by one process with
-  ``serve --pin-cpu`` (its threads kept on one CPU), against the same targets.
+  its processes at idle.
 
 Prints a table (figure, value, target, ok) and exits non-zero if a target is missed.
 ``--real`` instead measures the request kinds on a running ``make real-glance-up`` stack and
@@ -154,7 +152,7 @@ def workers_figures(
     report: Report,
 ) -> None:
     """Each kind at c8 with ``serve --workers N``, and the memory all its processes take."""
-    process, base_url = server.start_serve(work / "workers", "--workers", str(args.workers))
+    process, base_url = server.start_workers(work / "workers", args.workers)
     try:
         time.sleep(IDLE_WAIT)
         idle = server.family_rss(process.pid) / MiB
@@ -168,25 +166,6 @@ def workers_figures(
         f"idle RSS with --workers {args.workers}, every process together",
         f"{idle:,.1f} MiB",
     )
-
-
-def pinned_figures(
-    work: Path,
-    args: argparse.Namespace,
-    real: dict[str, Any] | None,
-    limits: bounds.RequestLimits,
-    report: Report,
-) -> None:
-    """Each kind at c1 and c8 with ``serve --pin-cpu``: one process, its threads on one
-    CPU (emulator/server/process.py)."""
-    process, base_url = server.start_serve(work / "pinned", "--pin-cpu")
-    try:
-        target = kinds.Target(base_url, f"{base_url}/identity/v3")
-        print("  --pin-cpu:", flush=True)
-        results = measure_kinds(target, args.seconds, process.pid)
-    finally:
-        server.stop(process)
-    report.request_kinds(results, real, limits, label="--pin-cpu")
 
 
 def transfer_figures(
@@ -276,7 +255,6 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="per request-rate run")
     parser.add_argument("--soak-seconds", type=float, default=600.0)
     parser.add_argument("--skip-scale", action="store_true")
-    parser.add_argument("--skip-pinned", action="store_true", help="do not measure serve --pin-cpu")
     parser.add_argument(
         "--workers",
         type=int,
@@ -336,8 +314,6 @@ def main() -> int:
         transfer_figures(base_url, target.tokens["producer"], process.pid, args, report)
         if args.workers > 1:
             workers_figures(work, args, results, real, limits, report)
-        if not args.skip_pinned:
-            pinned_figures(work, args, real, limits, report)
 
         if args.soak_seconds > 0:
             soak(base_url, process.pid, args.soak_seconds, report)

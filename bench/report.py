@@ -28,22 +28,19 @@ class Report:
         results: dict[str, dict[str, Result]],
         real: dict[str, Any] | None,
         limits: RequestLimits | None = None,
-        label: str = "",
     ) -> None:
         """Per kind: c1 and c8 against 10x real Glance, and c8 at least c1. A target above
         the request ceiling or the Flask floor (``bounds.RequestLimits``) says so: no server,
-        or no Flask route on this server, could meet it on this machine. ``label`` names
-        how the server was run, when not as by default."""
-        served = f", {label}" if label else ""
+        or no Flask route on this server, could meet it on this machine."""
         for name, by_level in results.items():
             for level in ("c1", "c8"):
                 result = by_level[level]
                 cpu = f", {result.server_cpu_ms:.2f} ms CPU" if result.server_cpu_ms else ""
                 self._against_real(
-                    f"{name} {level}{served} (req/s{cpu})", name, level, result, real, limits
+                    f"{name} {level} (req/s{cpu})", name, level, result, real, limits
                 )
             ratio = by_level["c8"].rate / by_level["c1"].rate if by_level["c1"].rate else 0.0
-            self.at_least_ratio(f"{name}: c8 / c1 throughput{served}", ratio, 1.0)
+            self.at_least_ratio(f"{name}: c8 / c1 throughput", ratio, 1.0)
 
     def workers_kinds(
         self,

@@ -68,10 +68,10 @@ def stop(process: subprocess.Popen[str]) -> None:
         process.wait()
 
 
-def start_serve(data_dir: Path, *flags: str) -> tuple[subprocess.Popen[str], str]:
-    """``glance-emulator serve FLAGS`` on ``data_dir``: the process and its URL."""
+def start_workers(data_dir: Path, workers: int) -> tuple[subprocess.Popen[str], str]:
+    """``glance-emulator serve --workers N`` on ``data_dir``: the process and its URL."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "serve", *flags, "--port", "0"]
+        [sys.executable, "-m", "emulator", "serve", "--workers", str(workers), "--port", "0"]
         + ["--data-dir", str(data_dir), "--json", "--log-level", "warning"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -80,7 +80,7 @@ def start_serve(data_dir: Path, *flags: str) -> tuple[subprocess.Popen[str], str
     assert process.stdout is not None
     line = process.stdout.readline()
     if not line:
-        raise SystemExit(f"serve {' '.join(flags)} did not start")
+        raise SystemExit("server with workers did not start")
     return process, str(json.loads(line)["url"])
 
 

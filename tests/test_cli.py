@@ -37,7 +37,6 @@ SERVE_OPTIONS = (
     "--allow-remote",
     "--port",
     "--workers",
-    "--pin-cpu",
     "--data-dir",
     "--ephemeral",
     "--sharing-profile",

@@ -56,7 +56,7 @@ CONFIG_FLAGS: dict[str, str] = {
     "request_log_bodies": "request_log_bodies",
     **feature_flags.CONFIG_FLAGS,
 }
-SERVER_FLAGS = ("host", "port", "threads", "workers", "pin_cpu", "log_level")
+SERVER_FLAGS = ("host", "port", "threads", "workers", "log_level")
 
 
 def _integer(text: str) -> int:
@@ -113,14 +113,6 @@ def build_parser() -> argparse.ArgumentParser:
         f"log and fault rules, kept per process, are off (default: {server.workers})",
     )
     net.add_argument(
-        "--pin-cpu",
-        action="store_const",
-        const=True,
-        help="keep each server process's threads on one CPU (with --workers, each on a "
-        "different one): faster under concurrent clients on a machine with few CPUs, but "
-        "the kernel can no longer move the server off a busy CPU (default: off)",
-    )
-    net.add_argument(
         "--public-endpoint",
         metavar="URL",
         help="base URL to put in version documents, links and the Keystone "
@@ -141,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="TOML file of settings: Config field names at the top level "
         "(e.g. image_member_quota = 10) and a [server] table "
-        "(host, port, threads, workers, pin_cpu, log_level)",
+        "(host, port, threads, workers, log_level)",
     )
 
     state = serve.add_argument_group("state").add_mutually_exclusive_group()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import errno
 import json
-import logging
 import os
 import signal
 import sys
@@ -31,19 +30,6 @@ def stop_on_signals(stopping: threading.Event) -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-
-
-def pin_cpu(index: int = 0) -> None:
-    """``--pin-cpu``: this process's threads on one CPU (``server/process.py``), said in
-    the log."""
-    from emulator.server.process import keep_on_one_cpu
-
-    cpu = keep_on_one_cpu(index)
-    log = logging.getLogger("emulator.server")
-    if cpu is None:
-        log.warning("--pin-cpu: this system cannot keep a process on one CPU; ignored")
-    else:
-        log.info("--pin-cpu: process %d serves on CPU %d", os.getpid(), cpu)
 
 
 def serve_until(server: Any, stopping: threading.Event) -> int:
@@ -102,8 +88,6 @@ def start(settings: Settings, args: argparse.Namespace, written: list[Path]) -> 
     if app is None:
         return None
     net = settings.server
-    if net.pin_cpu:
-        pin_cpu()
     try:
         server = make_server(app, host=net.host, port=net.port, threads=net.threads)
     except OSError as exc:
@@ -141,7 +125,6 @@ def start_workers(
         # The log would be one worker's share: it is refused (per_process.py), so not kept.
         "config": config_document(settings.config.replace(request_log_size=0)),
         "threads": net.threads,
-        "pin_cpu": net.pin_cpu,
         "log_level": net.log_level,
         "start_scenario": app.extensions["emulator.start_scenario"],
     }

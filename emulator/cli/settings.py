@@ -63,8 +63,6 @@ class ServerSettings:
     #: Server processes over the one data dir (Glance's ``workers``); 1 = this process
     #: serves. More lift concurrent reads on a multi-core machine (``cli/workers.py``).
     workers: int = 1
-    #: Keep each server process's threads on one CPU (``server/process.py``).
-    pin_cpu: bool = False
     log_level: str = "info"
 
 
@@ -149,10 +147,6 @@ def _check_config_value(name: str, value: Any, where: str) -> Any:
 def _check_server_value(name: str, value: Any, where: str) -> Any:
     if name in ("port", "threads", "workers"):
         return _check_int(name, value, where)
-    if name == "pin_cpu":
-        if not isinstance(value, bool):
-            raise SettingsError(f"{where}pin_cpu must be true or false, not {value!r}")
-        return value
     if name == "log_level":
         if not isinstance(value, str) or value.lower() not in LOG_LEVELS:
             raise SettingsError(

@@ -60,8 +60,6 @@ def main() -> int:
     app.extensions["emulator.start_scenario"] = spec["start_scenario"]
     per_process.serve_as_one_of(app, spec["workers"])
     logging_setup.install(app)
-    if spec["pin_cpu"]:
-        serving.pin_cpu(spec["index"])  # each worker on a CPU of its own, while there are
     sock = socket.socket(fileno=spec["fd"])
     server = make_server(app, threads=spec["threads"], listen_socket=sock)
     try:

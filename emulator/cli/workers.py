@@ -97,8 +97,8 @@ class Supervisor:
     def start(self) -> None:
         """Start every worker and wait until each serves (or ``stopping`` is set);
         WorkerError (all stopped) if one does not."""
-        for index in range(self._count):
-            line = (json.dumps(dict(self._spec, index=index)) + "\n").encode()
+        line = (json.dumps(self._spec) + "\n").encode()
+        for _ in range(self._count):
             worker = subprocess.Popen(
                 self._command,
                 stdin=subprocess.PIPE,

@@ -18,7 +18,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
-import os
 from typing import Any
 
 #: mallopt's parameter number for the arena limit (glibc's malloc.h).
@@ -70,28 +69,3 @@ def release_freed_memory() -> bool:
         return False
     trim(0)
     return True
-
-
-def keep_on_one_cpu(index: int = 0) -> int | None:
-    """Keep every thread of this process, and those it starts later, on one CPU: the
-    ``index``-th (counting round) of those the process may use. That CPU, or None where
-    the system has no affinity call."""
-    setaffinity = getattr(os, "sched_setaffinity", None)
-    getaffinity = getattr(os, "sched_getaffinity", None)
-    if setaffinity is None or getaffinity is None:
-        return None
-    allowed: list[int] = sorted(getaffinity(0))
-    cpu = allowed[index % len(allowed)]
-    for thread in _thread_ids():
-        try:
-            setaffinity(thread, {cpu})  # Linux sets one thread's mask per call
-        except ProcessLookupError:  # that thread has ended meanwhile
-            pass
-    return cpu
-
-
-def _thread_ids() -> list[int]:
-    try:
-        return [int(name) for name in os.listdir("/proc/self/task")]
-    except OSError:  # no /proc: the calling thread, which the threads it starts inherit
-        return [0]
