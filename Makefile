@@ -67,7 +67,8 @@ format: $(STAMP)
 
 # Every figure next to its target (bench/bench.py); about 15 minutes with the 10-minute
 # soak (BENCH_ARGS="--soak-seconds 60" for a quick run). bench-real measures the same
-# request kinds on a running real stack (make real-glance-up) into bench/real-glance.json.
+# request kinds on a running real stack (make real-glance-up) into bench/real-glance.json;
+# BENCH_ARGS="--real-now" measures them in the same run instead, next to the emulator's.
 BENCH_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)

@@ -8,7 +8,8 @@ data dirs) and measures, on this machine, in one run:
 * start-up to the first 200 on ``/versions``, on an empty and on an existing data dir;
 * every request kind in ``kinds.py`` with 1 and with 8 concurrent clients (requests/s and the
   server's CPU per request), against the same kinds measured on a real Glance 33 + Keystone 30
-  (``bench/real-glance.json``, written by ``--real``), and the request ceiling: what the same
+  (``bench/real-glance.json``, written by ``--real``; or, with ``--real-now``, measured on the
+  running real stack right after the emulator's runs), and the request ceiling: what the same
   load generator gets from a server that does no work, and the Flask floor: what it gets from
   one Flask route that does nothing, on the emulator's server (a target above either is
   marked so);
@@ -90,13 +91,15 @@ def measure_kinds(
     return results
 
 
-def measure_real(seconds: float) -> int:
+def real_figures(seconds: float) -> dict[str, Any]:
+    """The request kinds measured on the running real stack (``make real-glance-up``), as
+    ``bench/real-glance.json`` holds them."""
     target = kinds.Target(REAL_IMAGE_URL, REAL_AUTH_URL)
     try:
         results = measure_kinds(target, seconds, server_pid=None)
     finally:
         kinds.clean_up(target)
-    document = {
+    return {
         "measured": datetime.now(UTC).strftime("%Y-%m-%d"),
         "what": "Glance 33.0.0 + Keystone 30.0.0 from ../shared/real-glance (uWSGI), this "
         "machine, same request kinds and load generator as make bench",
@@ -105,6 +108,10 @@ def measure_real(seconds: float) -> int:
             for name, by_level in results.items()
         },
     }
+
+
+def measure_real(seconds: float) -> int:
+    document = real_figures(seconds)
     REAL_FIGURES.write_text(json.dumps(document, indent=2) + "\n")
     print(f"wrote {REAL_FIGURES}")
     return 0
@@ -266,6 +273,12 @@ def main() -> int:
         action="store_true",
         help=f"measure the request kinds on the real stack and write {REAL_FIGURES.name}",
     )
+    parser.add_argument(
+        "--real-now",
+        action="store_true",
+        help="measure the request kinds on the real stack (make real-glance-up) in this run, "
+        f"right after the emulator's, and hold the emulator to those, not {REAL_FIGURES.name}",
+    )
     args = parser.parse_args()
     if args.real:
         return measure_real(args.seconds)
@@ -288,6 +301,14 @@ def main() -> int:
 
         target = kinds.Target(base_url, f"{base_url}/identity/v3")
         results = measure_kinds(target, args.seconds, process.pid)
+        if args.real_now:
+            # Right after the emulator's runs: this machine's speed moves from minute to
+            # minute, and a reference measured in another hour moves every ratio with it.
+            print("  real Glance + Keystone, this run:", flush=True)
+            real = real_figures(args.seconds)
+            report.figure("real Glance figures", "measured in this run (--real-now)")
+        elif real is not None:
+            report.figure("real Glance figures", f"{REAL_FIGURES.name}, {real['measured']}")
         limits = bounds.RequestLimits.measure(args.seconds)
         for level, rate in limits.ceiling.items():
             print(
