@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cheroot import server as cheroot_server
 
 if TYPE_CHECKING:
-    from emulator.server.guard import GuardedConnection
+    from emulator.server.connection import GuardedConnection
 
 #: The most bytes read from the socket at a time.
 READ_SIZE = 64 << 10

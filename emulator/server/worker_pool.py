@@ -22,6 +22,10 @@ request runs (a long upload would fault its buffers' pages in again).
 
 A worker that waits for its own client's next request (``guard.py``'s follow-up) stands
 in the idle stack too, on an eventfd its poll also watches, so it can still be handed work.
+A worker that finds nothing queued first calls ``on_idle`` (the server then reads the
+heads that have come on the connections its workers keep: ``hot.py``), and a request that
+gives its slot up to wait calls ``on_release`` (the server hands those connections back to
+its selector thread, as no request in the slot will look at them meanwhile).
 
 The queue keeps the calls cheroot's pool and workers make (``put``, ``get``, ``qsize``);
 the rest is cheroot's ``ThreadPool``.
@@ -35,6 +39,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from cheroot.workers import threadpool
@@ -93,6 +98,8 @@ class TurnQueue:
         self._sleepers: list[_Sleeper | _Watcher] = []  # a stack: the last to sleep is woken first
         self._own = threading.local()
         self.queued = threading.Event()  # set while items wait
+        #: Called by a worker that finds nothing queued, before it sleeps.
+        self.on_idle: Callable[[], None] | None = None
         self.taken = 0  # items taken by workers so far (a sign of life: races may lose counts)
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> bool:
@@ -131,13 +138,12 @@ class TurnQueue:
         carried: Holding | None = getattr(self._own, "holding", None)
         with self._lock:
             if self._items:
-                item = self._items.popleft()[1]
-                if not self._items:
-                    self.queued.clear()
-                if item is SHUTDOWN and carried is not None:
-                    self._own.holding = None
-                    carried.give_up()
-                return item
+                return self._pop(carried)
+        if self.on_idle is not None:
+            self.on_idle()  # may queue requests (the server's connections just answered)
+        with self._lock:
+            if self._items:
+                return self._pop(carried)
             if carried is not None:  # nothing waits: the slot goes before the worker sleeps
                 self._own.holding = None
                 carried.give_up()
@@ -148,6 +154,21 @@ class TurnQueue:
         sleeper.wake.acquire()  # released by the put that hands an item over
         item, sleeper.item = sleeper.item, None
         return item
+
+    def _pop(self, carried: Holding | None) -> Any:
+        """The oldest item (called with the lock held and an item queued)."""
+        item = self._items.popleft()[1]
+        if not self._items:
+            self.queued.clear()
+        if item is SHUTDOWN and carried is not None:
+            self._own.holding = None
+            carried.give_up()
+        return item
+
+    def carrying(self) -> bool:
+        """Whether this worker kept the slot of the request it has just answered."""
+        holding: Holding | None = getattr(self._own, "holding", None)
+        return holding is not None and holding.held
 
     def put_next(self, item: Any) -> None:
         """``item`` is what the worker calling this takes at its next ``get``."""
@@ -213,6 +234,8 @@ class TurnPool(threadpool.ThreadPool):
         self._grow_lock = threading.Lock()
         self._stopped = threading.Event()
         slots.on_wait = self.slot_given_up
+        #: Called when a request gives its slot up to wait for its client.
+        self.on_release: Callable[[], None] | None = None
         self.trims = 0  # idle spells that ended in release_freed_memory
 
     def start(self) -> None:
@@ -244,8 +267,17 @@ class TurnPool(threadpool.ThreadPool):
     def carried(self) -> Holding | None:
         return self._queue.carried()
 
+    def carrying(self) -> bool:
+        return self._queue.carrying()
+
+    def when_idle(self, call: Callable[[], None]) -> None:
+        """``call`` when a worker finds nothing queued, before it sleeps."""
+        self._queue.on_idle = call
+
     def slot_given_up(self) -> None:
         """A worker waits for its client: the next queued request need not wait for it."""
+        if self.on_release is not None:
+            self.on_release()
         if self._queue.qsize() and self._queue.hand_over():
             self.grow_by(1)
 
