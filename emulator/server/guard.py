@@ -202,11 +202,13 @@ class GuardedServer(wsgi.Server):
         conn.stage = Stage.WAITING
         conn.socket.settimeout(0)
         conn.deadline = time.time() + self.timeout
-        if not self._hot.add(conn):
-            return False
-        with self._lock:  # one to close first when full, as a parked one
+        # Listed as parked (closed first when the server is full) before it is kept: once
+        # kept, another worker may take it and start its request at once.
+        with self._lock:
             self._parked.pop(conn, None)
             self._parked[conn] = None
+        if not self._hot.add(conn):
+            return False  # parked in the selector instead
         self._serve_hot()
         return True
 
