@@ -124,8 +124,8 @@ class GuardedConnection(cheroot_server.HTTPConnection):
         return piece
 
     def hang_up(self) -> None:
-        """End the connection from any thread: the selector then finds it at end of input
-        and closes it."""
+        """End the connection from any thread: whoever watches it (the selector thread, or
+        the worker keeping it: hot.py) then finds it at end of input and closes it."""
         try:
             self.socket.shutdown(socket.SHUT_RDWR)
         except OSError:

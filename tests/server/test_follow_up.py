@@ -118,13 +118,18 @@ def test_a_head_trickling_in_during_the_follow_up_is_still_bounded_by_the_head_t
         server.head_timeout = 0.3
         with socket.create_connection(("127.0.0.1", port)) as connection:
             _ask(connection)
-            connection.sendall(b"GET / HTTP/1.1\r\n")  # and nothing more
-            connection.settimeout(LONG)
-            started = time.monotonic()
-            answer = connection.recv(4096)
-            assert answer.startswith(b"HTTP/1.1 408"), answer
-            assert time.monotonic() - started < 5.0
-            assert _ask_again_refused(connection)
+            _assert_408_after_half_a_head(connection, b"GET / HTTP/1.1\r\n")
+
+
+def _assert_408_after_half_a_head(connection: socket.socket, half: bytes) -> None:
+    """``half`` of a head and nothing more gets a 408 within seconds, then nothing."""
+    connection.sendall(half)
+    connection.settimeout(LONG)
+    started = time.monotonic()
+    answer = connection.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 408"), answer
+    assert time.monotonic() - started < 5.0
+    assert _ask_again_refused(connection)
 
 
 def _ask_again_refused(connection: socket.socket) -> bool:
