@@ -33,6 +33,7 @@ the rest is cheroot's ``ThreadPool``.
 
 from __future__ import annotations
 
+import logging
 import os
 import select
 import socket
@@ -46,6 +47,8 @@ from cheroot.workers import threadpool
 
 from emulator.core.http.cpu_gate import Holding, Slots
 from emulator.server.process import release_freed_memory
+
+log = logging.getLogger("emulator.server")
 
 #: What cheroot's pool puts in the queue to end a worker.
 SHUTDOWN = getattr(threadpool, "_SHUTDOWNREQUEST")  # noqa: B009 (private, not in the stubs)
@@ -140,7 +143,10 @@ class TurnQueue:
             if self._items:
                 return self._pop(carried)
         if self.on_idle is not None:
-            self.on_idle()  # may queue requests (the server's connections just answered)
+            try:
+                self.on_idle()  # may queue requests (the server's connections just answered)
+            except Exception:  # outside cheroot's own guard: it would end the worker
+                log.exception("looking at kept connections failed")
         with self._lock:
             if self._items:
                 return self._pop(carried)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 import requests
 
 from emulator.core.http.cpu_gate import Slots
@@ -237,3 +238,25 @@ def test_a_worker_woken_for_a_new_item_takes_the_oldest_first() -> None:
     queue.put("newest")  # the slot is free: the sleeper is woken, with the older item
     worker.join(LONG)
     assert got[0][1] == "waiting" and queue.qsize() == 1
+
+
+def test_a_failing_look_at_kept_connections_leaves_the_worker_taking_requests(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The queue asks the server to look at the connections it keeps before a worker
+    sleeps (server/hot.py); a failure there is logged, and the worker still gets work."""
+    queue = TurnQueue(Slots())
+    looked: list[int] = []
+
+    def failing() -> None:
+        looked.append(1)
+        raise OSError("bad descriptor")
+
+    queue.on_idle = failing
+    got: list[Any] = []
+    worker = _getter(queue, got)
+    _wait_sleeping(queue, 1)
+    queue.put("request")
+    worker.join(LONG)
+    assert [item for _name, item in got] == ["request"] and looked == [1]
+    assert "looking at kept connections failed" in caplog.text
