@@ -199,14 +199,9 @@ class GuardedServer(wsgi.Server):
         the slot) polls after each request (``hot.py``), then serve those ready."""
         if self._open < 2 or conn.rfile.has_data() or not self.requests.carrying():
             return False
-        conn.stage = Stage.WAITING
-        conn.socket.settimeout(0)
-        conn.deadline = time.time() + self.timeout
         # Listed as parked (closed first when the server is full) before it is kept: once
         # kept, another worker may take it and start its request at once.
-        with self._lock:
-            self._parked.pop(conn, None)
-            self._parked[conn] = None
+        self._list_parked(conn, Stage.WAITING)
         if not self._hot.add(conn):
             return False  # parked in the selector instead
         self._serve_hot()
@@ -262,12 +257,16 @@ class GuardedServer(wsgi.Server):
         self._park(conn, Stage.WAITING)
 
     def _park(self, conn: GuardedConnection, stage: Stage) -> None:
+        self._list_parked(conn, stage)
+        self._connections.put(conn)  # stamps last_used, or hands back buffered bytes
+
+    def _list_parked(self, conn: GuardedConnection, stage: Stage) -> None:
+        """``conn`` waits for its client, last in the order of those to close when full."""
         conn.stage = stage
-        conn.socket.settimeout(0)  # the selector thread must never wait for one client
+        conn.socket.settimeout(0)  # its watcher must never wait for one client
         with self._lock:
             self._parked.pop(conn, None)
             self._parked[conn] = None
-        self._connections.put(conn)  # stamps last_used, or hands back buffered bytes
 
     def _read_head(self, conn: GuardedConnection, own: bool = False) -> None:
         if conn.head is None:
