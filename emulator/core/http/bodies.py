@@ -15,14 +15,16 @@ from flask import current_app, request
 from werkzeug.exceptions import ClientDisconnected
 
 from emulator.core import errors
+from emulator.core.http.request_scope import current_request
 
 _MISSING = object()
 
 
 def has_body() -> bool:
-    if "chunked" in (request.headers.get("Transfer-Encoding") or "").lower():
+    asked = current_request()
+    if "chunked" in (asked.headers.get("Transfer-Encoding") or "").lower():
         return True
-    return (request.content_length or 0) > 0
+    return (asked.content_length or 0) > 0
 
 
 def read_bytes(limit: int | None = None) -> bytes:

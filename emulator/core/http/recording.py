@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, request
 
 from emulator.core.body_capture import (
     Bodies,
@@ -31,6 +31,7 @@ from emulator.core.body_capture import (
     keep_body,
     kept_headers,
 )
+from emulator.core.http.request_scope import current_request, request_globals
 from emulator.core.request_log import RequestLog
 
 NOTE_KEY = "emulator.request_note"
@@ -186,8 +187,8 @@ def register(app: Flask, log: RequestLog) -> None:
 
     @app.teardown_request
     def _note_who_asked(_exc: BaseException | None) -> None:
-        seen = request.environ.get(NOTE_KEY)
-        context = g.get("context")
+        seen = current_request().environ.get(NOTE_KEY)
+        context = request_globals().get("context")
         if seen is not None and context is not None:
             seen["user_id"] = context.user_id
             seen["project_id"] = context.project_id

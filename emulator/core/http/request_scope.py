@@ -7,11 +7,22 @@ hand it to services: nothing else reads the app's extensions.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from collections.abc import Callable
+from typing import Any, cast
+
+from flask import Flask, Request, current_app, g, request
+from flask.ctx import _AppCtxGlobals
 
 from emulator.core.config import Config
 from emulator.core.context import ANONYMOUS, RequestContext
 from emulator.core.unit_of_work import UnitOfWork
+
+# The objects behind Flask's ``request``, ``g`` and ``current_app``. Each use of a proxy
+# finds its object again (three Python calls); hooks that run on every request and use one
+# several times take the object once.
+current_request: Callable[[], Request] = cast(Any, request)._get_current_object
+request_globals: Callable[[], _AppCtxGlobals] = cast(Any, g)._get_current_object
+current_flask: Callable[[], Flask] = cast(Any, current_app)._get_current_object
 
 
 def config() -> Config:
@@ -22,20 +33,23 @@ def config() -> Config:
 
 def set_context(context: RequestContext | None) -> None:
     """Who is asking (the auth hook's finding); the unit of work picks it up."""
-    g.context = context
-    if "uow" in g:
-        g.uow = g.uow.acting_as(context or ANONYMOUS)
+    scope = request_globals()
+    scope.context = context
+    uow: UnitOfWork | None = scope.get("uow")
+    if uow is not None:
+        scope.uow = uow.acting_as(context or ANONYMOUS)
 
 
 def unit_of_work() -> UnitOfWork:
-    uow: UnitOfWork | None = g.get("uow")
+    scope = request_globals()
+    uow: UnitOfWork | None = scope.get("uow")
     if uow is None:
-        store = current_app.extensions["emulator.store"]
-        uow = g.uow = UnitOfWork(
-            db=store.thread_connection(),
-            config=config(),
-            blobs=current_app.extensions["emulator.blobs"],
-            context=g.get("context") or ANONYMOUS,
+        app = current_flask()
+        uow = scope.uow = UnitOfWork(
+            db=app.extensions["emulator.store"].thread_connection(),
+            config=app.config["EMULATOR"],
+            blobs=app.extensions["emulator.blobs"],
+            context=scope.get("context") or ANONYMOUS,
         )
     return uow
 
@@ -43,6 +57,6 @@ def unit_of_work() -> UnitOfWork:
 def register(app: Flask) -> None:
     @app.teardown_appcontext
     def _release(_exc: BaseException | None) -> None:
-        uow = g.pop("uow", None)
+        uow = request_globals().pop("uow", None)
         if uow is not None:
-            current_app.extensions["emulator.store"].release(uow.db)
+            current_flask().extensions["emulator.store"].release(uow.db)

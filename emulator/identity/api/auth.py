@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g
 
 from emulator.core import errors
 from emulator.core.context import RequestContext
-from emulator.core.http.request_scope import set_context, unit_of_work
+from emulator.core.http.request_scope import (
+    current_request,
+    request_globals,
+    set_context,
+    unit_of_work,
+)
 from emulator.identity.services import tokens
 
 REQUEST_ID_HEADER = "x-openstack-request-id"
@@ -42,24 +47,23 @@ def _glance_request_id(supplied: str | None) -> str:
 def register(app: Flask) -> None:
     @app.before_request
     def _authenticate() -> None:
-        set_context(None)
-        g.request_id = None
-        path = request.path
-        token = request.headers.get("X-Auth-Token")
-        if token:
-            set_context(tokens.context_for_token(unit_of_work().db, token))
+        scope, asked = request_globals(), current_request()
+        scope.request_id = None
+        path = asked.path
+        token = asked.headers.get("X-Auth-Token")
+        set_context(tokens.context_for_token(unit_of_work().db, token) if token else None)
         if not _is_glance_api(path):
             # Keystone and the control API always carry a request id; Glance's version
             # documents never do (served before its context middleware).
             if path.startswith(("/identity", "/_emulator")):
-                g.request_id = f"req-{uuid.uuid4()}"
+                scope.request_id = f"req-{uuid.uuid4()}"
             return
         # Glance: version documents and 401s are answered before the context middleware,
         # so they carry no request id; an over-long client id is refused only once the
         # caller is authenticated (with webob's 431 and the reason as an HTML comment).
-        if g.context is None:
+        if scope.context is None:
             raise errors.Unauthorized()
-        supplied = request.headers.get(REQUEST_ID_HEADER)
+        supplied = asked.headers.get(REQUEST_ID_HEADER)
         if supplied and any(ord(ch) < 32 or ord(ch) == 127 for ch in supplied):
             # It is echoed in a response header: a line break must never reach it.
             raise errors.BadRequest("The x-openstack-request-id header has control characters.")
@@ -67,7 +71,7 @@ def register(app: Flask) -> None:
             raise errors.RequestHeaderFieldsTooLarge(
                 comment=f"x-openstack-request-id is too long, max size {MAX_REQUEST_ID_LENGTH}"
             )
-        g.request_id = _glance_request_id(supplied)
+        scope.request_id = _glance_request_id(supplied)
 
     @app.after_request
     def _add_request_id(response: Response) -> Response:

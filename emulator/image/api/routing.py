@@ -20,11 +20,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from flask import Flask, Response, request
+from flask import Flask, Response
 from werkzeug.exceptions import NotFound
 
 from emulator.core import errors
 from emulator.core.http.errors import plain_allow_header
+from emulator.core.http.request_scope import current_request
 
 # glance/common/wsgi.py Router._dispatch: the methods it answers 404 (not 501) for.
 IMPLEMENTED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"})
@@ -91,23 +92,24 @@ def register(app: Flask) -> None:
     @app.before_request
     def _route_as_glance() -> Response | None:
         # Runs after authentication (registered later), as Glance routes behind authtoken.
-        path = request.path
+        asked = current_request()
+        path = asked.path
         if path == "/v2":
             return Response(
                 b"",
                 status=302,
-                headers={"Location": request.host_url + "v2/"},
+                headers={"Location": asked.host_url + "v2/"},
                 content_type="text/plain; charset=utf8",
             )
         if path.startswith("/v2/") and (
-            path.endswith("/") or isinstance(request.routing_exception, NotFound)
+            path.endswith("/") or isinstance(asked.routing_exception, NotFound)
         ):
-            if request.method not in IMPLEMENTED_METHODS:
+            if asked.method not in IMPLEMENTED_METHODS:
                 raise errors.MethodNotImplemented()
             raise errors.NotFound()
         # Flask answers HEAD as GET; Glance's router does not. (OPTIONS never gets here:
         # versions.CorsFilter answers it, as the CORS filter in Glance's pipeline does.)
-        if request.method == "HEAD" and request.path.startswith("/v2"):
-            if request.url_rule is not None:
-                raise errors.MethodNotAllowed(headers={"Allow": allowed_methods(request.path)})
+        if asked.method == "HEAD" and path.startswith("/v2"):
+            if asked.url_rule is not None:
+                raise errors.MethodNotAllowed(headers={"Allow": allowed_methods(path)})
         return None
