@@ -8,14 +8,16 @@ hand it to services: nothing else reads the app's extensions.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, Request, current_app, g, request
-from flask.ctx import _AppCtxGlobals
 
 from emulator.core.config import Config
 from emulator.core.context import ANONYMOUS, RequestContext
 from emulator.core.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:  # a private class: named for the type checker only
+    from flask.ctx import _AppCtxGlobals
 
 # The objects behind Flask's ``request``, ``g`` and ``current_app``. Each use of a proxy
 # finds its object again (three Python calls); hooks that run on every request and use one
