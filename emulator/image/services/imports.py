@@ -37,7 +37,9 @@ def check_stage_enabled(uow: UnitOfWork) -> None:
     imports.stage_enabled(uow.config.enabled_import_methods)
 
 
-def stage(uow: UnitOfWork, image_id: str, chunks: Iterable[bytes], size: int | None) -> Image:
+def stage(
+    uow: UnitOfWork, image_id: str, chunks: Iterable[bytes | bytearray], size: int | None
+) -> Image:
     """queued -> uploading, the data kept in the staging area (no hashing: Glance hashes
     when the import copies it into the store)."""
     staging = uow.blobs.staging
