@@ -75,6 +75,26 @@ class _StreamingChunkedRFile(cheroot_server.ChunkedRFile):
         self._chunk_left = max(size, 0)
 
 
+class _KnownLengthRFile(cheroot_server.KnownLengthRFile):
+    """A body of announced length that can also be read into a buffer the caller gives, as
+    werkzeug's ``LimitedStream`` reads when its stream can: the bytes then go from the
+    socket to that buffer, where ``read`` passed them through three buffers on the way."""
+
+    def readinto(self, buffer: Any) -> int:
+        """Fill ``buffer`` (up to what is left of the body), unless the body ends first:
+        reads are whole, as ``read`` and eventlet's were, so an upload arrives in the same
+        chunks whichever way it is read."""
+        view = memoryview(buffer).cast("B")[: self.remaining]
+        filled = 0
+        while filled < len(view):
+            count = self.rfile.readinto(view[filled:])
+            if not count:
+                break
+            filled += count
+        self.remaining -= filled
+        return filled
+
+
 class GuardedRequest(cheroot_server.HTTPRequest):
     conn: GuardedConnection
 
@@ -108,7 +128,7 @@ class GuardedRequest(cheroot_server.HTTPRequest):
     def respond(self) -> None:
         try:
             if not self.chunked_read:
-                super().respond()
+                self._respond_known_length()
                 return
             # cheroot's HTTPRequest.respond for a chunked body, with the streaming reader.
             self.rfile = _StreamingChunkedRFile(self.conn.rfile, self.server.max_request_body_size)
@@ -121,6 +141,25 @@ class GuardedRequest(cheroot_server.HTTPRequest):
             release = getattr(self.conn.wfile, "release", None)
             if release is not None:
                 release()
+
+    def _respond_known_length(self) -> None:
+        # cheroot's HTTPRequest.respond for a body of announced length, with the reader
+        # that reads into the app's buffer.
+        length = int(self.inheaders.get(b"Content-Length", 0))
+        most = self.server.max_request_body_size
+        if most and most < length:
+            if not self.sent_headers:
+                self.simple_response(
+                    "413 Request Entity Too Large",
+                    "The entity sent with the request exceeds the maximum allowed bytes.",
+                )
+            return
+        self.rfile = _KnownLengthRFile(self.conn.rfile, length)
+        self.server.gateway(self).respond()
+        if self.ready:
+            self.ensure_headers_sent()
+        if self.chunked_write:
+            self.conn.wfile.write(b"0\r\n\r\n")
 
     def send_headers(self) -> None:
         # cheroot reads whatever the app left of the body before answering, so that the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import ClientDisconnected
@@ -50,23 +51,34 @@ def declared_size(size_header: str | None, content_length: int | None) -> int | 
     return content_length or None
 
 
-def body_chunks() -> Iterator[bytes]:
+def body_chunks() -> Iterator[bytearray]:
     """The request body, a chunk at a time; a client that goes away ends it early.
 
     werkzeug raises ClientDisconnected when fewer bytes arrive than Content-Length
     announced; the service then sees a short body and answers Glance's "Size mismatch".
+    Each chunk is read into a buffer of its own, which is handed on as it is (the emulator's
+    server fills it straight from the socket; ``emulator/server/request_body.py``).
     """
-    stream = request.stream
+    stream: Any = request.stream  # the server's wsgi.input or werkzeug's LimitedStream
     while True:
+        buffer = bytearray(data_service.WRITE_CHUNK_SIZE)
         try:
-            chunk = stream.read(data_service.WRITE_CHUNK_SIZE)
+            count = _read_into(stream, buffer)
         except ClientDisconnected:
             return
         except (ValueError, OSError) as exc:  # bad chunked encoding; a stalled client
             raise errors.BadRequest("The request body could not be read.") from exc
-        if not chunk:
+        if not count:
             return
-        yield chunk
+        yield buffer if count == len(buffer) else buffer[:count]
+
+
+def _read_into(stream: Any, buffer: bytearray) -> int:
+    if hasattr(stream, "readinto"):
+        return int(stream.readinto(buffer) or 0)
+    data = stream.read(len(buffer))  # PEP 3333 asks wsgi.input for read, not readinto
+    buffer[: len(data)] = data
+    return len(data)
 
 
 @bp.put("/v2/images/<image_id>/file")
