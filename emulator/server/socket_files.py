@@ -82,6 +82,24 @@ class HeadFirstReader(makefile.StreamReader):
         self.bytes_read += count
         return count
 
+    def readline(self, size: int | None = -1) -> bytes:
+        """A line (at most ``size`` bytes), cut from the buffer when the buffer holds it.
+        _pyio's readline peeks and reads a piece at a time in Python: 20 us for the eight
+        lines of a typical request head, where this takes 8. (cheroot asks for long header
+        lines 256 bytes at a time.)"""
+        state: Any = self  # _pyio's buffer, which typeshed does not describe
+        with state._read_lock:
+            buf: bytes = state._read_buf
+            pos: int = state._read_pos
+            stop = buf.find(b"\n", pos) + 1 or -1
+            if size is not None and 0 <= size < (stop if stop > 0 else len(buf) + 1) - pos:
+                stop = pos + size  # the line goes on past what was asked for
+            if stop >= 0:
+                state._read_pos = stop
+                self.bytes_read += stop - pos
+                return buf[pos:stop]
+        return super().readline(size)  # type: ignore[no-any-return]
+
     def in_memory(self) -> int:
         """Bytes that reads will get without waiting for the socket: what the buffer holds
         and what the selector thread read past the head."""
