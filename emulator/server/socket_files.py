@@ -71,12 +71,14 @@ class HeadFirstReader(makefile.StreamReader):
         copies it over; for an upload that was four copies of each byte and a dozen Python
         calls per 64 KiB before the data reached the hashing."""
         view = memoryview(buffer).cast("B")
-        with self._read_lock:  # type: ignore[attr-defined]
-            start = self._read_pos  # type: ignore[attr-defined]
-            count = min(len(self._read_buf) - start, len(view))  # type: ignore[attr-defined]
+        state: Any = self  # _pyio's buffer, which typeshed does not describe
+        with state._read_lock:
+            buf: bytes = state._read_buf
+            start: int = state._read_pos
+            count = min(len(buf) - start, len(view))
             if count > 0:
-                view[:count] = self._read_buf[start : start + count]  # type: ignore[attr-defined]
-                self._read_pos += count  # type: ignore[attr-defined]
+                view[:count] = buf[start : start + count]
+                state._read_pos = start + count
             else:
                 count = self.head_first.readinto(view) or 0
         self.bytes_read += count
