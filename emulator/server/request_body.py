@@ -126,40 +126,35 @@ class GuardedRequest(cheroot_server.HTTPRequest):
             pass  # the client is gone; nothing is waiting for this answer
 
     def respond(self) -> None:
+        # cheroot's HTTPRequest.respond, with the body readers above.
         try:
-            if not self.chunked_read:
-                self._respond_known_length()
-                return
-            # cheroot's HTTPRequest.respond for a chunked body, with the streaming reader.
-            self.rfile = _StreamingChunkedRFile(self.conn.rfile, self.server.max_request_body_size)
-            self.server.gateway(self).respond()
-            if self.ready:
-                self.ensure_headers_sent()
-            if self.chunked_write:
-                self.conn.wfile.write(b"0\r\n\r\n")
+            if self._open_body():
+                self.server.gateway(self).respond()
+                if self.ready:
+                    self.ensure_headers_sent()
+                if self.chunked_write:
+                    self.conn.wfile.write(b"0\r\n\r\n")
         finally:
             release = getattr(self.conn.wfile, "release", None)
             if release is not None:
                 release()
 
-    def _respond_known_length(self) -> None:
-        # cheroot's HTTPRequest.respond for a body of announced length, with the reader
-        # that reads into the app's buffer.
-        length = int(self.inheaders.get(b"Content-Length", 0))
+    def _open_body(self) -> bool:
+        """Set the request's body reader; False when the announced length is refused (413)."""
         most = self.server.max_request_body_size
+        if self.chunked_read:
+            self.rfile = _StreamingChunkedRFile(self.conn.rfile, most)
+            return True
+        length = int(self.inheaders.get(b"Content-Length", 0))
         if most and most < length:
             if not self.sent_headers:
                 self.simple_response(
                     "413 Request Entity Too Large",
                     "The entity sent with the request exceeds the maximum allowed bytes.",
                 )
-            return
+            return False
         self.rfile = _KnownLengthRFile(self.conn.rfile, length)
-        self.server.gateway(self).respond()
-        if self.ready:
-            self.ensure_headers_sent()
-        if self.chunked_write:
-            self.conn.wfile.write(b"0\r\n\r\n")
+        return True
 
     def send_headers(self) -> None:
         # cheroot reads whatever the app left of the body before answering, so that the
