@@ -29,7 +29,7 @@ current_flask: Callable[[], Flask] = cast(Any, current_app)._get_current_object
 
 def config() -> Config:
     """This app's configuration."""
-    configured: Config = current_app.config["EMULATOR"]
+    configured: Config = current_flask().config["EMULATOR"]
     return configured
 
 
@@ -49,7 +49,7 @@ def unit_of_work() -> UnitOfWork:
         app = current_flask()
         uow = scope.uow = UnitOfWork(
             db=app.extensions["emulator.store"].thread_connection(),
-            config=app.config["EMULATOR"],
+            config=config(),
             blobs=app.extensions["emulator.blobs"],
             context=scope.get("context") or ANONYMOUS,
         )
