@@ -15,21 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from emulator import __version__
-from emulator.cli import ci, startup
+from emulator.cli import ci, startup, stop_signals
 from emulator.cli.settings import Settings
 
 PROG = "glance-emulator"
 
 
 def stop_on_signals(stopping: threading.Event) -> None:
-    """SIGINT/SIGTERM only set ``stopping``: raising from a handler could land inside the
-    server's own code (a bare ``except`` there would swallow it and the server run on)."""
-
-    def stop(signum: int, frame: Any) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    """SIGINT/SIGTERM only set ``stopping`` (``stop_signals``): raising from a handler could
+    land inside the server's own code (a bare ``except`` there would swallow it and the
+    server run on)."""
+    stop_signals.stop_on(stopping, signal.SIGINT, signal.SIGTERM)
 
 
 def serve_until(server: Any, stopping: threading.Event) -> int:

@@ -16,6 +16,8 @@ import sys
 import threading
 from typing import Any
 
+from emulator.cli import stop_signals
+
 
 def _read_spec() -> dict[str, Any]:
     # From the file descriptor, not sys.stdin: its buffer would be locked by the thread
@@ -44,7 +46,7 @@ def main() -> int:
     # workers (SIGTERM), so a worker ignores it, from before the slow imports on.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
+    stop_signals.stop_on(stopping, signal.SIGTERM)
 
     from emulator.app import create_app
     from emulator.cli import logging_setup, serving
