@@ -19,7 +19,6 @@ import socket
 import threading
 from typing import Any
 
-
 #: The wakeup sockets of this process.
 _HELD: list[tuple[socket.socket, socket.socket]] = []
 
