@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from emulator.core import clock
+from emulator.core import clock, read_cache
 from emulator.core.context import RequestContext
 from emulator.core.db import atomic
 from emulator.identity.store import tokens as token_store
@@ -25,6 +25,10 @@ class TokenRecord:
     audit_id: str
     issued_at: str
     expires_at: str
+
+
+def _usable(token: str) -> bool:
+    return bool(token) and len(token) <= 1024
 
 
 def _hash(token: str) -> str:
@@ -63,7 +67,7 @@ def issue(
 
 def lookup(db: sqlite_utils.Database, token: str) -> TokenRecord | None:
     """The live record for ``token``, or None if unknown, revoked or expired."""
-    if not token or len(token) > 1024:
+    if not _usable(token):
         return None
     found = token_store.get_live(db, _hash(token), clock.to_storage(clock.now()))
     return None if found is None else TokenRecord(**found)
@@ -75,11 +79,30 @@ def revoke(db: sqlite_utils.Database, token: str) -> bool:
 
 
 def context_for_token(db: sqlite_utils.Database, token: str) -> RequestContext | None:
-    record = lookup(db, token)
-    if record is None:
+    """Who ``token`` speaks for, or None if it is unknown, revoked or expired.
+
+    Every authenticated request asks this, so the answer read from the token's row is kept
+    by the connection until the database changes (``core/read_cache.py``): any revocation,
+    password change or reset is a write, and empties it. The expiry is checked every time.
+    """
+    if not _usable(token):
         return None
-    return RequestContext(
-        project_id=record.project_id,
-        user_id=record.user_id,
-        roles=frozenset(record.roles),
-    )
+    id_hash = _hash(token)
+    kept = read_cache.fresh(db)
+    found: tuple[RequestContext, dt.datetime] | None = kept.get(("token context", id_hash))
+    now = clock.now()
+    if found is None:
+        record = token_store.get_live(db, id_hash, clock.to_storage(now))
+        if record is None:
+            return None
+        context = RequestContext(
+            project_id=record["project_id"],
+            user_id=record["user_id"],
+            roles=frozenset(record["roles"]),
+        )
+        found = kept[("token context", id_hash)] = (
+            context,
+            clock.from_storage(record["expires_at"]),
+        )
+    context, expires = found
+    return context if now < expires else None

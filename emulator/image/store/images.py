@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlite_utils
 
+from emulator.core import read_cache
 from emulator.image.domain.images import Image
 
 # Every scalar attribute of the entity is a column; tags and properties have their tables.
@@ -54,14 +56,27 @@ def _attach(db: sqlite_utils.Database, images: list[Image]) -> list[Image]:
 def get(db: sqlite_utils.Database, image_id: str, whole: bool = True) -> Image | None:
     """A live (not deleted) image, or None; with ``whole`` False its own row only (no
     properties, tags or stores: three queries fewer for who only needs owner and
-    visibility)."""
-    row = db.execute(
-        _SELECT + " WHERE id = ? COLLATE NOCASE AND deleted = 0", [image_id]
-    ).fetchone()
-    if row is None:
-        return None
-    image = _row_to_image(row)
-    return _attach(db, [image])[0] if whole else image
+    visibility). Kept by the connection until the database changes (``core/read_cache.py``);
+    each caller gets its own copy to change."""
+    kept = read_cache.fresh(db)
+    image: Image | None = kept.get(("image", image_id, whole))
+    if image is None:
+        row = db.execute(
+            _SELECT + " WHERE id = ? COLLATE NOCASE AND deleted = 0", [image_id]
+        ).fetchone()
+        if row is None:
+            return None
+        image = _row_to_image(row)
+        if whole:
+            _attach(db, [image])
+        kept[("image", image_id, whole)] = image
+    mine = copy.copy(image)
+    mine.tags, mine.extra_properties, mine.stores = (
+        list(image.tags),
+        dict(image.extra_properties),
+        list(image.stores),
+    )
+    return mine
 
 
 def get_many(db: sqlite_utils.Database, image_ids: Iterable[str]) -> list[Image]:
@@ -170,11 +185,16 @@ def member_status(db: sqlite_utils.Database, image_id: str, project_id: str | No
     """The caller's membership status on an image, or None."""
     if project_id is None:
         return None
-    row = db.execute(
-        "SELECT status FROM image_members WHERE image_id = ? AND member = ?",
-        [image_id, project_id],
-    ).fetchone()
-    return row[0] if row else None
+    kept = read_cache.fresh(db)
+    key = ("member status", image_id, project_id)
+    if key not in kept:
+        row = db.execute(
+            "SELECT status FROM image_members WHERE image_id = ? AND member = ?",
+            [image_id, project_id],
+        ).fetchone()
+        kept[key] = row[0] if row else None
+    status: str | None = kept[key]
+    return status
 
 
 def add_tag(db: sqlite_utils.Database, image_id: str, tag: str, when: str) -> None:

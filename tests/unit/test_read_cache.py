@@ -1,0 +1,164 @@
+"""What a connection keeps between reads (core/read_cache.py) is never older than the file.
+
+Two connections on one SQLite file stand for two serving threads (or two ``--workers``
+processes): whatever one of them commits, the other's next read must see, cache or not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from emulator.core import clock, read_cache
+from emulator.core.db import Store, atomic
+from emulator.identity.services import tokens
+from emulator.image.domain.images import Image
+from emulator.image.domain.members import Membership
+from emulator.image.store import images as image_store
+from emulator.image.store import members as member_store
+
+NOW = "2026-12-04T12:00:00.000000Z"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    opened = Store(tmp_path / "emulator.db", tmp_path / "images")
+    opened.open()
+    return opened
+
+
+@pytest.fixture
+def pair(store: Store) -> Iterator[tuple[sqlite_utils.Database, sqlite_utils.Database]]:
+    """A reader and a writer on the same file, with a table of their own to write to."""
+    reader, writer = store.connect(), store.connect()
+    writer.execute("CREATE TABLE scratch (x INTEGER)")
+    yield reader, writer
+    reader.close()
+    writer.close()
+
+
+def test_kept_while_nothing_changes(pair: tuple[sqlite_utils.Database, ...]) -> None:
+    reader, _ = pair
+    read_cache.fresh(reader)["answer"] = 42
+    assert read_cache.fresh(reader).get("answer") == 42
+    reader.execute("SELECT count(*) FROM scratch").fetchone()  # reads change nothing
+    assert read_cache.fresh(reader).get("answer") == 42
+
+
+def test_emptied_by_a_commit_of_another_connection(
+    pair: tuple[sqlite_utils.Database, ...],
+) -> None:
+    reader, writer = pair
+    read_cache.fresh(reader)["answer"] = 42
+    with atomic(writer):
+        writer.execute("INSERT INTO scratch VALUES (1)")
+    assert "answer" not in read_cache.fresh(reader)
+
+
+def test_emptied_by_its_own_change_even_rolled_back(
+    pair: tuple[sqlite_utils.Database, ...],
+) -> None:
+    reader, _ = pair
+    read_cache.fresh(reader)["answer"] = 42
+    reader.execute("INSERT INTO scratch VALUES (1)")
+    assert "answer" not in read_cache.fresh(reader)
+
+    read_cache.fresh(reader)["answer"] = 43
+    with pytest.raises(RuntimeError), atomic(reader):
+        reader.execute("DELETE FROM scratch")
+        raise RuntimeError("rolled back")
+    assert "answer" not in read_cache.fresh(reader)
+
+
+def test_starts_again_when_full(
+    pair: tuple[sqlite_utils.Database, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader, _ = pair
+    monkeypatch.setattr(read_cache, "MAX_ENTRIES", 3)
+    for n in range(3):
+        read_cache.fresh(reader)[n] = n
+    assert len(read_cache.fresh(reader)) == 0
+
+
+def _token(db: sqlite_utils.Database) -> str:
+    token, _ = tokens.issue(
+        db, user_id="u1", project_id="p1", roles=["member"], methods=["password"], ttl_seconds=60
+    )
+    return token
+
+
+def test_a_revoked_token_is_refused_at_once_by_every_connection(
+    pair: tuple[sqlite_utils.Database, ...],
+) -> None:
+    reader, writer = pair
+    token = _token(writer)
+    first = tokens.context_for_token(reader, token)
+    assert first is not None and first.project_id == "p1" and first.roles == {"member"}
+    assert tokens.context_for_token(reader, token) is first  # kept, not read again
+    assert tokens.revoke(writer, token)
+    assert tokens.context_for_token(reader, token) is None
+
+
+def test_a_kept_token_still_expires(
+    pair: tuple[sqlite_utils.Database, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader, writer = pair
+    token = _token(writer)
+    assert tokens.context_for_token(reader, token) is not None
+    later = clock.now() + dt.timedelta(seconds=61)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert tokens.context_for_token(reader, token) is None
+
+
+def _image(db: sqlite_utils.Database) -> Image:
+    image = Image(
+        id="6b1c2d3e-0000-4000-8000-000000000001",
+        owner="p1",
+        created_at=NOW,
+        updated_at=NOW,
+        name="first",
+        tags=["a"],
+        extra_properties={"k": "v"},
+    )
+    with atomic(db):
+        image_store.insert(db, image)
+    return image
+
+
+def test_each_reader_of_an_image_gets_its_own_copy(
+    pair: tuple[sqlite_utils.Database, ...],
+) -> None:
+    reader, writer = pair
+    image = _image(writer)
+    first = image_store.get(reader, image.id)
+    assert first is not None
+    first.name = "changed in memory"
+    first.tags.append("b")
+    first.extra_properties["k"] = "w"
+    again = image_store.get(reader, image.id)
+    assert again is not None
+    assert (again.name, again.tags, again.extra_properties) == ("first", ["a"], {"k": "v"})
+
+
+def test_an_image_changed_elsewhere_is_read_anew(
+    pair: tuple[sqlite_utils.Database, ...],
+) -> None:
+    reader, writer = pair
+    image = _image(writer)
+    assert image_store.get(reader, image.id).name == "first"  # type: ignore[union-attr]
+    assert image_store.member_status(reader, image.id, "p2") is None
+    with atomic(writer):
+        image_store.update_fields(writer, image.id, name="second", updated_at=NOW)
+        member_store.insert(
+            writer,
+            Membership(image.id, "p2", "accepted", NOW, NOW),
+        )
+    assert image_store.get(reader, image.id).name == "second"  # type: ignore[union-attr]
+    assert image_store.member_status(reader, image.id, "p2") == "accepted"
+    with atomic(writer):
+        writer.execute("UPDATE images SET deleted = 1 WHERE id = ?", [image.id])
+    assert image_store.get(reader, image.id) is None
