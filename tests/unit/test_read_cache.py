@@ -162,3 +162,17 @@ def test_an_image_changed_elsewhere_is_read_anew(
     with atomic(writer):
         writer.execute("UPDATE images SET deleted = 1 WHERE id = ?", [image.id])
     assert image_store.get(reader, image.id) is None
+
+
+def test_a_write_transaction_reads_what_was_committed_before_it(
+    pair: tuple[sqlite_utils.Database, ...],
+) -> None:
+    """An upload or a PATCH reads the image again inside its transaction: a change another
+    connection committed before that transaction began must be what it reads."""
+    reader, writer = pair
+    image = _image(writer)
+    assert image_store.get(reader, image.id).name == "first"  # type: ignore[union-attr]
+    with atomic(writer):
+        image_store.update_fields(writer, image.id, name="second", updated_at=NOW)
+    with atomic(reader):
+        assert image_store.get(reader, image.id).name == "second"  # type: ignore[union-attr]
