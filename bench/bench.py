@@ -9,10 +9,10 @@ data dirs) and measures, on this machine, in one run:
 * every request kind in ``kinds.py`` with 1 and with 8 concurrent clients (requests/s and the
   server's CPU per request), against the same kinds measured on a real Glance 33 + Keystone 30
   (``bench/real-glance.json``, written by ``--real``; or, with ``--real-now``, measured on the
-  running real stack right after the emulator's runs), and the request ceiling: what the same
-  load generator gets from a server that does no work, and the Flask floor: what it gets from
-  one Flask route that does nothing, on the emulator's server (a target above either is
-  marked so);
+  running real stack in the same run, each kind and level right after the emulator's), and
+  the request ceiling: what the same load generator gets from a server that does no work,
+  and the Flask floor: what it gets from one Flask route that does nothing, on the
+  emulator's server (a target above either is marked so);
 * idle memory; a 1 GiB upload and download (MiB/s; peak RSS must not grow with the size),
   three rounds, each as a share of its own round's bound, the median share reported;
 * the producer's and the consumer's 25-image list at 1,000 and at 100,000 images;
@@ -59,46 +59,51 @@ REAL_AUTH_URL = "http://127.0.0.1:15000/v3"
 IDLE_WAIT = 2.5
 
 
+Results = dict[str, dict[str, load.Result]]  # kind name -> level ("c1") -> result
+
+
 def measure_kinds(
     target: kinds.Target, seconds: float, server_pid: int | None, levels: tuple[int, ...] = (1, 8)
-) -> dict[str, dict[str, load.Result]]:
+) -> Results:
     """Each kind at each level (c1 and c8), then DELETE of the images the create runs made."""
-    results: dict[str, dict[str, load.Result]] = {}
-    kind_list, created = kinds.prepare(target)
-    for clients in levels:
-        for kind in kind_list:
-            result = load.run(
-                kind.url,
-                kind.make,
-                clients=clients,
-                seconds=seconds,
-                server_pid=server_pid,
-                expect=kind.expect,
-            )
-            results.setdefault(kind.name, {})[f"c{clients}"] = result
-            print(f"  c{clients} {kind.name}: {result.rate:,.0f} req/s", flush=True)
-        delete = kinds.delete_kind(target, created(), clients)
+    return measure_side_by_side([("", target, server_pid)], seconds, levels)[0]
+
+
+def measure_side_by_side(
+    sides: list[tuple[str, kinds.Target, int | None]],
+    seconds: float,
+    levels: tuple[int, ...] = (1, 8),
+) -> list[Results]:
+    """``measure_kinds`` on each (label, target, server PID) of ``sides``, the same kind
+    and level on each in turn before the next: this machine's speed moves from one minute to
+    the next, so figures that are to be divided by each other are measured in the same one."""
+    prepared = [kinds.prepare(target) for _, target, _ in sides]
+    results: list[Results] = [{} for _ in sides]
+
+    def one(side: int, kind: kinds.Kind, clients: int) -> None:
+        label, _, server_pid = sides[side]
         result = load.run(
-            delete.url,
-            delete.make,
+            kind.url,
+            kind.make,
             clients=clients,
             seconds=seconds,
             server_pid=server_pid,
-            expect=delete.expect,
+            expect=kind.expect,
         )
-        results.setdefault(delete.name, {})[f"c{clients}"] = result
-        print(f"  c{clients} {delete.name}: {result.rate:,.0f} req/s", flush=True)
+        results[side].setdefault(kind.name, {})[f"c{clients}"] = result
+        print(f"  {label}c{clients} {kind.name}: {result.rate:,.0f} req/s", flush=True)
+
+    for clients in levels:
+        for index in range(len(prepared[0][0])):
+            for side, (kind_list, _) in enumerate(prepared):
+                one(side, kind_list[index], clients)
+        for side, (_, created) in enumerate(prepared):
+            one(side, kinds.delete_kind(sides[side][1], created(), clients), clients)
     return results
 
 
-def real_figures(seconds: float) -> dict[str, Any]:
-    """The request kinds measured on the running real stack (``make real-glance-up``), as
-    ``bench/real-glance.json`` holds them."""
-    target = kinds.Target(REAL_IMAGE_URL, REAL_AUTH_URL)
-    try:
-        results = measure_kinds(target, seconds, server_pid=None)
-    finally:
-        kinds.clean_up(target)
+def real_document(results: Results) -> dict[str, Any]:
+    """Figures of the real stack, as ``bench/real-glance.json`` holds them."""
     return {
         "measured": datetime.now(UTC).strftime("%Y-%m-%d"),
         "what": "Glance 33.0.0 + Keystone 30.0.0 from ../shared/real-glance (uWSGI), this "
@@ -108,6 +113,19 @@ def real_figures(seconds: float) -> dict[str, Any]:
             for name, by_level in results.items()
         },
     }
+
+
+def real_target() -> kinds.Target:
+    return kinds.Target(REAL_IMAGE_URL, REAL_AUTH_URL)
+
+
+def real_figures(seconds: float) -> dict[str, Any]:
+    """The request kinds measured on the running real stack (``make real-glance-up``)."""
+    target = real_target()
+    try:
+        return real_document(measure_kinds(target, seconds, server_pid=None))
+    finally:
+        kinds.clean_up(target)
 
 
 def measure_real(seconds: float) -> int:
@@ -277,7 +295,8 @@ def main() -> int:
         "--real-now",
         action="store_true",
         help="measure the request kinds on the real stack (make real-glance-up) in this run, "
-        f"right after the emulator's, and hold the emulator to those, not {REAL_FIGURES.name}",
+        f"each kind right after the emulator's, and hold the emulator to those, not "
+        f"{REAL_FIGURES.name}",
     )
     args = parser.parse_args()
     if args.real:
@@ -300,15 +319,25 @@ def main() -> int:
         )
 
         target = kinds.Target(base_url, f"{base_url}/identity/v3")
-        results = measure_kinds(target, args.seconds, process.pid)
         if args.real_now:
-            # Right after the emulator's runs: this machine's speed moves from minute to
-            # minute, and a reference measured in another hour moves every ratio with it.
-            print("  real Glance + Keystone, this run:", flush=True)
-            real = real_figures(args.seconds)
-            report.figure("real Glance figures", "measured in this run (--real-now)")
-        elif real is not None:
-            report.figure("real Glance figures", f"{REAL_FIGURES.name}, {real['measured']}")
+            # Each kind on the emulator and at once on the real stack: this machine's speed
+            # moves from minute to minute, and a reference measured in another hour (or
+            # even ten minutes later) moves every ratio with it.
+            real_side = real_target()
+            try:
+                results, real_results = measure_side_by_side(
+                    [("", target, process.pid), ("real ", real_side, None)], args.seconds
+                )
+            finally:
+                kinds.clean_up(real_side)
+            real = real_document(real_results)
+            report.figure(
+                "real Glance figures", "measured in this run, each kind beside ours (--real-now)"
+            )
+        else:
+            results = measure_kinds(target, args.seconds, process.pid)
+            if real is not None:
+                report.figure("real Glance figures", f"{REAL_FIGURES.name}, {real['measured']}")
         limits = bounds.RequestLimits.measure(args.seconds)
         for level, rate in limits.ceiling.items():
             print(
