@@ -74,9 +74,10 @@ def measure_side_by_side(
     seconds: float,
     levels: tuple[int, ...] = (1, 8),
 ) -> list[Results]:
-    """``measure_kinds`` on each (label, target, server PID) of ``sides``, the same kind
-    and level on each in turn before the next: this machine's speed moves from one minute to
-    the next, so figures that are to be divided by each other are measured in the same one."""
+    """``measure_kinds`` on each (label, target, server PID) of ``sides``: each kind at each
+    level on each side in turn before the next kind. This machine's speed moves from one
+    minute to the next, so figures that are divided by each other (ours by the real stack's,
+    c8 by c1) are measured within seconds of each other, not minutes apart."""
     prepared = [kinds.prepare(target) for _, target, _ in sides]
     results: list[Results] = [{} for _ in sides]
 
@@ -93,10 +94,11 @@ def measure_side_by_side(
         results[side].setdefault(kind.name, {})[f"c{clients}"] = result
         print(f"  {label}c{clients} {kind.name}: {result.rate:,.0f} req/s", flush=True)
 
-    for clients in levels:
-        for index in range(len(prepared[0][0])):
+    for index in range(len(prepared[0][0])):
+        for clients in levels:
             for side, (kind_list, _) in enumerate(prepared):
                 one(side, kind_list[index], clients)
+    for clients in levels:  # DELETE of what the create runs made, in shares
         for side, (_, created) in enumerate(prepared):
             one(side, kinds.delete_kind(sides[side][1], created(), clients), clients)
     return results

@@ -169,9 +169,8 @@ def prepare(target: Target) -> tuple[list[Kind], Callable[[], list[str]]]:
     ]
 
     def created() -> list[str]:
-        """Every image the create runs made (all pages: a run makes more than one page's
-        worth, and those left over would make the eight-client runs list a bigger catalog
-        than the one-client runs did)."""
+        """Every image the create runs made and no DELETE run took yet (all pages: a run
+        makes more than one page's worth)."""
         found: list[str] = []
         path = f"/v2/images?tag={TAG}-new&limit=1000"
         while True:
