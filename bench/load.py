@@ -16,6 +16,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import socket
+import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,27 @@ class Result:
     rate: float  # requests per second, all clients together
     count: int
     server_cpu_ms: float | None  # server CPU (user + system) per request
+    #: The rate of each round, when this is the median of several (``median``).
+    rounds: tuple[float, ...] = ()
+
+    @property
+    def spread(self) -> str:
+        """The lowest and highest round rates ("1,392-1,922"), or "" for a single run."""
+        if len(self.rounds) < 2:
+            return ""
+        return f"{min(self.rounds):,.0f}-{max(self.rounds):,.0f}"
+
+
+def median(results: list[Result]) -> Result:
+    """Runs of one kind at one level, as one figure: the median rate and the median server
+    CPU per request, with every round's rate kept."""
+    cpu = [result.server_cpu_ms for result in results if result.server_cpu_ms is not None]
+    return Result(
+        rate=statistics.median(result.rate for result in results),
+        count=sum(result.count for result in results),
+        server_cpu_ms=statistics.median(cpu) if cpu else None,
+        rounds=tuple(result.rate for result in results),
+    )
 
 
 #: Methods http.client sends ``Content-Length: 0`` for when they have no body.

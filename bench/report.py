@@ -79,10 +79,11 @@ class Report:
             return
         why = limits.beyond(level, 10 * reference, processes=processes) if limits else ""
         beyond = f"; {why}" if why else ""
+        spread = f"; rounds {result.spread}" if result.spread else ""
         self.rows.append(
             (
                 figure,
-                f"{result.rate:,.0f} ({result.rate / reference:.1f}x real)",
+                f"{result.rate:,.0f} ({result.rate / reference:.1f}x real{spread})",
                 f">= {10 * reference:,.0f} (10x {reference:,.0f}{beyond})",
                 result.rate >= 10 * reference,
             )
