@@ -5,6 +5,7 @@ Tables here are read like a spec; each cites where Glance keeps the same rule.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 
@@ -160,6 +161,16 @@ class Image:
     extra_properties: dict[str, str | None] = field(default_factory=dict)
     #: With several stores: the stores holding the data (Glance's location stores).
     stores: list[str] = field(default_factory=list)
+
+    def copy(self) -> Image:
+        """An image equal to this one that shares no list or dict with it."""
+        twin = copy.copy(self)
+        twin.tags, twin.extra_properties, twin.stores = (
+            list(self.tags),
+            dict(self.extra_properties),
+            list(self.stores),
+        )
+        return twin
 
 
 def is_reserved(key: str) -> bool:

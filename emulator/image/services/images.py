@@ -92,6 +92,7 @@ def update(uow: UnitOfWork, image_id: str, draft: int, body: Any) -> Image:
         image = found.image
         if not changes:
             return image
+        before = image.copy()
         patch.apply(
             image,
             changes,
@@ -105,7 +106,7 @@ def update(uow: UnitOfWork, image_id: str, draft: int, body: Any) -> Image:
         rules.check_integer_attributes(image)
         rules.check_quotas(image, config.image_property_quota, config.image_tag_quota)
         image.updated_at = uow.now()
-        image_store.save(uow.db, image)
+        image_store.save(uow.db, image, before=before)
     if not access.still_visible(uow, image):
         # An owner that gave the image away (``add /owner``: Glance checks the owner rule
         # on ``replace`` only) has it saved, then Glance re-reads it as the caller

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -70,13 +69,7 @@ def get(db: sqlite_utils.Database, image_id: str, whole: bool = True) -> Image |
         if whole:
             _attach(db, [image])
         kept[("image", image_id, whole)] = image
-    mine = copy.copy(image)
-    mine.tags, mine.extra_properties, mine.stores = (
-        list(image.tags),
-        dict(image.extra_properties),
-        list(image.stores),
-    )
-    return mine
+    return image.copy()
 
 
 def get_many(db: sqlite_utils.Database, image_ids: Iterable[str]) -> list[Image]:
@@ -114,6 +107,10 @@ def _write_children(db: sqlite_utils.Database, image: Image) -> None:
             "INSERT INTO image_properties (image_id, name, value) VALUES (?, ?, ?)",
             [(image.id, k, v) for k, v in image.extra_properties.items()],
         )
+    _insert_tags(db, image)
+
+
+def _insert_tags(db: sqlite_utils.Database, image: Image) -> None:
     if image.tags:
         db.conn.executemany(
             "INSERT OR IGNORE INTO image_tags (image_id, value) VALUES (?, ?)",
@@ -127,14 +124,61 @@ def insert(db: sqlite_utils.Database, image: Image) -> None:
     _write_children(db, image)
 
 
-def save(db: sqlite_utils.Database, image: Image, *, children: bool = True) -> None:
-    """Write every column (and, unless told not to, properties and tags). Inside ``atomic``."""
+def save(
+    db: sqlite_utils.Database,
+    image: Image,
+    *,
+    children: bool = True,
+    before: Image | None = None,
+) -> None:
+    """Write every column (and, unless told not to, properties and tags); or, given the
+    image as it was read ``before`` in the same transaction, only what differs from it.
+    Inside ``atomic``.
+
+    An UPDATE rewrites every index on each column it names, even one set to the value it
+    had: images has sixteen indexes, and renaming an image by writing every column (and
+    its tags and properties anew) wrote 20 pages to the WAL per commit, where writing the
+    name and ``updated_at`` writes 3. Each page written is one more that every other
+    connection must read again.
+    """
     row = _row(image)
     image_id = row.pop("id")
-    assignments = ", ".join(f"{name} = ?" for name in row)
-    db.execute(f"UPDATE images SET {assignments} WHERE id = ?", [*row.values(), image_id])
-    if children:
+    if before is not None:
+        old = _row(before)
+        row = {name: value for name, value in row.items() if old[name] != value}
+    if row:
+        assignments = ", ".join(f"{name} = ?" for name in row)
+        db.execute(f"UPDATE images SET {assignments} WHERE id = ?", [*row.values(), image_id])
+    if not children:
+        return
+    if before is None or not _write_changed_properties(db, before, image):
         _write_children(db, image)
+    elif before.tags != image.tags:
+        db.execute("DELETE FROM image_tags WHERE image_id = ?", [image.id])
+        _insert_tags(db, image)
+
+
+def _write_changed_properties(db: sqlite_utils.Database, before: Image, image: Image) -> bool:
+    """The property rows that differ from ``before``'s, each changed in place: False (and
+    nothing written) when the properties kept would come back in another order, which only
+    writing them all anew keeps (they are read in the order they were written)."""
+    old, new = before.extra_properties, image.extra_properties
+    if [name for name in new if name in old] != [name for name in old if name in new]:
+        return False
+    for name in old.keys() - new.keys():
+        db.execute("DELETE FROM image_properties WHERE image_id = ? AND name = ?", [image.id, name])
+    for name, value in new.items():
+        if name not in old:
+            db.execute(
+                "INSERT INTO image_properties (image_id, name, value) VALUES (?, ?, ?)",
+                [image.id, name, value],
+            )
+        elif old[name] != value:
+            db.execute(
+                "UPDATE image_properties SET value = ? WHERE image_id = ? AND name = ?",
+                [value, image.id, name],
+            )
+    return True
 
 
 def update_fields(db: sqlite_utils.Database, image_id: str, **fields: Any) -> None:
