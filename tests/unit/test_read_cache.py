@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,82 @@ def test_a_write_transaction_reads_what_was_committed_before_it(
         image_store.update_fields(writer, image.id, name="second", updated_at=NOW)
     with atomic(reader):
         assert image_store.get(reader, image.id).name == "second"  # type: ignore[union-attr]
+
+
+def _rename(writer: sqlite_utils.Database, image_id: str, name: str) -> None:
+    with atomic(writer):
+        image_store.update_fields(writer, image_id, name=name, updated_at=NOW)
+
+
+@contextmanager
+def _statements(db: sqlite_utils.Database) -> Iterator[list[str]]:
+    """The statements ``db`` runs meanwhile."""
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        yield statements
+    finally:
+        db.conn.set_trace_callback(None)
+
+
+def test_a_request_checks_once_and_reads_as_of_its_first_look(
+    pair: tuple[sqlite_utils.Database, ...],
+) -> None:
+    reader, writer = pair
+    image = _image(writer)
+    read_cache.request_began(reader)
+    assert image_store.get(reader, image.id).name == "first"  # type: ignore[union-attr]
+    _rename(writer, image.id, "second")
+    with _statements(reader) as statements:
+        # Later looks in the same request, outside a transaction, trust the first one.
+        assert image_store.get(reader, image.id).name == "first"  # type: ignore[union-attr]
+        assert image_store.member_status(reader, image.id, "p2") is None
+    assert statements == [
+        f"SELECT status FROM image_members WHERE image_id = '{image.id}' AND member = 'p2'"
+    ]
+    read_cache.request_ended(reader)
+    # The next request sees the commit.
+    read_cache.request_began(reader)
+    assert image_store.get(reader, image.id).name == "second"  # type: ignore[union-attr]
+    read_cache.request_ended(reader)
+
+
+def test_in_a_request_a_write_transaction_still_sees_every_commit_before_it(
+    pair: tuple[sqlite_utils.Database, ...],
+) -> None:
+    reader, writer = pair
+    image = _image(writer)
+    read_cache.request_began(reader)
+    assert image_store.get(reader, image.id).name == "first"  # type: ignore[union-attr]
+    _rename(writer, image.id, "second")
+    with atomic(reader):
+        assert image_store.get(reader, image.id).name == "second"  # type: ignore[union-attr]
+    # After the transaction, the request's looks check again (and then trust that look).
+    _rename(writer, image.id, "third")
+    assert image_store.get(reader, image.id).name == "third"  # type: ignore[union-attr]
+    read_cache.request_ended(reader)
+
+
+def test_in_a_request_its_own_write_is_read_back(
+    pair: tuple[sqlite_utils.Database, ...],
+) -> None:
+    reader, writer = pair
+    image = _image(writer)
+    read_cache.request_began(reader)
+    assert image_store.get(reader, image.id).name == "first"  # type: ignore[union-attr]
+    _rename(reader, image.id, "mine")
+    assert image_store.get(reader, image.id).name == "mine"  # type: ignore[union-attr]
+    read_cache.request_ended(reader)
+
+
+def test_outside_a_request_every_look_checks(
+    pair: tuple[sqlite_utils.Database, ...],
+) -> None:
+    """The CLI and background tasks never begin a request: they see each commit at once."""
+    reader, writer = pair
+    image = _image(writer)
+    read_cache.request_began(reader)
+    read_cache.request_ended(reader)
+    assert image_store.get(reader, image.id).name == "first"  # type: ignore[union-attr]
+    _rename(writer, image.id, "second")
+    assert image_store.get(reader, image.id).name == "second"  # type: ignore[union-attr]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, Request, current_app, g, request
 
+from emulator.core import read_cache
 from emulator.core.config import Config
 from emulator.core.context import ANONYMOUS, RequestContext
 from emulator.core.unit_of_work import UnitOfWork
@@ -47,8 +48,10 @@ def unit_of_work() -> UnitOfWork:
     uow: UnitOfWork | None = scope.get("uow")
     if uow is None:
         app = current_flask()
+        db = app.extensions["emulator.store"].thread_connection()
+        read_cache.request_began(db)
         uow = scope.uow = UnitOfWork(
-            db=app.extensions["emulator.store"].thread_connection(),
+            db=db,
             config=config(),
             blobs=app.extensions["emulator.blobs"],
             context=scope.get("context") or ANONYMOUS,
@@ -61,4 +64,5 @@ def register(app: Flask) -> None:
     def _release(_exc: BaseException | None) -> None:
         uow = request_globals().pop("uow", None)
         if uow is not None:
+            read_cache.request_ended(uow.db)
             current_flask().extensions["emulator.store"].release(uow.db)
