@@ -44,6 +44,7 @@ Plain TCP only: TLS would need the selector thread to read through the TLS layer
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -190,7 +191,6 @@ class GuardedServer(wsgi.Server):
         if not self.requests.wait_for(conn.socket, FOLLOW_UP_SECONDS):
             return False
         conn.stage = Stage.WAITING
-        conn.socket.settimeout(0)
         self._read_head(conn, own=True)
         return True
 
@@ -276,7 +276,10 @@ class GuardedServer(wsgi.Server):
             if conn.rfile.has_data():
                 data = conn.rfile.read1(1 << 30)  # what the last request's reads buffered
             else:
-                data = conn.socket.recv(min(head.want(), READ_SIZE))
+                # What has come, at once, whatever the socket's timeout: CPython keeps a
+                # socket with a timeout non-blocking underneath, and its recv would first
+                # poll (a system call) or need the timeout switched to 0 and back (two).
+                data = os.read(conn.socket.fileno(), min(head.want(), READ_SIZE))
         except BlockingIOError:
             self._park(conn, conn.stage or Stage.WAITING)
             return
@@ -307,7 +310,8 @@ class GuardedServer(wsgi.Server):
         conn.stage = Stage.WORKING
         with self._lock:
             self._parked.pop(conn, None)
-        conn.socket.settimeout(self.timeout)  # each body read waits at most this long
+        if conn.socket.gettimeout() != self.timeout:  # it was parked (timeout 0)
+            conn.socket.settimeout(self.timeout)  # each body read waits at most this long
         if own and self.slots.free():
             self.requests.put_next(conn)  # read by a worker (_follow_up), which runs it next
         else:  # the worker in the slot takes it after its own, or an idle one at once

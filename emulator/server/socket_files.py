@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import _pyio
-import select
+import os
 import socket
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -125,17 +125,20 @@ class CoalescingWriter(makefile.StreamWriter):
         self._held = b""
         self._socket = sock
         self.waiting: Callable[[], AbstractContextManager[None]] = nullcontext
-        self._writable = select.poll()
-        self._writable.register(sock, select.POLLOUT)
 
     def _flush_unlocked(self) -> None:
         """cheroot's flush, with the slot given up when the socket has no room: a client
         that stops reading must not hold every other request back."""
         self._checkClosed()
         while self._write_buf:
-            if self._writable.poll(0):  # some room: send takes what fits, at once
-                sent = self._socket.send(bytes(self._write_buf))
-            else:
+            try:
+                if self._socket.gettimeout() is None:  # blocking: os.write could wait
+                    raise BlockingIOError
+                # What fits, at once: a socket with a timeout is non-blocking underneath,
+                # and its send would first poll for room (a system call per answer). The
+                # descriptor is asked for each time: a closed socket's is -1, an error.
+                sent = os.write(self._socket.fileno(), self._write_buf)
+            except BlockingIOError:  # no room: wait for the client, up to the timeout
                 with self.waiting():
                     sent = self._socket.send(bytes(self._write_buf))
             del self._write_buf[:sent]
