@@ -65,8 +65,9 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix emulator tests bench
 	$(BIN)/ruff format emulator tests bench
 
-# Every figure next to its target (bench/bench.py); about 15 minutes with the 10-minute
-# soak (BENCH_ARGS="--soak-seconds 60" for a quick run). bench-real measures the same
+# Every figure next to its target, request figures the median of three rounds
+# (bench/bench.py); about 25 minutes with the 10-minute soak (BENCH_ARGS="--soak-seconds 60
+# --rounds 1" for a quick run). bench-real measures the same
 # request kinds on a running real stack (make real-glance-up) into bench/real-glance.json;
 # BENCH_ARGS="--real-now" measures them in the same run instead, next to the emulator's.
 BENCH_ARGS ?=
