@@ -138,8 +138,7 @@ def save(
     An UPDATE rewrites every index on each column it names, even one set to the value it
     had: images has sixteen indexes, and renaming an image by writing every column (and
     its tags and properties anew) wrote 20 pages to the WAL per commit, where writing the
-    name and ``updated_at`` writes 3. Each page written is one more that every other
-    connection must read again.
+    name and ``updated_at`` writes 3.
     """
     row = _row(image)
     image_id = row.pop("id")
