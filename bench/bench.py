@@ -47,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bounds  # noqa: E402
 import kinds  # noqa: E402
 import load  # noqa: E402
+import rounds  # noqa: E402
 import scale  # noqa: E402
 import server  # noqa: E402
 import transfer  # noqa: E402
@@ -63,72 +64,7 @@ IDLE_WAIT = 2.5
 STARTS = 3
 
 
-Results = dict[str, dict[str, load.Result]]  # kind name -> level ("c1") -> result
-
-
-def measure_kinds(
-    target: kinds.Target,
-    seconds: float,
-    server_pid: int | None,
-    rounds: int,
-    levels: tuple[int, ...] = (1, 8),
-) -> Results:
-    """Each kind at each level (c1 and c8), then DELETE of the images the create runs made;
-    ``rounds`` times, each figure the median of its rounds."""
-    return measure_side_by_side([("", target, server_pid)], seconds, rounds, levels)[0]
-
-
-def measure_side_by_side(
-    sides: list[tuple[str, kinds.Target, int | None]],
-    seconds: float,
-    rounds: int,
-    levels: tuple[int, ...] = (1, 8),
-) -> list[Results]:
-    """``measure_kinds`` on each (label, target, server PID) of ``sides``: each kind at each
-    level on each side in turn before the next kind. This machine's speed moves from one
-    minute to the next, so figures that are divided by each other (ours by the real stack's,
-    c8 by c1) are measured within seconds of each other, not minutes apart. And one 3-second
-    run of a kind can land in a slow second that the run beside it missed (three rounds of
-    one build gave show 1,392, 1,480 and 1,922 req/s), so the whole sequence runs
-    ``rounds`` times and each figure is the median of its rounds."""
-    prepared = [kinds.prepare(target) for _, target, _ in sides]
-    runs: list[dict[str, dict[str, list[load.Result]]]] = [{} for _ in sides]
-
-    def one(round_number: int, side: int, kind: kinds.Kind, clients: int) -> None:
-        label, _, server_pid = sides[side]
-        result = load.run(
-            kind.url,
-            kind.make,
-            clients=clients,
-            seconds=seconds,
-            server_pid=server_pid,
-            expect=kind.expect,
-        )
-        runs[side].setdefault(kind.name, {}).setdefault(f"c{clients}", []).append(result)
-        print(
-            f"  round {round_number} {label}c{clients} {kind.name}: {result.rate:,.0f} req/s",
-            flush=True,
-        )
-
-    for round_number in range(1, rounds + 1):
-        for index in range(len(prepared[0][0])):
-            for clients in levels:
-                for side, (kind_list, _) in enumerate(prepared):
-                    one(round_number, side, kind_list[index], clients)
-        for clients in levels:  # DELETE of what the create runs made, in shares
-            for side, (_, created) in enumerate(prepared):
-                delete = kinds.delete_kind(sides[side][1], created(), clients)
-                one(round_number, side, delete, clients)
-    return [
-        {
-            name: {level: load.median(results) for level, results in by_level.items()}
-            for name, by_level in side_runs.items()
-        }
-        for side_runs in runs
-    ]
-
-
-def real_document(results: Results) -> dict[str, Any]:
+def real_document(results: rounds.Results) -> dict[str, Any]:
     """Figures of the real stack, as ``bench/real-glance.json`` holds them."""
     return {
         "measured": datetime.now(UTC).strftime("%Y-%m-%d"),
@@ -146,17 +82,17 @@ def real_target() -> kinds.Target:
     return kinds.Target(REAL_IMAGE_URL, REAL_AUTH_URL)
 
 
-def real_figures(seconds: float, rounds: int) -> dict[str, Any]:
+def real_figures(seconds: float, round_count: int) -> dict[str, Any]:
     """The request kinds measured on the running real stack (``make real-glance-up``)."""
     target = real_target()
     try:
-        return real_document(measure_kinds(target, seconds, None, rounds))
+        return real_document(rounds.measure_kinds(target, seconds, None, round_count))
     finally:
         kinds.clean_up(target)
 
 
-def measure_real(seconds: float, rounds: int) -> int:
-    document = real_figures(seconds, rounds)
+def measure_real(seconds: float, round_count: int) -> int:
+    document = real_figures(seconds, round_count)
     REAL_FIGURES.write_text(json.dumps(document, indent=2) + "\n")
     print(f"wrote {REAL_FIGURES}")
     return 0
@@ -198,7 +134,7 @@ def scale_figures(work: Path, seconds: float, report: Report) -> None:
 def workers_figures(
     work: Path,
     args: argparse.Namespace,
-    one_process: dict[str, dict[str, load.Result]],
+    one_process: rounds.Results,
     real: dict[str, Any] | None,
     limits: bounds.RequestLimits,
     report: Report,
@@ -210,7 +146,7 @@ def workers_figures(
         idle = server.family_rss(process.pid) / MiB
         target = kinds.Target(base_url, f"{base_url}/identity/v3")
         print(f"  --workers {args.workers}:", flush=True)
-        results = measure_kinds(target, args.seconds, None, args.rounds, levels=(8,))
+        results = rounds.measure_kinds(target, args.seconds, None, args.rounds, levels=(8,))
     finally:
         server.stop(process)
     report.workers_kinds(args.workers, results, one_process, real, limits)
@@ -374,7 +310,7 @@ def main() -> int:
             # even ten minutes later) moves every ratio with it.
             real_side = real_target()
             try:
-                results, real_results = measure_side_by_side(
+                results, real_results = rounds.measure_side_by_side(
                     [("", target, process.pid), ("real ", real_side, None)],
                     args.seconds,
                     args.rounds,
@@ -386,7 +322,7 @@ def main() -> int:
                 "real Glance figures", "measured in this run, each kind beside ours (--real-now)"
             )
         else:
-            results = measure_kinds(target, args.seconds, process.pid, args.rounds)
+            results = rounds.measure_kinds(target, args.seconds, process.pid, args.rounds)
             if real is not None:
                 report.figure("real Glance figures", f"{REAL_FIGURES.name}, {real['measured']}")
         limits = bounds.RequestLimits.measure(args.seconds)
