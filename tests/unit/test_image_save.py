@@ -111,7 +111,11 @@ def test_the_file_holds_what_a_whole_write_would(
     assert stored.tags == image.tags
 
 
-def test_only_the_changed_columns_are_written(db: sqlite_utils.Database) -> None:
+def _save_traced(
+    db: sqlite_utils.Database, change: Callable[[Image], None], *, with_before: bool
+) -> tuple[Image, list[str]]:
+    """Insert the image, then save it changed (given ``before`` or not); the image saved
+    and the statements the save sent."""
     with atomic(db):
         image_store.insert(db, _image())
     statements: list[str] = []
@@ -119,10 +123,19 @@ def test_only_the_changed_columns_are_written(db: sqlite_utils.Database) -> None
         image = image_store.get(db, "img")
         assert image is not None
         before = image.copy()
-        image.name, image.updated_at = "after", LATER
+        change(image)
         db.conn.set_trace_callback(statements.append)
-        image_store.save(db, image, before=before)
+        image_store.save(db, image, before=before if with_before else None)
         db.conn.set_trace_callback(None)
+    return image, statements
+
+
+def _rename_later(image: Image) -> None:
+    image.name, image.updated_at = "after", LATER
+
+
+def test_only_the_changed_columns_are_written(db: sqlite_utils.Database) -> None:
+    _, statements = _save_traced(db, _rename_later, with_before=True)
     assert len(statements) == 1
     update, _, where = statements[0].removeprefix("UPDATE images SET ").partition(" WHERE ")
     assert sorted(update.split(", ")) == ["name = 'after'", f"updated_at = '{LATER}'"]
@@ -130,15 +143,7 @@ def test_only_the_changed_columns_are_written(db: sqlite_utils.Database) -> None
 
 
 def test_without_before_every_column_and_child_is_written(db: sqlite_utils.Database) -> None:
-    with atomic(db):
-        image_store.insert(db, _image())
-    statements: list[str] = []
-    with atomic(db):
-        image = image_store.get(db, "img")
-        assert image is not None
-        db.conn.set_trace_callback(statements.append)
-        image_store.save(db, image)
-        db.conn.set_trace_callback(None)
+    image, statements = _save_traced(db, lambda image: None, with_before=False)
     assert statements[0].startswith("UPDATE images SET owner = ")
     assert any(s.startswith("DELETE FROM image_tags") for s in statements)
     assert _stored(db) == image

@@ -185,6 +185,16 @@ def _rename(writer: sqlite_utils.Database, image_id: str, name: str) -> None:
 
 
 @contextmanager
+def _request(db: sqlite_utils.Database) -> Iterator[None]:
+    """A request on ``db``'s connection, as request_scope marks one."""
+    read_cache.request_began(db)
+    try:
+        yield
+    finally:
+        read_cache.request_ended(db)
+
+
+@contextmanager
 def _statements(db: sqlite_utils.Database) -> Iterator[list[str]]:
     """The statements ``db`` runs meanwhile."""
     statements: list[str] = []
@@ -195,26 +205,29 @@ def _statements(db: sqlite_utils.Database) -> Iterator[list[str]]:
         db.conn.set_trace_callback(None)
 
 
+def _name(db: sqlite_utils.Database, image_id: str) -> str | None:
+    found = image_store.get(db, image_id)
+    assert found is not None
+    return found.name
+
+
 def test_a_request_checks_once_and_reads_as_of_its_first_look(
     pair: tuple[sqlite_utils.Database, ...],
 ) -> None:
     reader, writer = pair
     image = _image(writer)
-    read_cache.request_began(reader)
-    assert image_store.get(reader, image.id).name == "first"  # type: ignore[union-attr]
-    _rename(writer, image.id, "second")
-    with _statements(reader) as statements:
-        # Later looks in the same request, outside a transaction, trust the first one.
-        assert image_store.get(reader, image.id).name == "first"  # type: ignore[union-attr]
-        assert image_store.member_status(reader, image.id, "p2") is None
-    assert statements == [
-        f"SELECT status FROM image_members WHERE image_id = '{image.id}' AND member = 'p2'"
-    ]
-    read_cache.request_ended(reader)
-    # The next request sees the commit.
-    read_cache.request_began(reader)
-    assert image_store.get(reader, image.id).name == "second"  # type: ignore[union-attr]
-    read_cache.request_ended(reader)
+    with _request(reader):
+        assert _name(reader, image.id) == "first"
+        _rename(writer, image.id, "second")
+        with _statements(reader) as statements:
+            # Later looks in the same request, outside a transaction, trust the first one.
+            assert _name(reader, image.id) == "first"
+            assert image_store.member_status(reader, image.id, "p2") is None
+        assert statements == [
+            f"SELECT status FROM image_members WHERE image_id = '{image.id}' AND member = 'p2'"
+        ]
+    with _request(reader):  # the next request sees the commit
+        assert _name(reader, image.id) == "second"
 
 
 def test_in_a_request_a_write_transaction_still_sees_every_commit_before_it(
@@ -222,15 +235,14 @@ def test_in_a_request_a_write_transaction_still_sees_every_commit_before_it(
 ) -> None:
     reader, writer = pair
     image = _image(writer)
-    read_cache.request_began(reader)
-    assert image_store.get(reader, image.id).name == "first"  # type: ignore[union-attr]
-    _rename(writer, image.id, "second")
-    with atomic(reader):
-        assert image_store.get(reader, image.id).name == "second"  # type: ignore[union-attr]
-    # After the transaction, the request's looks check again (and then trust that look).
-    _rename(writer, image.id, "third")
-    assert image_store.get(reader, image.id).name == "third"  # type: ignore[union-attr]
-    read_cache.request_ended(reader)
+    with _request(reader):
+        assert _name(reader, image.id) == "first"
+        _rename(writer, image.id, "second")
+        with atomic(reader):
+            assert _name(reader, image.id) == "second"
+        # After the transaction, the request's looks check again (and then trust that look).
+        _rename(writer, image.id, "third")
+        assert _name(reader, image.id) == "third"
 
 
 def test_in_a_request_its_own_write_is_read_back(
@@ -238,11 +250,10 @@ def test_in_a_request_its_own_write_is_read_back(
 ) -> None:
     reader, writer = pair
     image = _image(writer)
-    read_cache.request_began(reader)
-    assert image_store.get(reader, image.id).name == "first"  # type: ignore[union-attr]
-    _rename(reader, image.id, "mine")
-    assert image_store.get(reader, image.id).name == "mine"  # type: ignore[union-attr]
-    read_cache.request_ended(reader)
+    with _request(reader):
+        assert _name(reader, image.id) == "first"
+        _rename(reader, image.id, "mine")
+        assert _name(reader, image.id) == "mine"
 
 
 def test_outside_a_request_every_look_checks(
@@ -251,8 +262,8 @@ def test_outside_a_request_every_look_checks(
     """The CLI and background tasks never begin a request: they see each commit at once."""
     reader, writer = pair
     image = _image(writer)
-    read_cache.request_began(reader)
-    read_cache.request_ended(reader)
-    assert image_store.get(reader, image.id).name == "first"  # type: ignore[union-attr]
+    with _request(reader):
+        pass
+    assert _name(reader, image.id) == "first"
     _rename(writer, image.id, "second")
-    assert image_store.get(reader, image.id).name == "second"  # type: ignore[union-attr]
+    assert _name(reader, image.id) == "second"
