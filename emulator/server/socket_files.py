@@ -131,17 +131,23 @@ class CoalescingWriter(makefile.StreamWriter):
         that stops reading must not hold every other request back."""
         self._checkClosed()
         while self._write_buf:
-            try:
-                if self._socket.gettimeout() is None:  # blocking: os.write could wait
-                    raise BlockingIOError
-                # What fits, at once: a socket with a timeout is non-blocking underneath,
-                # and its send would first poll for room (a system call per answer). The
-                # descriptor is asked for each time: a closed socket's is -1, an error.
-                sent = os.write(self._socket.fileno(), self._write_buf)
-            except BlockingIOError:  # no room: wait for the client, up to the timeout
+            sent = self._send_what_fits()
+            if sent is None:  # no room: wait for the client, up to the timeout
                 with self.waiting():
                     sent = self._socket.send(bytes(self._write_buf))
             del self._write_buf[:sent]
+
+    def _send_what_fits(self) -> int | None:
+        """Send what the socket has room for, at once; None when it has none. A socket with
+        a timeout is non-blocking underneath, and its ``send`` would first poll for room (a
+        system call per answer), so this writes to the descriptor, asked for each time: a
+        closed socket's is -1, an error. A blocking socket could wait here: None."""
+        if self._socket.gettimeout() is None:
+            return None
+        try:
+            return os.write(self._socket.fileno(), self._write_buf)
+        except BlockingIOError:
+            return None
 
     def write(self, b: Any) -> Any:
         if self.hold_next:
