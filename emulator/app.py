@@ -95,6 +95,8 @@ def create_app(config: Config | None = None, **overrides: Any) -> Flask:
     store = Store(Path(config.db_path), Path(config.blob_dir), config.database_busy_timeout)
     store.open()
     app.extensions["emulator.store"] = store
+    # Called by the server once it has been idle a while (server/worker_pool.py).
+    app.extensions["emulator.when_idle"] = [store.pool.shed]
     app.extensions["emulator.blobs"] = BlobStore(Path(config.blob_dir))
     app.extensions["emulator.started"] = time.time()
     app.extensions["emulator.background"] = Background(lambda: operator_unit_of_work(app))

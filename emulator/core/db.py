@@ -1,8 +1,8 @@
 """Connections and migrations.
 
-A connection per serving thread, reused by its requests (sqlite-utils objects must not cross
-threads; opening one per request cost more than serving a page of images), WAL mode and a
-busy timeout so concurrent writers wait instead of failing. Migrations are a numbered list
+Serving connections are lent to one request at a time and reused (``connection_pool.py``:
+opening one per request cost more than serving a page of images), WAL mode and a busy
+timeout so concurrent writers wait instead of failing. Migrations are a numbered list
 applied in order and recorded in ``PRAGMA user_version``: a dozen lines, so no extra
 dependency (sqlite-migrate is alpha and would add a package for this alone).
 """
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
 
+from emulator.core.connection_pool import ConnectionPool
 from emulator.core.migrations import MIGRATIONS
 
 #: Each connection's page cache, in KiB.
@@ -32,7 +32,8 @@ class Store:
         self.blob_dir = Path(blob_dir)
         #: Seconds a writer waits for another before giving up (then: a 503).
         self.busy_timeout = busy_timeout
-        self._local = threading.local()
+        #: The connections requests borrow (``borrow`` .. ``give_back``).
+        self.pool = ConnectionPool(lambda: self.connect(shared=True))
 
     def open(self) -> None:
         """Create folders and bring the schema up to date. Called once by the app factory."""
@@ -46,37 +47,32 @@ class Store:
         finally:
             db.close()
 
-    def connect(self) -> sqlite_utils.Database:
+    def connect(self, shared: bool = False) -> sqlite_utils.Database:
+        """A new connection; ``shared``: one the pool hands from thread to thread (one at a
+        time), else one that only the thread opening it may use."""
         conn = sqlite3.connect(
             self.db_path,
             timeout=self.busy_timeout,
             isolation_level=None,
-            check_same_thread=True,
+            check_same_thread=not shared,
         )
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
-        # Each serving thread keeps its connection, and each connection its own page cache
-        # (SQLite's default: up to 2 MiB): under a sustained load the server grew by ~2 MiB
-        # per worker as the database grew. Pages missed here come from the OS's cache.
+        # Each connection has its own page cache (SQLite's default: up to 2 MiB): a server
+        # under a sustained load grew by ~2 MiB per connection as the database grew. Pages
+        # missed here come from the OS's cache.
         conn.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
         return sqlite_utils.Database(conn)
 
-    def thread_connection(self) -> sqlite_utils.Database:
-        """This thread's own connection, opened once and reused by its later requests.
+    def borrow(self) -> sqlite_utils.Database:
+        """A connection for one request, to ``give_back`` at its end."""
+        return self.pool.borrow()
 
-        Opening a connection (and its PRAGMAs) cost more than a whole indexed page of
-        images; a per-thread connection still never crosses threads.
-        """
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = self.connect()
-        return db
-
-    def release(self, db: sqlite_utils.Database) -> None:
-        """End of a request: never leave a transaction open on a reused connection."""
-        if db.conn.in_transaction:
-            db.conn.execute("ROLLBACK")
+    def give_back(self, db: sqlite_utils.Database) -> None:
+        """End of a request: the connection goes back to the pool, its transaction (if one
+        is still open) rolled back."""
+        self.pool.give_back(db)
 
     @contextmanager
     def session(self) -> Iterator[sqlite_utils.Database]:

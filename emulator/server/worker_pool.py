@@ -16,9 +16,10 @@ cost 0.82 ms of CPU at eight clients against 0.55 at one). Here:
   or starts one (up to the pool's ``max``), as the slot itself lets a request run
   without it after that long.
 
-Once no request has run for IDLE_SECONDS, the watcher gives the memory malloc holds free
-back to the system (``process.release_freed_memory``), once per idle spell: never while a
-request runs (a long upload would fault its buffers' pages in again).
+Once no request has run for IDLE_SECONDS, the watcher calls the pool's ``idle_hooks`` (the
+app's: it closes the database connections a burst of load opened) and then gives the memory
+malloc holds free back to the system (``process.release_freed_memory``), once per idle spell:
+never while a request runs (a long upload would fault its buffers' pages in again).
 
 A worker that waits for its own client's next request (``guard.py``'s follow-up) stands
 in the idle stack too, on an eventfd its poll also watches, so it can still be handed work.
@@ -243,6 +244,8 @@ class TurnPool(threadpool.ThreadPool):
         #: Called when a request gives its slot up to wait for its client.
         self.on_release: Callable[[], None] | None = None
         self.trims = 0  # idle spells that ended in release_freed_memory
+        #: Called once per idle spell, before the freed memory is given back.
+        self.idle_hooks: list[Callable[[], object]] = []
 
     def start(self) -> None:
         super().start()
@@ -302,7 +305,7 @@ class TurnPool(threadpool.ThreadPool):
 
     def retire_spare(self) -> None:
         """One idle worker fewer when more than SPARE_THREADS beyond ``min`` stand idle
-        (each holds its own SQLite connection and allocator arena)."""
+        (each holds its stack and thread-local state)."""
         pool: Any = self
         with self._grow_lock:
             if self._stopped.is_set():
@@ -316,6 +319,13 @@ class TurnPool(threadpool.ThreadPool):
         pool: Any = self
         return any(worker.conn is not None for worker in list(pool._threads))
 
+    def _run_idle_hooks(self) -> None:
+        for hook in self.idle_hooks:
+            try:
+                hook()
+            except Exception:  # the watcher must go on handing out stalled requests
+                log.exception("idle hook %r failed", hook)
+
     def _watch(self) -> None:
         seen, trimmed = -1, False
         while not self._stopped.is_set():
@@ -324,6 +334,7 @@ class TurnPool(threadpool.ThreadPool):
                     seen, trimmed = self._queue.taken, False
                 elif not trimmed and not self._stopped.is_set():
                     trimmed = True
+                    self._run_idle_hooks()
                     self.trims += 1
                     release_freed_memory()
                 continue

@@ -1,4 +1,5 @@
-"""Once the server has been idle a moment, the worker pool's watcher gives the memory malloc
+"""Once the server has been idle a moment, the worker pool's watcher runs the app's idle hooks
+(the emulator's closes database connections a burst opened) and gives the memory malloc
 holds free back to the system (server/process.py ``release_freed_memory``), once per idle
 spell, never while requests keep coming and never while one runs."""
 
@@ -10,10 +11,12 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from emulator.app import create_app
 from emulator.server import ServerThread, process, worker_pool
 
 
@@ -106,5 +109,73 @@ def test_no_trim_while_a_request_runs(monkeypatch: pytest.MonkeyPatch) -> None:
         assert pool.trims == 1
         connection.close()
         assert _wait_until(lambda: pool.trims == 2)
+    finally:
+        server.stop()
+
+
+class _AppWithHooks:
+    """A WSGI app that asks the server, as the emulator's does, to run hooks when idle."""
+
+    def __init__(self, *hooks: Callable[[], object]):
+        self.extensions = {"emulator.when_idle": list(hooks)}
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        return _app(environ, start_response)
+
+
+def test_the_apps_idle_hooks_run_once_per_idle_spell_before_the_trim(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(worker_pool, "IDLE_SECONDS", 0.1)
+    order: list[str] = []
+    monkeypatch.setattr(worker_pool, "release_freed_memory", lambda: order.append("trim") or True)
+
+    def failing() -> None:
+        order.append("failing")
+        raise RuntimeError("a hook that fails does not stop the others, nor the trim")
+
+    app = _AppWithHooks(failing, lambda: order.append("hook"))
+    server = ServerThread(app).start()  # type: ignore[arg-type]
+    try:
+        pool = server.server.requests
+        assert _wait_until(lambda: pool.trims >= 1)
+        time.sleep(0.3)
+        assert order == ["failing", "hook", "trim"]
+        port = int(server.base_url.rsplit(":", 1)[1])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/")
+        assert connection.getresponse().read() == b"ok"
+        connection.close()
+        assert _wait_until(lambda: pool.trims == 2)
+        assert order == ["failing", "hook", "trim"] * 2
+    finally:
+        server.stop()
+
+
+def test_an_idle_server_keeps_one_database_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A burst of requests may have opened several; the idle spell closes all but one."""
+    monkeypatch.setattr(worker_pool, "IDLE_SECONDS", 0.1)
+    app = create_app(data_dir=tmp_path / "data")
+    store = app.extensions["emulator.store"]
+    server = ServerThread(app).start()
+    try:
+        pool = server.server.requests
+        assert _wait_until(lambda: pool.trims >= 1)
+        burst = [store.borrow() for _ in range(3)]  # three requests at once
+        for db in burst:
+            store.give_back(db)
+        port = int(server.base_url.rsplit(":", 1)[1])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/v2/images", headers={"X-Auth-Token": "no-such-token"})
+        assert connection.getresponse().status == 401  # looked the token up: a connection
+        connection.close()
+        assert _wait_until(lambda: pool.trims >= 2 and store.pool.idle == 1)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/v2/images", headers={"X-Auth-Token": "no-such-token"})
+        assert connection.getresponse().status == 401  # the one kept still serves
+        connection.close()
+        assert store.pool.opened == 3
     finally:
         server.stop()

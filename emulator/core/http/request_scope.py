@@ -1,8 +1,8 @@
 """The request's unit of work, built once per request and closed at its end.
 
-The database connection is the serving thread's own (never crosses threads, opened once per
-thread); the context is whoever the auth hook found. Views ask ``unit_of_work()`` for it and
-hand it to services: nothing else reads the app's extensions.
+The database connection is borrowed from the store's pool for the request and given back at
+its end (``core/connection_pool.py``); the context is whoever the auth hook found. Views ask
+``unit_of_work()`` for it and hand it to services: nothing else reads the app's extensions.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def unit_of_work() -> UnitOfWork:
     uow: UnitOfWork | None = scope.get("uow")
     if uow is None:
         app = current_flask()
-        db = app.extensions["emulator.store"].thread_connection()
+        db = app.extensions["emulator.store"].borrow()
         read_cache.request_began(db)
         uow = scope.uow = UnitOfWork(
             db=db,
@@ -65,4 +65,4 @@ def register(app: Flask) -> None:
         uow = request_globals().pop("uow", None)
         if uow is not None:
             read_cache.request_ended(uow.db)
-            current_flask().extensions["emulator.store"].release(uow.db)
+            current_flask().extensions["emulator.store"].give_back(uow.db)
