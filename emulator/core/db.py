@@ -9,11 +9,13 @@ dependency (sqlite-migrate is alpha and would add a package for this alone).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -122,6 +124,22 @@ def atomic(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         raise
     else:
         conn.execute("COMMIT")
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_statement(table: str, columns: tuple[str, ...], or_ignore: bool) -> str:
+    verb = "INSERT OR IGNORE" if or_ignore else "INSERT"
+    marks = ", ".join("?" * len(columns))
+    return f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+
+
+def insert_row(
+    db: sqlite_utils.Database, table: str, row: Mapping[str, Any], *, or_ignore: bool = False
+) -> None:
+    """One row, its values already what the columns hold. Not ``Table.insert``: that reads
+    ``sqlite_master`` twice and opens a savepoint per call, four statements more than the
+    insert itself (a quarter of an image create's CPU)."""
+    db.conn.execute(_insert_statement(table, tuple(row), or_ignore), tuple(row.values()))
 
 
 def migrate(db: sqlite_utils.Database) -> int:

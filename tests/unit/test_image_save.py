@@ -3,13 +3,14 @@ changed, and leaves the file exactly as writing everything anew would."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import sqlite_utils
 
-from emulator.core.db import Store, atomic
+from emulator.core.db import Store, atomic, insert_row
 from emulator.image.domain.images import Image
 from emulator.image.store import images as image_store
 
@@ -147,3 +148,35 @@ def test_without_before_every_column_and_child_is_written(db: sqlite_utils.Datab
     assert statements[0].startswith("UPDATE images SET owner = ")
     assert any(s.startswith("DELETE FROM image_tags") for s in statements)
     assert _stored(db) == image
+
+
+def test_an_insert_sends_the_row_and_its_children_only(db: sqlite_utils.Database) -> None:
+    """No schema reads, savepoints or deletes of rows a new image cannot have yet: one
+    INSERT for the row, one per property and tag, and the image reads back whole."""
+    statements: list[str] = []
+    with atomic(db):
+        db.conn.set_trace_callback(statements.append)
+        image_store.insert(db, _image())
+        db.conn.set_trace_callback(None)
+    verbs = [statement.split(" (")[0] for statement in statements]
+    assert verbs == (
+        ["INSERT INTO images"]
+        + ["INSERT INTO image_properties"] * 3
+        + ["INSERT OR IGNORE INTO image_tags"] * 2
+    )
+    stored = _stored(db)
+    assert stored == _image()
+    assert list(stored.extra_properties) == ["one", "two", "three"]
+
+
+def test_insert_row_or_ignore_keeps_the_row_there(db: sqlite_utils.Database) -> None:
+    row = {"image_id": "img", "name": "one", "value": "uno"}
+    with atomic(db):
+        image_store.insert(db, _image())
+        insert_row(db, "image_properties", row, or_ignore=True)
+    assert _stored(db).extra_properties["one"] == "1"
+    with pytest.raises(sqlite3.IntegrityError), atomic(db):
+        insert_row(db, "image_properties", row)
+    with atomic(db):
+        insert_row(db, "image_properties", {**row, "name": "four"})
+    assert _stored(db).extra_properties["four"] == "uno"

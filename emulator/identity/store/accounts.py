@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlite_utils
 
+from emulator.core.db import insert_row
 from emulator.identity.domain.entities import DEFAULT_DOMAIN_ID, Project, User
 
 _PROJECT = "SELECT id, name, domain_id, description, enabled FROM projects"
@@ -35,14 +36,16 @@ def project_taken(db: sqlite_utils.Database, project_id: str, name: str, domain_
 
 
 def insert_project(db: sqlite_utils.Database, project: Project) -> None:
-    db.table("projects").insert(
+    insert_row(
+        db,
+        "projects",
         {
             "id": project.id,
             "name": project.name,
             "domain_id": project.domain_id,
             "description": project.description,
             "enabled": int(project.enabled),
-        }
+        },
     )
 
 
@@ -104,7 +107,9 @@ def user_taken(db: sqlite_utils.Database, user_id: str, name: str, domain_id: st
 
 
 def insert_user(db: sqlite_utils.Database, user: User, password_hash: str) -> None:
-    db.table("users").insert(
+    insert_row(
+        db,
+        "users",
         {
             "id": user.id,
             "name": user.name,
@@ -112,7 +117,7 @@ def insert_user(db: sqlite_utils.Database, user: User, password_hash: str) -> No
             "password_hash": password_hash,
             "default_project_id": user.default_project_id,
             "enabled": int(user.enabled),
-        }
+        },
     )
 
 
@@ -167,8 +172,11 @@ def assignments(db: sqlite_utils.Database, user_id: str) -> list[tuple[str, str]
 
 def assign(db: sqlite_utils.Database, user_id: str, project_id: str, roles: Sequence[str]) -> None:
     for role in roles:
-        db.table("role_assignments").insert(
-            {"user_id": user_id, "project_id": project_id, "role": role}, ignore=True
+        insert_row(
+            db,
+            "role_assignments",
+            {"user_id": user_id, "project_id": project_id, "role": role},
+            or_ignore=True,
         )
 
 

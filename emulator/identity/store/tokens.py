@@ -7,13 +7,15 @@ from typing import Any
 
 import sqlite_utils
 
+from emulator.core.db import insert_row
+
 
 def insert(db: sqlite_utils.Database, id_hash: str, record: dict[str, Any]) -> None:
     """``record``: user_id, project_id, roles, methods, audit_id, issued_at, expires_at."""
     row = dict(record, id_hash=id_hash, revoked=0)
     row["roles"] = json.dumps(list(record["roles"]))
     row["methods"] = json.dumps(list(record["methods"]))
-    db.table("tokens").insert(row)
+    insert_row(db, "tokens", row)
 
 
 def get_live(db: sqlite_utils.Database, id_hash: str, now: str) -> dict[str, Any] | None:

@@ -9,6 +9,7 @@ from typing import Any
 import sqlite_utils
 
 from emulator.core import read_cache
+from emulator.core.db import insert_row
 from emulator.image.domain.images import Image
 
 # Every scalar attribute of the entity is a column; tags and properties have their tables.
@@ -102,12 +103,16 @@ def _row(image: Image) -> dict[str, Any]:
 def _write_children(db: sqlite_utils.Database, image: Image) -> None:
     db.execute("DELETE FROM image_properties WHERE image_id = ?", [image.id])
     db.execute("DELETE FROM image_tags WHERE image_id = ?", [image.id])
+    _insert_properties(db, image)
+    _insert_tags(db, image)
+
+
+def _insert_properties(db: sqlite_utils.Database, image: Image) -> None:
     if image.extra_properties:
         db.conn.executemany(
             "INSERT INTO image_properties (image_id, name, value) VALUES (?, ?, ?)",
             [(image.id, k, v) for k, v in image.extra_properties.items()],
         )
-    _insert_tags(db, image)
 
 
 def _insert_tags(db: sqlite_utils.Database, image: Image) -> None:
@@ -119,9 +124,10 @@ def _insert_tags(db: sqlite_utils.Database, image: Image) -> None:
 
 
 def insert(db: sqlite_utils.Database, image: Image) -> None:
-    """Call inside ``atomic``."""
-    db.table("images").insert(_row(image))
-    _write_children(db, image)
+    """A new image: no rows of its own yet to replace. Call inside ``atomic``."""
+    insert_row(db, "images", _row(image))
+    _insert_properties(db, image)
+    _insert_tags(db, image)
 
 
 def save(

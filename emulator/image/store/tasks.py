@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlite_utils
 
+from emulator.core.db import insert_row
 from emulator.image.domain.tasks import Task
 
 COLUMNS = (
@@ -67,7 +68,7 @@ def _row(task: Task) -> dict[str, Any]:
 
 
 def insert(db: sqlite_utils.Database, task: Task) -> None:
-    db.table("tasks").insert(_row(task))
+    insert_row(db, "tasks", _row(task))
 
 
 def save(db: sqlite_utils.Database, task: Task) -> None:
