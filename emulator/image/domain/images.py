@@ -5,7 +5,6 @@ Tables here are read like a spec; each cites where Glance keeps the same rule.
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass, field
 
@@ -164,7 +163,10 @@ class Image:
 
     def copy(self) -> Image:
         """An image equal to this one that shares no list or dict with it."""
-        twin = copy.copy(self)
+        # Not copy.copy (six times slower: __reduce_ex__ and a reconstruction); a list
+        # copies 25 of these per page.
+        twin = object.__new__(Image)
+        twin.__dict__.update(self.__dict__)
         twin.tags, twin.extra_properties, twin.stores = (
             list(self.tags),
             dict(self.extra_properties),
