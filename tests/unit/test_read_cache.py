@@ -267,3 +267,61 @@ def test_outside_a_request_every_look_checks(
     assert _name(reader, image.id) == "first"
     _rename(writer, image.id, "second")
     assert _name(reader, image.id) == "second"
+
+
+def _listed_names(db: sqlite_utils.Database, image_id: str) -> list[str | None]:
+    return [image.name for image in image_store.get_many(db, [image_id, "no-such-image"])]
+
+
+def test_a_page_is_kept_and_read_again_only_after_a_change(
+    pair: tuple[sqlite_utils.Database, ...],
+) -> None:
+    reader, writer = pair
+    image = _image(writer)
+    assert _listed_names(reader, image.id) == ["first"]
+    with _statements(reader) as sent:
+        page = image_store.get_many(reader, [image.id])
+    assert sent == ["PRAGMA data_version"]  # the look; nothing read again
+    page[0].name, page[0].tags[0] = "changed in memory", "b"
+    kept = image_store.get_many(reader, [image.id])[0]
+    assert (kept.name, kept.tags, kept.extra_properties) == ("first", ["a"], {"k": "v"})
+    _rename(writer, image.id, "second")
+    assert _listed_names(reader, image.id) == ["second"]
+
+
+def test_a_page_read_in_a_snapshot_is_the_snapshots_and_then_read_anew(
+    pair: tuple[sqlite_utils.Database, ...],
+) -> None:
+    """A list reads its page in one read transaction. What it keeps there is what the
+    snapshot holds, even when another connection commits meanwhile; the first look after
+    the snapshot ends reads the change."""
+    reader, writer = pair
+    image = _image(writer)
+    reader.execute("BEGIN")
+    try:
+        reader.execute("SELECT count(*) FROM images").fetchone()  # the snapshot starts
+        _rename(writer, image.id, "second")
+        assert _listed_names(reader, image.id) == ["first"]
+        assert _name(reader, image.id) == "first"
+    finally:
+        reader.execute("COMMIT")
+    assert _listed_names(reader, image.id) == ["second"]
+    assert _name(reader, image.id) == "second"
+
+
+def test_a_batch_larger_than_the_cache_is_read_whole_in_order(
+    pair: tuple[sqlite_utils.Database, ...],
+) -> None:
+    reader, writer = pair
+    count = read_cache.MAX_ENTRIES + 5
+    ids = [f"6b1c2d3e-0000-4000-8000-{n:012d}" for n in range(count)]
+    with atomic(writer):
+        for number, image_id in enumerate(ids):
+            image_store.insert(
+                writer,
+                Image(id=image_id, owner="p1", created_at=NOW, updated_at=NOW, name=str(number)),
+            )
+    wanted = list(reversed(ids))
+    listed = image_store.get_many(reader, wanted)
+    assert [image.id for image in listed] == wanted
+    assert len(read_cache.fresh(reader)) == 0  # nothing of it kept

@@ -74,15 +74,35 @@ def get(db: sqlite_utils.Database, image_id: str, whole: bool = True) -> Image |
 
 
 def get_many(db: sqlite_utils.Database, image_ids: Iterable[str]) -> list[Image]:
-    """Live images in the order of ``image_ids``."""
+    """Live images in the order of ``image_ids``, each a copy of its own. A batch that fits
+    in the read cache (a page of a list) is kept there, and what ``get`` or an earlier call
+    kept is not read again (``core/read_cache.py``). Inside a read transaction the cache is
+    its snapshot's: SQLite's ``data_version`` does not move while the transaction lasts,
+    whatever other connections commit."""
     ids = list(image_ids)
     if not ids:
         return []
+    if len(ids) > read_cache.MAX_ENTRIES:
+        return _attach(db, _read_rows(db, ids, ordered=True))
+    kept = read_cache.fresh(db)
+    missing = [i for i in ids if ("image", i, True) not in kept]
+    if missing:
+        for image in _attach(db, _read_rows(db, missing, ordered=False)):
+            kept[("image", image.id, True)] = image
+    found = (kept.get(("image", i, True)) for i in ids)
+    return [image.copy() for image in found if image is not None]
+
+
+def _read_rows(db: sqlite_utils.Database, ids: list[str], *, ordered: bool) -> list[Image]:
+    """The live rows among ``ids`` (no tags or properties yet), in the order of ``ids`` if
+    ``ordered``."""
     marks = ",".join("?" * len(ids))
     rows = db.execute(_SELECT + f" WHERE id IN ({marks}) AND deleted = 0", ids).fetchall()
-    found = {image.id: image for image in (_row_to_image(r) for r in rows)}
-    ordered = [found[i] for i in ids if i in found]
-    return _attach(db, ordered)
+    images = [_row_to_image(row) for row in rows]
+    if not ordered:
+        return images
+    found = {image.id: image for image in images}
+    return [found[i] for i in ids if i in found]
 
 
 def exists_any(db: sqlite_utils.Database, image_id: str) -> bool:
