@@ -19,6 +19,8 @@ COLUMNS = tuple(
     if field.name not in ("tags", "extra_properties", "stores")
 )
 _SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM images"
+#: Ids per statement when reading many images (every image, for an export).
+_PIECE = 5000
 
 
 def _row_to_image(row: Sequence[Any]) -> Image:
@@ -83,7 +85,12 @@ def get_many(db: sqlite_utils.Database, image_ids: Iterable[str]) -> list[Image]
     if not ids:
         return []
     if len(ids) > read_cache.MAX_ENTRIES:
-        return _attach(db, _read_rows(db, ids, ordered=True))
+        # In pieces: a statement takes at most SQLITE_LIMIT_VARIABLE_NUMBER values.
+        return [
+            image
+            for start in range(0, len(ids), _PIECE)
+            for image in _attach(db, _read_rows(db, ids[start : start + _PIECE], ordered=True))
+        ]
     kept = read_cache.fresh(db)
     missing = [i for i in ids if ("image", i, True) not in kept]
     if missing:
