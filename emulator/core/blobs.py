@@ -60,10 +60,10 @@ FILE_SPANS = "emulator.file_spans"
 
 class FileSpan(bytes):
     """``size`` bytes of an open file from ``offset``, as one piece of a WSGI body, for a
-    server that sends them itself with ``os.sendfile`` (``emulator/server/socket_files.py``):
-    the kernel copies the file to the socket, where reading it into memory and writing it
-    out again made two copies more. The bytes object itself is empty; ``len`` is the
-    span's, so what counts the bytes of an answer (the request log) counts these."""
+    server that sends them itself, from a map of the file (``server/socket_files.py``):
+    reading it into memory and writing it out again made a copy more. The bytes object
+    itself is empty; ``len`` is the span's, so what counts the bytes of an answer (the
+    request log) counts these."""
 
     file: BinaryIO
     offset: int

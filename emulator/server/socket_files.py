@@ -5,14 +5,23 @@
   the body is already in memory.
 * The writer holds a response head back until the first piece of the body, so a small
   answer leaves in one ``send``; a large piece goes out from the caller's buffer, and a
-  file span (``core/blobs.FileSpan``: image data) with ``os.sendfile``, the request's CPU
-  slot given up while the client takes them. The gateway tells the app it may send spans
-  (``FILE_SPANS`` in the environ).
+  file span (``core/blobs.FileSpan``: image data) from a memory map of the file, the
+  request's CPU slot given up while the client takes them. The gateway tells the app it may
+  send spans (``FILE_SPANS`` in the environ).
+
+Why a map and not ``os.sendfile``: over loopback here, 1 GiB in the page cache went out at
+a median 2,470-2,520 MiB/s with ``sendfile`` (the receiver then copies from the page cache
+itself) and 4,240-4,430 MiB/s from a map, 1 MiB per ``send``; the bench's loopback bound
+was 4,730-4,760 (ten rounds each). The map is a window of ``MAP_WINDOW`` bytes at a time,
+so memory stays the same for any size. A map read past the file's end would kill the
+process (SIGBUS), so each window is clipped to the file's size as it is then: image files
+are renamed into place whole and never truncated (``core/blobs.py``).
 """
 
 from __future__ import annotations
 
 import _pyio
+import mmap
 import os
 import socket
 from collections.abc import Callable
@@ -25,6 +34,9 @@ from emulator.core.blobs import FileSpan
 
 #: Pieces of an answer this large are sent without a copy, the CPU slot given up.
 DIRECT_WRITE = 64 << 10
+#: A file span is mapped this much at a time, and handed to ``send`` a piece at a time.
+MAP_WINDOW = 8 << 20
+SEND_PIECE = 1 << 20
 
 
 class HeadFirstSocketIO(socket.SocketIO):
@@ -177,16 +189,38 @@ class CoalescingWriter(makefile.StreamWriter):
         return len(b)
 
     def _send_file(self, span: FileSpan) -> int:
-        """A file span, copied by the kernel from the file to the socket."""
+        """A file span, sent from a map of the file (the module's docstring says why)."""
         held, self._held = self._held, b""
         with self.waiting():
             if held:
                 self._socket.sendall(held)
-            sent = self._socket.sendfile(span.file, span.offset, span.size) if span.size else 0
+            sent = self._send_mapped(span)
         self.bytes_written += sent
         if sent != span.size:  # the file is shorter than the length announced
             raise ConnectionAbortedError(f"sent {sent} of {span.size} bytes of a file")
         return sent
+
+    def _send_mapped(self, span: FileSpan) -> int:
+        """Send the span a window of the file at a time; the bytes sent (fewer than the span's
+        when the file ends first). Each ``send`` waits at most the socket's timeout, as
+        cheroot's do. A window is unmapped when its last view goes, here or, after an
+        error, with the traceback: closing it while a view lives would be refused."""
+        descriptor = span.file.fileno()
+        position, end = span.offset, span.offset + span.size
+        while position < end:
+            base = position - position % mmap.ALLOCATIONGRANULARITY
+            stop = min(end, base + MAP_WINDOW, os.fstat(descriptor).st_size)
+            if stop <= position:
+                break
+            window = memoryview(
+                mmap.mmap(descriptor, stop - base, prot=mmap.PROT_READ, offset=base)
+            )
+            for start in range(position - base, stop - base, SEND_PIECE):
+                piece = window[start : min(start + SEND_PIECE, stop - base)]
+                while piece:
+                    piece = piece[self._socket.send(piece) :]
+            position = stop
+        return position - span.offset
 
     def release(self) -> None:
         """Send a head still held (a response without a body)."""

@@ -1,4 +1,4 @@
-"""Downloads sent with os.sendfile (core/blobs.FileSpan, server/socket_files.py): the same
+"""Downloads the server sends itself (core/blobs.FileSpan, server/socket_files.py): the same
 bytes as a chunked read, counted in full by the request log, and never when a fault rule
 cuts the answer (the cut counts the bytes as they pass)."""
 
