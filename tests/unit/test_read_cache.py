@@ -310,7 +310,7 @@ def test_a_page_read_in_a_snapshot_is_the_snapshots_and_then_read_anew(
 
 
 def test_a_batch_larger_than_the_cache_is_read_whole_in_order(
-    pair: tuple[sqlite_utils.Database, ...], monkeypatch: pytest.MonkeyPatch
+    pair: tuple[sqlite_utils.Database, ...],
 ) -> None:
     reader, writer = pair
     count = read_cache.MAX_ENTRIES + 5
@@ -322,7 +322,6 @@ def test_a_batch_larger_than_the_cache_is_read_whole_in_order(
                 Image(id=image_id, owner="p1", created_at=NOW, updated_at=NOW, name=str(number)),
             )
     wanted = list(reversed(ids))
-    monkeypatch.setattr(image_store, "_PIECE", 100)  # three statements of ids
     listed = image_store.get_many(reader, wanted)
     assert [image.id for image in listed] == wanted
     assert [image.name for image in listed[:2]] == [str(count - 1), str(count - 2)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -19,8 +20,15 @@ COLUMNS = tuple(
     if field.name not in ("tags", "extra_properties", "stores")
 )
 _SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM images"
-#: Ids per statement when reading many images (every image, for an export).
-_PIECE = 5000
+#: A list of ids as one parameter (a JSON array), so that a statement reads the same
+#: for any number of ids: with one ``?`` per id, each count was a statement of its own,
+#: and every connection kept up to 128 of them prepared (SQLite's memory under a mixed
+#: load grew 3.3 -> 9.3 MiB). No limit on the count either (SQLITE_LIMIT_VARIABLE_NUMBER).
+_IN_LIST = "(SELECT value FROM json_each(?))"
+
+
+def _id_list(ids: Iterable[str]) -> str:
+    return json.dumps(list(ids))
 
 
 def _row_to_image(row: Sequence[Any]) -> Image:
@@ -31,24 +39,24 @@ def _row_to_image(row: Sequence[Any]) -> Image:
 
 
 def _attach(db: sqlite_utils.Database, images: list[Image]) -> list[Image]:
-    """Fill tags and extra properties for a batch of images with two queries."""
+    """Fill tags, extra properties and stores for a batch of images with three queries."""
     if not images:
         return images
     by_id = {image.id: image for image in images}
-    marks = ",".join("?" * len(by_id))
-    ids = list(by_id)
+    ids = [_id_list(by_id)]
     for image_id, name, value in db.execute(
-        f"SELECT image_id, name, value FROM image_properties WHERE image_id IN ({marks}) "
+        f"SELECT image_id, name, value FROM image_properties WHERE image_id IN {_IN_LIST} "
         "ORDER BY rowid",
         ids,
     ):
         by_id[image_id].extra_properties[name] = value
     for image_id, value in db.execute(
-        f"SELECT image_id, value FROM image_tags WHERE image_id IN ({marks}) ORDER BY rowid", ids
+        f"SELECT image_id, value FROM image_tags WHERE image_id IN {_IN_LIST} ORDER BY rowid",
+        ids,
     ):
         by_id[image_id].tags.append(value)
     for image_id, store in db.execute(
-        f"SELECT image_id, store FROM image_stores WHERE image_id IN ({marks}) ORDER BY store",
+        f"SELECT image_id, store FROM image_stores WHERE image_id IN {_IN_LIST} ORDER BY store",
         ids,
     ):
         by_id[image_id].stores.append(store)
@@ -85,12 +93,7 @@ def get_many(db: sqlite_utils.Database, image_ids: Iterable[str]) -> list[Image]
     if not ids:
         return []
     if len(ids) > read_cache.MAX_ENTRIES:
-        # In pieces: a statement takes at most SQLITE_LIMIT_VARIABLE_NUMBER values.
-        return [
-            image
-            for start in range(0, len(ids), _PIECE)
-            for image in _attach(db, _read_rows(db, ids[start : start + _PIECE], ordered=True))
-        ]
+        return _attach(db, _read_rows(db, ids, ordered=True))
     kept = read_cache.fresh(db)
     missing = [i for i in ids if ("image", i, True) not in kept]
     if missing:
@@ -103,8 +106,7 @@ def get_many(db: sqlite_utils.Database, image_ids: Iterable[str]) -> list[Image]
 def _read_rows(db: sqlite_utils.Database, ids: list[str], *, ordered: bool) -> list[Image]:
     """The live rows among ``ids`` (no tags or properties yet), in the order of ``ids`` if
     ``ordered``."""
-    marks = ",".join("?" * len(ids))
-    rows = db.execute(_SELECT + f" WHERE id IN ({marks}) AND deleted = 0", ids).fetchall()
+    rows = db.execute(_SELECT + f" WHERE id IN {_IN_LIST} AND deleted = 0", [_id_list(ids)])
     images = [_row_to_image(row) for row in rows]
     if not ordered:
         return images
