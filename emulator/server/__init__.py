@@ -41,7 +41,8 @@ REQUEST_QUEUE = 4096
 #: Worker threads a server starts with; it grows up to its ``threads`` when all are busy.
 #: Requests take turns in one CPU slot and the next runs on the thread that has it: under
 #: the bench's eight clients the pool grew to five, as fast as with eight. Starting with
-#: eight (each then with its own SQLite connection) cost 1.4 MiB more at idle after that load.
+#: eight cost 1.4 MiB more at idle after that load (measured when each thread still kept a
+#: SQLite connection of its own; requests now borrow one from the store's pool).
 STARTING_THREADS = 4
 #: File descriptors kept for everything but client connections (database, image files).
 RESERVED_FILES = 64
