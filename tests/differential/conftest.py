@@ -1,14 +1,17 @@
 """Fixtures of the differential suite: the real stack, an emulator subprocess, a ledger.
 
 Collected only by ``make diff-real`` (``tests/conftest.py`` ignores this folder unless
-GLANCE_DIFF_REAL=1). The real stack must be up (``make real-glance-up``); the emulator is
-started here, ephemeral, on a free port. Every step's verdicts go into a ledger printed at
+GLANCE_DIFF_REAL=1). When nothing answers at the real stack's default URLs, the session
+starts it with ``make real-glance-up`` and stops it at the end (``DIFF_KEEP_REAL=1`` keeps
+it up); a stack already up is used and left as it is. The emulator is started here,
+ephemeral, on a free port. Every step's verdicts go into a ledger printed at
 the end and written to ``build/diff-real/report.json``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +20,16 @@ import pytest
 
 from differential.calls import script_source
 from differential.pair import Pair, Step, Tally
-from differential.targets import REPO, EmulatorProcess, Target, real_target, stack_is_up
+from differential.targets import (
+    REPO,
+    EmulatorProcess,
+    Target,
+    is_default_stack,
+    real_target,
+    stack_is_up,
+    start_real_stack,
+    stop_real_stack,
+)
 
 REPORT = REPO / "build" / "diff-real" / "report.json"
 
@@ -26,6 +38,7 @@ class Ledger:
     def __init__(self) -> None:
         self.parts: dict[str, Tally] = {}
         self.seconds: dict[str, float] = {}
+        self.notes: list[str] = []
 
     def tally(self, part: str) -> Tally:
         return self.parts.setdefault(part, Tally())
@@ -64,14 +77,32 @@ def ledger() -> Ledger:
 @pytest.fixture(scope="session")
 def real() -> Iterator[Target]:
     target = real_target()
+    stop_at_end = False
     if not stack_is_up(target):
-        pytest.fail(
-            f"no real Keystone at {target.identity_url}: run `make real-glance-up` first",
-            pytrace=False,
+        if not is_default_stack(target):
+            pytest.fail(
+                f"no real stack answers at {target.identity_url} and {target.image_url}",
+                pytrace=False,
+            )
+        log_path = REPORT.parent / "real-glance-up.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            seconds = start_real_stack(log_path)
+        except RuntimeError as error:
+            pytest.fail(f"could not start the real stack: {error}", pytrace=False)
+        stop_at_end = os.environ.get("DIFF_KEEP_REAL") != "1"
+        LEDGER.notes.append(
+            f"real stack: nothing answered, so this run started it (make real-glance-up, "
+            f"{seconds:.0f} s; output in {log_path.relative_to(REPO)}) and "
+            + ("stopped it at the end (DIFF_KEEP_REAL=1 keeps it)" if stop_at_end else "kept it up")
         )
-    target.login_all()
-    yield target
-    target.close()
+    try:
+        target.login_all()
+        yield target
+        target.close()
+    finally:
+        if stop_at_end:
+            stop_real_stack()
 
 
 @pytest.fixture(scope="session")
@@ -93,6 +124,8 @@ def pair(real: Target, emulator: Target) -> Pair:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for note in LEDGER.notes:
+        terminalreporter.write_line(note)
     if not LEDGER.parts:
         return
     REPORT.parent.mkdir(parents=True, exist_ok=True)

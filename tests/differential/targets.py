@@ -25,6 +25,8 @@ from differential.calls import NO_BODY, Call, Symbols
 DEMO_USERS = ("admin", "producer", "consumer", "outsider")
 REPO = Path(__file__).resolve().parents[2]
 DROPPED = 0  # the status of an answer that never came
+# Where `make real-glance-up` serves Glance and Keystone (.real-glance/start.sh's ports).
+DEFAULT_REAL_URLS = ("http://127.0.0.1:19292", "http://127.0.0.1:15000")
 # The CLI's banner (stdout): its first line names the URL, its last says it is serving.
 LISTENING_PREFIX = "glance-emulator listening on "
 READY_LINE = "Press Ctrl+C to stop."
@@ -166,10 +168,11 @@ class Target:
 
 
 def real_target() -> Target:
+    image_url, identity_url = DEFAULT_REAL_URLS
     return Target(
         "real",
-        os.environ.get("GLANCE_REAL_URL", "http://127.0.0.1:19292"),
-        os.environ.get("KEYSTONE_REAL_URL", "http://127.0.0.1:15000"),
+        os.environ.get("GLANCE_REAL_URL", image_url),
+        os.environ.get("KEYSTONE_REAL_URL", identity_url),
     )
 
 
@@ -219,10 +222,44 @@ class EmulatorProcess:
 
 
 def stack_is_up(target: Target) -> bool:
+    """Both real services answer: Keystone's ``/v3`` and Glance's healthcheck."""
     try:
-        return requests.get(target.identity_url + "/v3", timeout=5).status_code == 200
+        identity = requests.get(target.identity_url + "/v3", timeout=5)
+        image = requests.get(target.image_url + "/healthcheck", timeout=5)
     except requests.ConnectionError:
         return False
+    return identity.status_code == 200 and image.status_code == 200
+
+
+def is_default_stack(target: Target) -> bool:
+    """The target is the stack ``make real-glance-up`` starts (no other URL was given)."""
+    return (target.image_url, target.identity_url) == DEFAULT_REAL_URLS
+
+
+def start_real_stack(log_path: Path) -> float:
+    """``make real-glance-up``: copies and builds the stack the first time (about 3 min),
+    then starts it (10 to 25 s). Returns the seconds it took; the make output goes to
+    ``log_path``, whose tail is in the error when it fails."""
+    began = time.monotonic()
+    with open(log_path, "w") as log:
+        done = subprocess.run(
+            ["make", "real-glance-up"], cwd=REPO, stdout=log, stderr=subprocess.STDOUT
+        )
+    if done.returncode != 0:
+        tail = "".join(log_path.read_text(errors="replace").splitlines(True)[-20:])
+        raise RuntimeError(f"`make real-glance-up` exited with {done.returncode}:\n{tail}")
+    return time.monotonic() - began
+
+
+def stop_real_stack() -> None:
+    """``make real-glance-down``: stops the PIDs the stack's start.sh recorded, no others."""
+    subprocess.run(
+        ["make", "real-glance-down"],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
 
 
 def wipe_images(target: Target) -> int:
