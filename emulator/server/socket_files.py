@@ -55,6 +55,10 @@ class HeadFirstSocketIO(socket.SocketIO):
     def push(self, data: bytes) -> None:
         self._pending = memoryview(data)
 
+    def skip(self, count: int) -> None:
+        """Drop the first ``count`` pending bytes (read by other means)."""
+        self._pending = self._pending[count:]
+
     def readinto(self, buffer: Any) -> int | None:
         if self._pending:
             count = min(len(buffer), len(self._pending))
@@ -113,6 +117,25 @@ class HeadFirstReader(makefile.StreamReader):
                 self.bytes_read += stop - pos
                 return buf[pos:stop]
         return super().readline(size)  # type: ignore[no-any-return]
+
+    def has_data(self) -> bool:
+        """Whether bytes are in memory to read: buffered, or left of what the selector
+        thread read (the next requests of a client that sent several at once)."""
+        state: Any = self  # _pyio's buffer, which typeshed does not describe
+        return len(state._read_buf) > state._read_pos or bool(self.head_first.pending)
+
+    def pending_head(self) -> memoryview | None:
+        """The bytes the selector thread read (a whole request head, and whatever came after
+        it), when nothing else is buffered before them; None otherwise."""
+        state: Any = self  # _pyio's buffer, which typeshed does not describe
+        if len(state._read_buf) > state._read_pos or not self.head_first.pending:
+            return None
+        return self.head_first.pending
+
+    def skip_pending(self, count: int) -> None:
+        """``count`` bytes of :meth:`pending_head`, read from it, count as read."""
+        self.head_first.skip(count)
+        self.bytes_read += count
 
     def in_memory(self) -> int:
         """Bytes that reads will get without waiting for the socket: what the buffer holds
