@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import secrets
@@ -61,7 +60,7 @@ def issue(
     )
     token = "gAAAAA" + secrets.token_urlsafe(48)
     with atomic(db):
-        token_store.insert(db, _hash(token), dataclasses.asdict(record))
+        token_store.insert(db, _hash(token), dict(vars(record)))  # fields are immutable
     return token, record
 
 
