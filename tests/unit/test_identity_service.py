@@ -16,6 +16,7 @@ from emulator.core.db import Store
 from emulator.identity.api import documents
 from emulator.identity.domain.auth_request import Scope, parse_auth_request
 from emulator.identity.services import accounts, auth, projects, tokens
+from emulator.identity.store import accounts as accounts_store
 
 IDENTITY_URL = "http://emu.test/identity"
 IMAGE_URL = "http://emu.test"
@@ -505,3 +506,41 @@ def test_auth_catalog_needs_a_project_token() -> None:
     projects.require_project_scope(RequestContext("p", "u"))
     with pytest.raises(errors.Forbidden):
         projects.require_project_scope(RequestContext(None, "u"))
+
+
+def _lab_user(db: sqlite_utils.Database) -> None:
+    """A user of its own domain ``Lab``, in a project of another domain ``lab-projects``."""
+    project = accounts.create_project(db, "bench", domain_id="lab-projects")
+    accounts.create_user(db, "student", "student-pass", project.id, domain_id="Lab")
+
+
+@pytest.mark.parametrize("domain", [{"id": "Lab"}, {"name": "Lab"}, {"name": "lAB"}])
+def test_a_user_of_another_domain_logs_in(
+    db: sqlite_utils.Database, domain: dict[str, str]
+) -> None:
+    _lab_user(db)
+    body = password_body("student")
+    body["auth"]["identity"]["password"]["user"]["domain"] = domain
+    assert issue(db, body).record.project_id is not None  # its default project
+
+
+@pytest.mark.parametrize(
+    ("domain", "known"),
+    [("default", True), ("Lab", True), ("lab-projects", True), ("lab", False), ("", False)],
+)
+def test_a_domain_exists_when_a_user_or_project_is_in_it(
+    db: sqlite_utils.Database, domain: str, known: bool
+) -> None:
+    _lab_user(db)
+    assert accounts_store.domain_exists(db, domain) is known
+    assert (domain in accounts_store.known_domain_ids(db)) is known
+
+
+def test_an_unknown_domain_id_is_refused_even_beside_other_domains(
+    db: sqlite_utils.Database,
+) -> None:
+    _lab_user(db)
+    body = password_body("student")
+    body["auth"]["identity"]["password"]["user"]["domain"] = {"id": "lab"}  # ids are exact
+    with pytest.raises(errors.Unauthorized):
+        issue(db, body)

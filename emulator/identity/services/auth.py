@@ -21,7 +21,7 @@ import sqlite_utils
 from emulator.core import errors
 from emulator.core.context import RequestContext
 from emulator.identity.domain.auth_request import AuthRequest, Scope, expecting
-from emulator.identity.domain.entities import Project, User, domain_name
+from emulator.identity.domain.entities import DEFAULT_DOMAIN_ID, Project, User, domain_name
 from emulator.identity.domain.roles import expand
 from emulator.identity.services import accounts, tokens
 from emulator.identity.services.tokens import TokenRecord
@@ -50,9 +50,12 @@ def _lookup_domain(db: sqlite_utils.Database, info: dict[str, Any]) -> str:
     name, domain_id = info.get("name"), info.get("id")
     if name:
         # Keystone's usual MySQL backend compares names case-insensitively.
-        known = {domain_name(d).lower(): d for d in store.known_domain_ids(db)}
-        domain_id = known.get(name.lower())
-    elif domain_id not in store.known_domain_ids(db):
+        if name.lower() == domain_name(DEFAULT_DOMAIN_ID).lower():
+            domain_id = DEFAULT_DOMAIN_ID  # (nearly every login: no need to read them all)
+        else:
+            known = {domain_name(d).lower(): d for d in store.known_domain_ids(db)}
+            domain_id = known.get(name.lower())
+    elif not isinstance(domain_id, str) or not store.domain_exists(db, domain_id):
         domain_id = None
     if not domain_id:
         raise _refused(f"no domain {name or info.get('id')!r}")

@@ -90,8 +90,22 @@ def project_ids_by_name(db: sqlite_utils.Database) -> dict[str, str]:
 
 
 def known_domain_ids(db: sqlite_utils.Database) -> set[str]:
+    """Every domain id (reads every project and user: see :func:`domain_exists`)."""
     rows = db.execute("SELECT domain_id FROM projects UNION SELECT domain_id FROM users")
     return {DEFAULT_DOMAIN_ID} | {row[0] for row in rows.fetchall()}
+
+
+def domain_exists(db: sqlite_utils.Database, domain_id: str) -> bool:
+    """Whether a project or user is in ``domain_id`` (the default domain always is): two
+    lookups in the ``UNIQUE (domain_id, name)`` indexes, where :func:`known_domain_ids`
+    reads both tables whole on every login."""
+    if domain_id == DEFAULT_DOMAIN_ID:
+        return True
+    sql = (
+        "SELECT EXISTS (SELECT 1 FROM projects WHERE domain_id = ?)"
+        " OR EXISTS (SELECT 1 FROM users WHERE domain_id = ?)"
+    )
+    return bool(db.execute(sql, [domain_id, domain_id]).fetchone()[0])
 
 
 # --- users --------------------------------------------------------------------------------
