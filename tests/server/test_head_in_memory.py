@@ -20,91 +20,61 @@ from tests.server.raw_http import connect, exchange, read_all
 CLOSE = b"Connection: close\r\n"
 HOST = b"Host: 127.0.0.1\r\n"
 
+
+def _head(line: bytes, headers: bytes = b"", body: bytes = b"") -> bytes:
+    """A request that asks the server to close after it: line, Host, ``headers``."""
+    return line + b"\r\n" + HOST + headers + CLOSE + b"\r\n" + body
+
+
 HEADS = {
-    "plain GET with a query": b"GET /v2/images?limit=2&sort=name:asc HTTP/1.1\r\n"
-    + HOST
-    + b"X-Auth-Token: abc\r\n"
-    + CLOSE
-    + b"\r\n",
-    "POST with a body": b"POST /v2/images HTTP/1.1\r\n"
-    + HOST
-    + b"Content-Type: application/json\r\nContent-Length: 11\r\n"
-    + CLOSE
-    + b'\r\n{"name":1}\n',
-    "repeated headers, joined or replaced": b"GET / HTTP/1.1\r\n"
-    + HOST
-    + b"Accept: a/b\r\nX-Thing: one\r\nAccept: c/d\r\nX-Thing: two\r\n"
-    + CLOSE
-    + b"\r\n",
-    "a folded header line": b"GET / HTTP/1.1\r\n"
-    + HOST
-    + b"X-Long: one\r\n two\r\n"
-    + CLOSE
-    + b"\r\n",
-    "odd names and spaces": b"GET / HTTP/1.1\r\n"
-    + HOST
-    + b"x-lower_case:   spaced value  \r\nX-Empty:\r\n"
-    + CLOSE
-    + b"\r\n",
-    "a blank line first": b"\r\nGET /versions HTTP/1.1\r\n" + HOST + CLOSE + b"\r\n",
-    "a lower-case method": b"get /versions HTTP/1.1\r\n" + HOST + CLOSE + b"\r\n",
+    "plain GET with a query": _head(
+        b"GET /v2/images?limit=2&sort=name:asc HTTP/1.1", b"X-Auth-Token: abc\r\n"
+    ),
+    "POST with a body": _head(
+        b"POST /v2/images HTTP/1.1",
+        b"Content-Type: application/json\r\nContent-Length: 11\r\n",
+        b'{"name":1}\n',
+    ),
+    "repeated headers, joined or replaced": _head(
+        b"GET / HTTP/1.1", b"Accept: a/b\r\nX-Thing: one\r\nAccept: c/d\r\nX-Thing: two\r\n"
+    ),
+    "a folded header line": _head(b"GET / HTTP/1.1", b"X-Long: one\r\n two\r\n"),
+    "odd names and spaces": _head(
+        b"GET / HTTP/1.1", b"x-lower_case:   spaced value  \r\nX-Empty:\r\n"
+    ),
+    "a blank line first": b"\r\n" + _head(b"GET /versions HTTP/1.1"),
+    "a lower-case method": _head(b"get /versions HTTP/1.1"),
     "HTTP/1.0 kept alive, then closed": b"GET /versions HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"
     + b"GET /versions HTTP/1.0\r\n\r\n",
-    "HTTP/2.0": b"GET / HTTP/2.0\r\n" + HOST + CLOSE + b"\r\n",
-    "no HTTP version": b"GET / FOO/1.1\r\n" + HOST + CLOSE + b"\r\n",
-    "a version without a dot": b"GET / HTTP/11\r\n" + HOST + CLOSE + b"\r\n",
-    "an absolute URI": b"GET http://example.com/v2 HTTP/1.1\r\n" + HOST + CLOSE + b"\r\n",
-    "a fragment": b"GET /v2/images#top HTTP/1.1\r\n" + HOST + CLOSE + b"\r\n",
-    "no leading slash": b"GET v2/images HTTP/1.1\r\n" + HOST + CLOSE + b"\r\n",
-    "quoted bytes and a quoted slash": b"GET /v2/a%2Fb/%41%20c HTTP/1.1\r\n"
-    + HOST
-    + CLOSE
-    + b"\r\n",
-    "a bad quote": b"GET /v2/%zz HTTP/1.1\r\n" + HOST + CLOSE + b"\r\n",
-    "latin-1 in the path and a header": b"GET /caf\xe9 HTTP/1.1\r\n"
-    + HOST
-    + b"X-Name: \xff\xfe\r\n"
-    + CLOSE
-    + b"\r\n",
-    "a bare LF ending a header line": b"GET / HTTP/1.1\r\n" + HOST + b"X-A: b\n" + CLOSE + b"\r\n",
+    "HTTP/2.0": _head(b"GET / HTTP/2.0"),
+    "no HTTP version": _head(b"GET / FOO/1.1"),
+    "a version without a dot": _head(b"GET / HTTP/11"),
+    "an absolute URI": _head(b"GET http://example.com/v2 HTTP/1.1"),
+    "a fragment": _head(b"GET /v2/images#top HTTP/1.1"),
+    "no leading slash": _head(b"GET v2/images HTTP/1.1"),
+    "quoted bytes and a quoted slash": _head(b"GET /v2/a%2Fb/%41%20c HTTP/1.1"),
+    "a bad quote": _head(b"GET /v2/%zz HTTP/1.1"),
+    "latin-1 in the path and a header": _head(b"GET /caf\xe9 HTTP/1.1", b"X-Name: \xff\xfe\r\n"),
+    "a bare LF ending a header line": _head(b"GET / HTTP/1.1", b"X-A: b\n"),
     "a bare LF ending the request line": b"GET / HTTP/1.1\n" + HOST + CLOSE + b"\r\n",
-    "a header line without a colon": b"GET / HTTP/1.1\r\n"
-    + HOST
-    + b"NoColon\r\n"
-    + CLOSE
-    + b"\r\n",
-    "a chunked body": b"POST /x HTTP/1.1\r\n"
-    + HOST
-    + b"Transfer-Encoding: chunked\r\n"
-    + CLOSE
-    + b"\r\n5\r\nhello\r\n0\r\n\r\n",
-    "an unknown transfer coding": b"POST /x HTTP/1.1\r\n"
-    + HOST
-    + b"Transfer-Encoding: gzip\r\n"
-    + CLOSE
-    + b"\r\n",
-    "Expect: 100-continue": b"PUT /x HTTP/1.1\r\n"
-    + HOST
-    + b"Expect: 100-continue\r\nContent-Length: 3\r\n"
-    + CLOSE
-    + b"\r\nabc",
-    "a negative Content-Length": b"POST /x HTTP/1.1\r\n"
-    + HOST
-    + b"Content-Length: -1\r\n"
-    + CLOSE
-    + b"\r\n",
-    "OPTIONS *": b"OPTIONS * HTTP/1.1\r\n" + HOST + CLOSE + b"\r\n",
-    "CONNECT": b"CONNECT example.com:443 HTTP/1.1\r\n" + HOST + CLOSE + b"\r\n",
-    "two spaces after the method": b"GET  /versions HTTP/1.1\r\n" + HOST + CLOSE + b"\r\n",
+    "a header line without a colon": _head(b"GET / HTTP/1.1", b"NoColon\r\n"),
+    "a chunked body": _head(
+        b"POST /x HTTP/1.1", b"Transfer-Encoding: chunked\r\n", b"5\r\nhello\r\n0\r\n\r\n"
+    ),
+    "an unknown transfer coding": _head(b"POST /x HTTP/1.1", b"Transfer-Encoding: gzip\r\n"),
+    "Expect: 100-continue": _head(
+        b"PUT /x HTTP/1.1", b"Expect: 100-continue\r\nContent-Length: 3\r\n", b"abc"
+    ),
+    "a negative Content-Length": _head(b"POST /x HTTP/1.1", b"Content-Length: -1\r\n"),
+    "OPTIONS *": _head(b"OPTIONS * HTTP/1.1"),
+    "CONNECT": _head(b"CONNECT example.com:443 HTTP/1.1"),
+    "two spaces after the method": _head(b"GET  /versions HTTP/1.1"),
     "three requests in one send": b"GET /one HTTP/1.1\r\n"
     + HOST
     + b"\r\nPOST /two HTTP/1.1\r\n"
     + HOST
     + b"Content-Length: 2\r\n\r\nhi"
-    + b"GET /three HTTP/1.1\r\n"
-    + HOST
-    + CLOSE
-    + b"\r\n",
+    + _head(b"GET /three HTTP/1.1"),
 }
 
 SEEN = (
